@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * xfs_backend: the XFS side of xfsfuse, built on libxfs (xfsprogs 6.1).
+ *
+ * This header is the whole contract between the FUSE glue (and tools such as
+ * xfsfuse-mkimage) and libxfs.  It deliberately exposes no libxfs type: libxfs
+ * headers redefine half the kernel and must stay inside src/xfs_backend/.
+ *
+ * Errors: every function returns 0 or a negative errno, like the kernel.
+ * EUCLEAN (-117) means "metadata failed verification" (XFS's EFSCORRUPTED);
+ * the FUSE glue maps it to EIO for applications.
+ *
+ * Inode references: struct xb_inode is the one incore inode for an inode
+ * number (libxfs 6.1 has no inode cache; see inode_table.c).  Every function
+ * that hands out an xb_inode takes a reference for the caller, who drops it
+ * with xb_iput().  The FUSE glue holds one reference per kernel lookup count
+ * and one per open file handle.  An inode whose link count reached zero is
+ * freed (extents, attr fork, inode chunk slot) when its last reference goes,
+ * as the kernel's xfs_inactive does.
+ *
+ * Locking: see lock.c.  Every backend entry point takes the libxfs lock
+ * itself; callers hold nothing.
+ */
+#ifndef XFSFUSE_BACKEND_H
+#define XFSFUSE_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/types.h>
+#include <time.h>
+
+struct xb_mount;
+struct xb_inode;
+
+struct xb_mount_opts {
+	const char *image;  /* image file or block device */
+	bool readonly;      /* never write a byte to the image */
+	bool quiet;         /* no informational messages on stderr */
+};
+
+/*
+ * Mount the image.  On refusal returns a negative errno and writes a one-line
+ * human reason into @why (no trailing newline).  Nothing is written to the
+ * image unless the mount succeeds read-write (then the superblock is marked
+ * "offline modification in progress" until xb_unmount).
+ */
+int xb_mount(const struct xb_mount_opts *opts, struct xb_mount **mp, char *why, size_t whylen);
+/* Write back everything, clear the in-progress mark, close.  Frees @m. */
+int xb_unmount(struct xb_mount *m);
+/* Commit dirty metadata to the image and fdatasync it (syncfs). */
+int xb_sync(struct xb_mount *m);
+uint64_t xb_root_ino(const struct xb_mount *m);
+bool xb_readonly(const struct xb_mount *m);
+unsigned int xb_blocksize(const struct xb_mount *m);
+
+/* ---- inode references ---- */
+int xb_iget(struct xb_mount *m, uint64_t ino, struct xb_inode **ipp);
+void xb_igrab(struct xb_inode *ip);                 /* +1 reference */
+void xb_iput(struct xb_inode *ip);                  /* -1 reference */
+void xb_iput_n(struct xb_inode *ip, uint64_t n);    /* -n references */
+uint64_t xb_ino(const struct xb_inode *ip);
+struct xb_mount *xb_inode_mount(const struct xb_inode *ip);
+
+/* ---- attributes ---- */
+struct xb_stat {
+	uint64_t ino;
+	uint32_t mode;
+	uint32_t nlink;
+	uint32_t uid;
+	uint32_t gid;
+	uint64_t rdev;     /* makedev() form */
+	uint64_t size;
+	uint64_t blocks;   /* 512-byte units, like st_blocks */
+	uint32_t blksize;
+	uint32_t generation;
+	struct timespec atime, mtime, ctime, crtime;
+};
+int xb_getattr(struct xb_inode *ip, struct xb_stat *st);
+
+/* Which fields of struct xb_setattr to apply. */
+enum {
+	XB_SET_MODE = 1 << 0,
+	XB_SET_UID = 1 << 1,
+	XB_SET_GID = 1 << 2,
+	XB_SET_SIZE = 1 << 3,
+	XB_SET_ATIME = 1 << 4,      /* to .atime */
+	XB_SET_MTIME = 1 << 5,      /* to .mtime */
+	XB_SET_ATIME_NOW = 1 << 6,
+	XB_SET_MTIME_NOW = 1 << 7,
+	XB_SET_CTIME = 1 << 8,      /* to .ctime (else ctime = now when anything changes) */
+};
+struct xb_setattr {
+	unsigned int valid;
+	uint32_t mode, uid, gid;
+	uint64_t size;
+	struct timespec atime, mtime, ctime;
+};
+int xb_setattr(struct xb_inode *ip, const struct xb_setattr *sa, struct xb_stat *st);
+
+/* ---- namespace ---- */
+/* Credentials of the caller, for new inodes (setgid directories honoured). */
+struct xb_cred {
+	uint32_t uid, gid;
+};
+int xb_lookup(struct xb_inode *dir, const char *name, struct xb_inode **ipp);
+/* Regular files, directories, fifos, sockets, char and block devices. */
+int xb_create(struct xb_inode *dir, const char *name, uint32_t mode, uint64_t rdev,
+	      const struct xb_cred *cr, struct xb_inode **ipp);
+int xb_symlink(struct xb_inode *dir, const char *name, const char *target,
+	       const struct xb_cred *cr, struct xb_inode **ipp);
+int xb_readlink(struct xb_inode *ip, char *buf, size_t size); /* returns length */
+int xb_link(struct xb_inode *ip, struct xb_inode *newdir, const char *name);
+int xb_unlink(struct xb_inode *dir, const char *name);
+int xb_rmdir(struct xb_inode *dir, const char *name);
+#define XB_RENAME_NOREPLACE (1 << 0) /* same values as RENAME_* */
+#define XB_RENAME_EXCHANGE  (1 << 1)
+int xb_rename(struct xb_inode *odir, const char *oname, struct xb_inode *ndir, const char *nname,
+	      unsigned int flags);
+
+/*
+ * Directory iteration.  @cookie 0 starts at the beginning (".", "..", then
+ * the entries); each emitted entry carries the cookie of the *next* entry, so
+ * that a later call resumes after it.  @fill returns non-zero to stop (buffer
+ * full); the entry it refused is emitted again by the next call.
+ */
+typedef int (*xb_filldir_t)(void *ctx, const char *name, size_t namelen, uint64_t ino,
+			    unsigned int dtype, uint64_t next_cookie);
+int xb_readdir(struct xb_inode *dir, uint64_t cookie, xb_filldir_t fill, void *ctx);
+
+int xb_statfs(struct xb_mount *m, struct statvfs *st);
+
+/* ---- extended attributes ("user.x", "trusted.x", "security.x") ---- */
+#define XB_XATTR_CREATE  1 /* same values as XATTR_* */
+#define XB_XATTR_REPLACE 2
+int xb_getxattr(struct xb_inode *ip, const char *name, void *buf, size_t size); /* len */
+int xb_setxattr(struct xb_inode *ip, const char *name, const void *val, size_t size, int flags);
+int xb_listxattr(struct xb_inode *ip, char *buf, size_t size); /* len */
+int xb_removexattr(struct xb_inode *ip, const char *name);
+
+/* ---- file data ---- */
+int xb_read(struct xb_inode *ip, void *buf, size_t len, uint64_t off);           /* bytes */
+int xb_write(struct xb_inode *ip, const void *buf, size_t len, uint64_t off);    /* bytes */
+/* Allocate [off, off+len) as unwritten extents (fallocate mode 0 / KEEP_SIZE). */
+int xb_prealloc(struct xb_inode *ip, uint64_t off, uint64_t len, bool keep_size);
+int xb_fsync(struct xb_inode *ip, bool datasync);
+
+#endif

@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The incore inode table: exactly one struct xb_inode (and so one libxfs
+ * xfs_inode) per inode number while anybody holds a reference.
+ *
+ * libxfs_iget() reads a fresh inode from disk on every call; two copies of
+ * one inode would each log their own core and silently lose the other's
+ * updates.  So this file is the only caller of libxfs_iget for inodes that
+ * outlive a single backend call.  Everything here runs under xb_lock.
+ *
+ * The last reference of an inode whose link count is zero frees it on disk
+ * (xb_inactive), the userspace twin of the kernel's xfs_inactive().
+ */
+#include "xb_internal.h"
+
+#define XB_HASH_MIN 1024
+
+static size_t xb_hash(const struct xb_mount *m, uint64_t ino)
+{
+	return (size_t) ((ino * 0x9E3779B97F4A7C15ULL) >> 17) & (m->hsize - 1);
+}
+
+int xb_itable_init(struct xb_mount *m)
+{
+	m->hsize = XB_HASH_MIN;
+	m->hcount = 0;
+	m->htab = calloc(m->hsize, sizeof(*m->htab));
+	return m->htab ? 0 : -ENOMEM;
+}
+
+/* Keep chains short: double the table when it is fuller than one per bucket. */
+static void xb_itable_grow(struct xb_mount *m)
+{
+	size_t oldsize = m->hsize, i;
+	struct xb_inode **old = m->htab;
+	struct xb_inode **nt = calloc(oldsize * 2, sizeof(*nt));
+
+	if (!nt)
+		return; /* longer chains, still correct */
+	m->htab = nt;
+	m->hsize = oldsize * 2;
+	for (i = 0; i < oldsize; i++) {
+		struct xb_inode *xi = old[i], *next;
+
+		for (; xi; xi = next) {
+			size_t h = xb_hash(m, xi->ino);
+
+			next = xi->hnext;
+			xi->hnext = nt[h];
+			nt[h] = xi;
+		}
+	}
+	free(old);
+}
+
+static struct xb_inode *xb_itable_find(struct xb_mount *m, uint64_t ino)
+{
+	struct xb_inode *xi;
+
+	for (xi = m->htab[xb_hash(m, ino)]; xi; xi = xi->hnext)
+		if (xi->ino == ino)
+			return xi;
+	return NULL;
+}
+
+static void xb_itable_remove(struct xb_mount *m, struct xb_inode *xi)
+{
+	struct xb_inode **pp = &m->htab[xb_hash(m, xi->ino)];
+
+	while (*pp != xi)
+		pp = &(*pp)->hnext;
+	*pp = xi->hnext;
+	m->hcount--;
+}
+
+static struct xb_inode *xb_itable_add(struct xb_mount *m, struct xfs_inode *ip)
+{
+	struct xb_inode *xi = calloc(1, sizeof(*xi));
+	size_t h;
+
+	if (!xi)
+		return NULL;
+	if (m->hcount >= m->hsize)
+		xb_itable_grow(m);
+	xi->m = m;
+	xi->ino = ip->i_ino;
+	xi->ip = ip;
+	xi->ref = 1;
+	h = xb_hash(m, xi->ino);
+	xi->hnext = m->htab[h];
+	m->htab[h] = xi;
+	m->hcount++;
+	return xi;
+}
+
+int xb_iget_locked(struct xb_mount *m, uint64_t ino, struct xb_inode **ipp)
+{
+	struct xb_inode *xi = xb_itable_find(m, ino);
+	struct xfs_inode *ip;
+	int error;
+
+	if (xi) {
+		xi->ref++;
+		*ipp = xi;
+		return 0;
+	}
+	if (!libxfs_verify_ino(m->mp, ino))
+		return -ESTALE;
+	error = xb_err(libxfs_iget(m->mp, NULL, ino, 0, &ip));
+	if (error)
+		return error;
+	/* A free inode slot (stale file handle, or a dir entry to nothing). */
+	if (VFS_I(ip)->i_mode == 0) {
+		libxfs_irele(ip);
+		return -ESTALE;
+	}
+	xi = xb_itable_add(m, ip);
+	if (!xi) {
+		libxfs_irele(ip);
+		return -ENOMEM;
+	}
+	*ipp = xi;
+	return 0;
+}
+
+struct xb_inode *xb_itable_insert_new(struct xb_mount *m, struct xfs_inode *ip)
+{
+	return xb_itable_add(m, ip);
+}
+
+void xb_iput_locked(struct xb_inode *xi, uint64_t n)
+{
+	struct xb_mount *m = xi->m;
+
+	assert(xi->ref >= n);
+	xi->ref -= n;
+	if (xi->ref)
+		return;
+	xb_itable_remove(m, xi);
+	if (xi->ip) {
+		if (VFS_I(xi->ip)->i_nlink == 0 && !m->readonly) {
+			int error = xb_inactive(m, xi->ip);
+
+			if (error)
+				fprintf(stderr, "xfsfuse: freeing inode %llu failed: %s\n",
+					(unsigned long long) xi->ino, strerror(-error));
+		}
+		libxfs_irele(xi->ip);
+	}
+	free(xi);
+}
+
+/* Unmount: drop what the kernel never forgot (it forgets nothing at umount). */
+void xb_itable_destroy(struct xb_mount *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->hsize; i++) {
+		while (m->htab[i])
+			xb_iput_locked(m->htab[i], m->htab[i]->ref);
+	}
+	free(m->htab);
+	m->htab = NULL;
+}
+
+int xb_iget(struct xb_mount *m, uint64_t ino, struct xb_inode **ipp)
+{
+	int error;
+
+	xb_lock();
+	error = xb_iget_locked(m, ino, ipp);
+	xb_unlock();
+	return error;
+}
+
+void xb_igrab(struct xb_inode *xi)
+{
+	xb_lock();
+	xi->ref++;
+	xb_unlock();
+}
+
+void xb_iput_n(struct xb_inode *xi, uint64_t n)
+{
+	xb_lock();
+	xb_iput_locked(xi, n);
+	xb_unlock();
+}
+
+void xb_iput(struct xb_inode *xi)
+{
+	xb_iput_n(xi, 1);
+}
+
+uint64_t xb_ino(const struct xb_inode *xi)
+{
+	return xi->ino;
+}
+
+struct xb_mount *xb_inode_mount(const struct xb_inode *xi)
+{
+	return xi->m;
+}

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The libxfs lock and liburcu thread registration.
+ *
+ * libxfs 6.1 is not thread-safe: the buffer cache users, the superblock
+ * counters, the per-AG structures and every xfs_inode are unprotected, and
+ * xfs_ilock() is a no-op.  Until a finer scheme is proven safe, one mutex
+ * serialises every call into libxfs.  It sits at the bottom of the lock order
+ * (i_rwsem -> invalidate_lock -> folio lock -> ILOCK -> libxfs): code holding
+ * it never blocks on any other xfsfuse lock, and never calls back into FUSE.
+ *
+ * liburcu: every thread that touches libxfs must be registered.  FUSE worker
+ * threads come and go, so registration happens lazily on first use and is
+ * undone by a thread-specific-data destructor when the thread exits (a dead
+ * registered thread would leave a dangling reader in liburcu's registry).
+ * The thread that called libxfs_init() is registered by libxfs itself and
+ * must not register again (liburcu asserts).
+ */
+#include "xb_internal.h"
+
+static pthread_mutex_t xb_libxfs_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_key_t xb_rcu_key;
+static pthread_once_t xb_rcu_once = PTHREAD_ONCE_INIT;
+static __thread int xb_rcu_registered; /* 1 = by us, 2 = by libxfs_init */
+
+static void xb_rcu_thread_exit(void *arg)
+{
+	(void) arg;
+	if (xb_rcu_registered == 1)
+		rcu_unregister_thread();
+	xb_rcu_registered = 0;
+}
+
+static void xb_rcu_key_create(void)
+{
+	pthread_key_create(&xb_rcu_key, xb_rcu_thread_exit);
+}
+
+/* Called by the thread that runs libxfs_init() (which registers it). */
+void xb_lock_init_main_thread(void)
+{
+	xb_rcu_registered = 2;
+}
+
+/* ... and after its libxfs_destroy() (which unregisters it). */
+void xb_lock_main_thread_done(void)
+{
+	xb_rcu_registered = 0;
+}
+
+static void xb_rcu_register_self(void)
+{
+	pthread_once(&xb_rcu_once, xb_rcu_key_create);
+	rcu_register_thread();
+	xb_rcu_registered = 1;
+	pthread_setspecific(xb_rcu_key, (void *) 1);
+}
+
+void xb_lock(void)
+{
+	if (!xb_rcu_registered)
+		xb_rcu_register_self();
+	pthread_mutex_lock(&xb_libxfs_mutex);
+}
+
+void xb_unlock(void)
+{
+	pthread_mutex_unlock(&xb_libxfs_mutex);
+}

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Mount and unmount an XFS image through libxfs.
+ *
+ * The sequence is db/init.c's (libxfs_init -> libxfs_mount), but every check
+ * that libxfs would answer with exit(1) or an assert is done first, here, on
+ * a raw copy of the superblock (sb_check.c): a bad image gets a one-line
+ * refusal, never a dead process, and nothing is written before the image has
+ * been judged.
+ *
+ * While mounted read-write the superblock carries sb_inprogress = 1: the
+ * kernel refuses such an image ("Offline file system operation in
+ * progress!"), xfs_repair reports and clears it, and xfsfuse itself refuses
+ * it read-write.  It is cleared by a clean xb_unmount().
+ */
+#include "xb_internal.h"
+#include "sb_check.h"
+#include "exclusive.h"
+
+#include <sys/file.h>
+
+static int xb_write_sb(struct xb_mount *m)
+{
+	struct xfs_trans *tp;
+	int error;
+
+	error = xb_err(libxfs_trans_alloc(m->mp, &M_RES(m->mp)->tr_sb, 0, 0, 0, &tp));
+	if (error)
+		return error;
+	libxfs_log_sb(tp);
+	return xb_err(libxfs_trans_commit(tp));
+}
+
+/* Metadata to the image, then the image to stable storage. */
+static int xb_flush_locked(struct xb_mount *m)
+{
+	int error = xb_err(libxfs_flush_mount(m->mp));
+
+	if (!error && fdatasync(m->xi.dfd) < 0)
+		error = -errno;
+	return error;
+}
+
+static int xb_set_inprogress(struct xb_mount *m, bool on)
+{
+	int error;
+
+	m->mp->m_sb.sb_inprogress = on ? 1 : 0;
+	error = xb_write_sb(m);
+	if (!error)
+		error = xb_flush_locked(m);
+	return error;
+}
+
+/* libxfs_init + libxfs_mount, after sb_check has accepted the superblock. */
+static int xb_libxfs_mount(struct xb_mount *m, struct xfs_sb *sb, char *why, size_t whylen)
+{
+	m->xi.dname = m->image;
+	m->xi.disfile = 1;
+	m->xi.isreadonly = m->readonly ? LIBXFS_ISREADONLY : 0;
+	m->xi.bcache_flags = CACHE_MISCOMPARE_PURGE;
+	if (!libxfs_init(&m->xi)) {
+		snprintf(why, whylen, "%s: libxfs could not open the image", m->image);
+		return -EIO;
+	}
+	libxfs_buftarg_init(&m->xmnt, m->xi.ddev, m->xi.logdev, m->xi.rtdev);
+	m->mp = libxfs_mount(&m->xmnt, sb, m->xi.ddev, m->xi.logdev, m->xi.rtdev, 0);
+	if (!m->mp) {
+		snprintf(why, whylen, "%s: libxfs refused the filesystem geometry", m->image);
+		libxfs_destroy(&m->xi);
+		xb_lock_main_thread_done();
+		return -EUCLEAN;
+	}
+	return 0;
+}
+
+/* Summary counters from the AGs (lazy-count filesystems keep them there). */
+static int xb_init_counters(struct xb_mount *m, char *why, size_t whylen)
+{
+	int error = xb_err(libxfs_initialize_perag_data(m->mp, m->mp->m_sb.sb_agcount));
+
+	if (error)
+		snprintf(why, whylen, "%s: AG headers are corrupt (%s); run xfs_repair", m->image,
+			 strerror(-error));
+	return error;
+}
+
+static int xb_check_log(struct xb_mount *m, char *why, size_t whylen)
+{
+	struct xlog log;
+	int dirty = xlog_is_dirty(m->mp, &log, &m->xi, 0);
+
+	if (dirty == 0)
+		return 0;
+	if (dirty > 0)
+		snprintf(why, whylen,
+			 "%s: log is dirty: mount it once with the kernel or run xfs_repair -L",
+			 m->image);
+	else
+		snprintf(why, whylen, "%s: cannot find the log head/tail; run xfs_repair", m->image);
+	return -EUCLEAN;
+}
+
+static int xb_read_root(struct xb_mount *m, char *why, size_t whylen)
+{
+	struct xb_inode *root = NULL;
+	int error = xb_iget_locked(m, m->mp->m_sb.sb_rootino, &root);
+
+	if (!error && !S_ISDIR(VFS_I(root->ip)->i_mode))
+		error = -EUCLEAN;
+	if (root)
+		xb_iput_locked(root, 1);
+	if (error)
+		snprintf(why, whylen, "%s: cannot read the root directory (%s)", m->image,
+			 strerror(-error));
+	return error;
+}
+
+int xb_mount(const struct xb_mount_opts *opts, struct xb_mount **mpp, char *why, size_t whylen)
+{
+	struct xb_mount *m = calloc(1, sizeof(*m));
+	struct xfs_sb sb;
+	int error;
+
+	if (!m)
+		return -ENOMEM;
+	m->readonly = opts->readonly;
+	m->quiet = opts->quiet;
+	m->image = strdup(opts->image);
+	m->lock_fd = -1;
+	why[0] = '\0';
+
+	error = xb_claim_image(m->image, m->readonly, &m->lock_fd, why, whylen);
+	if (error)
+		goto out_free;
+	error = xb_sb_check(m->image, m->readonly, &sb, why, whylen);
+	if (error)
+		goto out_unclaim;
+
+	xb_lock_init_main_thread(); /* libxfs_init registers us with liburcu */
+	xb_lock();
+	error = xb_libxfs_mount(m, &sb, why, whylen);
+	if (error)
+		goto out_unlock;
+	error = xb_itable_init(m);
+	if (!error)
+		error = xb_init_counters(m, why, whylen);
+	if (!error)
+		error = xb_check_log(m, why, whylen);
+	if (!error)
+		error = xb_read_root(m, why, whylen);
+	if (!error && !m->readonly) {
+		error = xb_set_inprogress(m, true);
+		if (error)
+			snprintf(why, whylen, "%s: cannot write the superblock (%s)", m->image,
+				 strerror(-error));
+		else
+			m->marked = true;
+	}
+	if (error)
+		goto out_umount;
+	xb_unlock();
+	*mpp = m;
+	return 0;
+
+out_umount:
+	xb_itable_destroy(m);
+	libxfs_umount(m->mp);
+	libxfs_destroy(&m->xi);
+	xb_lock_main_thread_done();
+out_unlock:
+	xb_unlock();
+out_unclaim:
+	xb_release_image(m->lock_fd);
+out_free:
+	free(m->image);
+	free(m);
+	return error;
+}
+
+int xb_sync(struct xb_mount *m)
+{
+	int error = 0;
+
+	if (m->readonly)
+		return 0;
+	xb_lock();
+	error = xb_write_sb(m);
+	if (!error)
+		error = xb_flush_locked(m);
+	xb_unlock();
+	return error;
+}
+
+int xb_unmount(struct xb_mount *m)
+{
+	int error = 0, err2;
+
+	xb_lock();
+	xb_itable_destroy(m);
+	if (!m->readonly && m->marked)
+		error = xb_set_inprogress(m, false);
+	err2 = xb_err(libxfs_umount(m->mp));
+	if (!error)
+		error = err2;
+	libxfs_destroy(&m->xi);
+	xb_lock_main_thread_done();
+	xb_unlock();
+	xb_release_image(m->lock_fd);
+	free(m->image);
+	free(m);
+	return error;
+}
+
+int xb_statfs(struct xb_mount *m, struct statvfs *st)
+{
+	struct xfs_mount *mp = m->mp;
+	uint64_t fdblocks, icount, ifree, maxicount, fakeinos;
+
+	xb_lock();
+	memset(st, 0, sizeof(*st));
+	st->f_bsize = mp->m_sb.sb_blocksize;
+	st->f_frsize = mp->m_sb.sb_blocksize;
+	st->f_blocks = mp->m_sb.sb_dblocks - mp->m_sb.sb_logblocks * (mp->m_sb.sb_logstart != 0);
+	fdblocks = mp->m_sb.sb_fdblocks;
+	fdblocks = fdblocks > mp->m_alloc_set_aside ? fdblocks - mp->m_alloc_set_aside : 0;
+	st->f_bfree = fdblocks;
+	st->f_bavail = fdblocks;
+	/* As xfs_fs_statfs: inodes could grow into every free block. */
+	icount = mp->m_sb.sb_icount;
+	ifree = mp->m_sb.sb_ifree;
+	fakeinos = XFS_FSB_TO_INO(mp, fdblocks);
+	st->f_files = icount + fakeinos;
+	maxicount = M_IGEO(mp)->maxicount;
+	if (maxicount && st->f_files > maxicount)
+		st->f_files = maxicount;
+	if (st->f_files < icount)
+		st->f_files = icount;
+	st->f_ffree = st->f_files - (icount - ifree);
+	st->f_favail = st->f_ffree;
+	st->f_namemax = MAXNAMELEN - 1;
+	st->f_fsid = *(unsigned long *) &mp->m_sb.sb_uuid;
+	xb_unlock();
+	return 0;
+}
+
+uint64_t xb_root_ino(const struct xb_mount *m)
+{
+	return m->mp->m_sb.sb_rootino;
+}
+
+bool xb_readonly(const struct xb_mount *m)
+{
+	return m->readonly;
+}
+
+unsigned int xb_blocksize(const struct xb_mount *m)
+{
+	return m->mp->m_sb.sb_blocksize;
+}

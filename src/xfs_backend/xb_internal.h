@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Private to src/xfs_backend/: the incore mount and inode, the libxfs lock,
+ * and helpers shared by the namespace, attribute and data files.
+ *
+ * libxfs.h must come first (it is force-included through the compiler's
+ * -include of platform_defs.h, then here), and it must never leak out of this
+ * folder.
+ */
+#ifndef XFSFUSE_XB_INTERNAL_H
+#define XFSFUSE_XB_INTERNAL_H
+
+#include "libxfs.h"
+#include "libxlog.h"
+
+#include <pthread.h>
+
+#include "backend.h"
+
+/*
+ * One incore inode per inode number (libxfs_iget reads a fresh copy every
+ * call, so the table in inode_table.c is the only place that calls it).
+ *
+ * Fields are protected by the libxfs lock (xb_lock), except @ref which is
+ * also only touched under it.  @ip is NULL once the inode has been freed.
+ */
+struct xb_inode {
+	struct xb_mount *m;
+	uint64_t ino;
+	struct xfs_inode *ip;      /* the one libxfs incore inode */
+	uint64_t ref;              /* lookup counts + open handles + temporary holds */
+	struct xb_inode *hnext;    /* hash chain */
+};
+
+struct xb_mount {
+	struct xfs_mount xmnt;     /* libxfs mount; xmnt is what libxfs calls mp */
+	struct xfs_mount *mp;      /* == &xmnt after libxfs_mount */
+	struct libxfs_xinit xi;
+	char *image;
+	int lock_fd;               /* flock(LOCK_EX) held for the whole mount */
+	bool readonly;
+	bool quiet;
+	bool marked;               /* sb_inprogress set by us, clear at unmount */
+
+	/* inode table (inode_table.c), under xb_lock */
+	struct xb_inode **htab;
+	size_t hsize;
+	size_t hcount;
+};
+
+/*
+ * The libxfs lock.  libxfs 6.1 has no locking of its own (xfs_ilock is a
+ * no-op, the buffer cache and superblock counters are unprotected), so every
+ * call into libxfs, and every read or write of struct xb_inode / xfs_inode
+ * fields, happens under this one mutex.  It is the innermost lock of the
+ * order i_rwsem -> invalidate_lock -> folio lock -> ILOCK -> libxfs.
+ * xb_lock() also registers the calling thread with liburcu (libxfs needs it).
+ */
+void xb_lock(void);
+void xb_unlock(void);
+void xb_lock_init_main_thread(void);
+void xb_lock_main_thread_done(void);
+
+/* inode_table.c (callers hold xb_lock) */
+int xb_itable_init(struct xb_mount *m);
+void xb_itable_destroy(struct xb_mount *m);
+int xb_iget_locked(struct xb_mount *m, uint64_t ino, struct xb_inode **ipp);
+void xb_iput_locked(struct xb_inode *xi, uint64_t n);
+/* Insert a freshly allocated inode (from libxfs_dir_ialloc) with one reference. */
+struct xb_inode *xb_itable_insert_new(struct xb_mount *m, struct xfs_inode *ip);
+
+/* inactive.c: free an inode whose link count is zero (last reference gone). */
+int xb_inactive(struct xb_mount *m, struct xfs_inode *ip);
+/* unlinked.c: AGI unlinked list, as fs/xfs/xfs_inode.c xfs_iunlink*. */
+int xb_iunlink(struct xfs_trans *tp, struct xfs_inode *ip);
+int xb_iunlink_remove(struct xfs_trans *tp, struct xfs_inode *ip);
+
+/* time.c */
+void xb_timespec_from_xfs(struct timespec *ts, const struct timespec64 *x);
+
+/* errors: libxfs returns negative errnos; EFSCORRUPTED is EUCLEAN. */
+static inline int xb_err(int error)
+{
+	return error > 0 ? -error : error;
+}
+
+#endif
