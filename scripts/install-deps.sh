@@ -5,7 +5,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-XFSPROGS_DIR="$ROOT/subprojects/xfsprogs-src"
+XFSPROGS_DIR="$ROOT/deps/xfsprogs-src"
 
 PKGS=(build-essential pkg-config meson ninja-build libfuse3-dev fuse3
       liburcu-dev uuid-dev libblkid-dev libinih-dev libedit-dev libdevmapper-dev
@@ -53,9 +53,9 @@ fi
 
 # libxfs from the xfsprogs source package.
 if [ ! -f "$XFSPROGS_DIR/libxfs/.libs/libxfs.a" ] || [ ! -f "$XFSPROGS_DIR/libxlog/.libs/libxlog.a" ]; then
-	mkdir -p "$ROOT/subprojects"
+	mkdir -p "$ROOT/deps"
 	if [ ! -d "$XFSPROGS_DIR" ]; then
-		tmp="$ROOT/subprojects/.apt-src"
+		tmp="$ROOT/deps/.apt-src"
 		rm -rf "$tmp"; mkdir -p "$tmp"
 		(cd "$tmp" && apt-get source -qq xfsprogs >/dev/null)
 		src="$(find "$tmp" -maxdepth 1 -type d -name 'xfsprogs-*' | head -1)"

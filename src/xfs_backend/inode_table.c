@@ -114,6 +114,7 @@ int xb_iget_locked(struct xb_mount *m, uint64_t ino, struct xb_inode **ipp)
 		libxfs_irele(ip);
 		return -ESTALE;
 	}
+	ip->i_size = ip->i_disk_size; /* libxfs_iget leaves the incore size 0 */
 	xi = xb_itable_add(m, ip);
 	if (!xi) {
 		libxfs_irele(ip);

@@ -52,6 +52,25 @@ static int xb_set_inprogress(struct xb_mount *m, bool on)
 	return error;
 }
 
+/*
+ * Undo libxfs_init.  Not libxfs_destroy(): in 6.1 it frees the buffer free
+ * list without resetting the list head, so a second libxfs_init() in the same
+ * process (the unit tests mount many images) reuses freed buffers.  We close
+ * the device, drop the (already purged) buffer cache and keep the free list,
+ * whose buffers the next libxfs_init's cache reuses.
+ */
+static void xb_libxfs_teardown(struct xb_mount *m)
+{
+	libxfs_bcache_purge();
+	cache_destroy(libxfs_bcache);
+	libxfs_bcache = NULL;
+	libxfs_device_close(m->xi.ddev);
+	m->xi.ddev = 0;
+	m->xi.dfd = -1;
+	rcu_unregister_thread();
+	xb_lock_main_thread_done();
+}
+
 /* libxfs_init + libxfs_mount, after sb_check has accepted the superblock. */
 static int xb_libxfs_mount(struct xb_mount *m, struct xfs_sb *sb, char *why, size_t whylen)
 {
@@ -67,8 +86,7 @@ static int xb_libxfs_mount(struct xb_mount *m, struct xfs_sb *sb, char *why, siz
 	m->mp = libxfs_mount(&m->xmnt, sb, m->xi.ddev, m->xi.logdev, m->xi.rtdev, 0);
 	if (!m->mp) {
 		snprintf(why, whylen, "%s: libxfs refused the filesystem geometry", m->image);
-		libxfs_destroy(&m->xi);
-		xb_lock_main_thread_done();
+		xb_libxfs_teardown(m);
 		return -EUCLEAN;
 	}
 	return 0;
@@ -166,8 +184,7 @@ int xb_mount(const struct xb_mount_opts *opts, struct xb_mount **mpp, char *why,
 out_umount:
 	xb_itable_destroy(m);
 	libxfs_umount(m->mp);
-	libxfs_destroy(&m->xi);
-	xb_lock_main_thread_done();
+	xb_libxfs_teardown(m);
 out_unlock:
 	xb_unlock();
 out_unclaim:
@@ -185,6 +202,10 @@ int xb_sync(struct xb_mount *m)
 	if (m->readonly)
 		return 0;
 	xb_lock();
+	if (m->shutdown) {
+		xb_unlock();
+		return -EIO;
+	}
 	error = xb_write_sb(m);
 	if (!error)
 		error = xb_flush_locked(m);
@@ -198,13 +219,12 @@ int xb_unmount(struct xb_mount *m)
 
 	xb_lock();
 	xb_itable_destroy(m);
-	if (!m->readonly && m->marked)
+	if (!m->readonly && m->marked && !m->shutdown)
 		error = xb_set_inprogress(m, false);
 	err2 = xb_err(libxfs_umount(m->mp));
 	if (!error)
 		error = err2;
-	libxfs_destroy(&m->xi);
-	xb_lock_main_thread_done();
+	xb_libxfs_teardown(m);
 	xb_unlock();
 	xb_release_image(m->lock_fd);
 	free(m->image);

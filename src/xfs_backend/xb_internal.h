@@ -41,6 +41,7 @@ struct xb_mount {
 	bool readonly;
 	bool quiet;
 	bool marked;               /* sb_inprogress set by us, clear at unmount */
+	bool shutdown;             /* a dirty transaction failed: no more writes */
 
 	/* inode table (inode_table.c), under xb_lock */
 	struct xb_inode **htab;
@@ -75,8 +76,28 @@ int xb_inactive(struct xb_mount *m, struct xfs_inode *ip);
 int xb_iunlink(struct xfs_trans *tp, struct xfs_inode *ip);
 int xb_iunlink_remove(struct xfs_trans *tp, struct xfs_inode *ip);
 
-/* time.c */
-void xb_timespec_from_xfs(struct timespec *ts, const struct timespec64 *x);
+/* trans.c: every transaction goes through these (free-space set-aside, ro) */
+bool xb_space_available(struct xb_mount *m, uint64_t blocks);
+int xb_trans_alloc(struct xb_mount *m, struct xfs_trans_res *resv, unsigned int blocks,
+		   struct xfs_trans **tpp);
+int xb_trans_commit(struct xfs_trans *tp);
+void xb_trans_cancel(struct xb_mount *m, struct xfs_trans *tp);
+void xb_shutdown(struct xb_mount *m, const char *reason);
+
+/* inode_attr.c */
+void xb_fill_stat(struct xb_inode *xi, struct xb_stat *st);
+
+/* data.c: change a regular file's size (blocks past EOF freed, tail zeroed). */
+int xb_truncate_locked(struct xb_inode *xi, uint64_t size);
+/* Free every block of @whichfork from file block @start on, in rolling transactions. */
+int xb_itruncate_extents(struct xb_mount *m, struct xfs_inode *ip, int whichfork,
+			 xfs_fileoff_t start);
+
+/* namei.c helpers shared with remove.c and readdir.c */
+/* Validate a name from FUSE: 1..255 bytes, no '/'.  -ENAMETOOLONG / -EINVAL. */
+int xb_check_name(const char *name, struct xfs_name *xname);
+/* Look a name up in a directory without taking a reference. */
+int xb_dir_lookup_ino(struct xb_inode *dir, const char *name, xfs_ino_t *ino);
 
 /* errors: libxfs returns negative errnos; EFSCORRUPTED is EUCLEAN. */
 static inline int xb_err(int error)

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * getattr and setattr: the kernel's xfs_vn_getattr() and xfs_setattr_nonsize()
+ * / xfs_setattr_size() (fs/xfs/xfs_iops.c).  Permission checks are the FUSE
+ * kernel's (default_permissions); this file only applies what it was sent.
+ */
+#include "xb_internal.h"
+
+#include <sys/sysmacros.h>
+
+static void xb_ts(struct timespec *ts, const struct timespec64 *x)
+{
+	ts->tv_sec = x->tv_sec;
+	ts->tv_nsec = x->tv_nsec;
+}
+
+static struct timespec64 xb_ts64(const struct timespec *ts)
+{
+	struct timespec64 x = {.tv_sec = ts->tv_sec, .tv_nsec = ts->tv_nsec};
+
+	return x;
+}
+
+/* On-disk sysv dev encoding to a Linux dev_t (the kernel's xfs_to_linux_dev_t). */
+static uint64_t xb_dev_from_xfs(xfs_dev_t dev)
+{
+	return makedev((dev >> 18) & 0x1ff, dev & 0x3ffff);
+}
+
+void xb_fill_stat(struct xb_inode *xi, struct xb_stat *st)
+{
+	struct xfs_inode *ip = xi->ip;
+	struct xfs_mount *mp = ip->i_mount;
+	struct inode *inode = VFS_I(ip);
+
+	memset(st, 0, sizeof(*st));
+	st->ino = ip->i_ino;
+	st->mode = inode->i_mode;
+	st->nlink = inode->i_nlink;
+	st->uid = inode->i_uid;
+	st->gid = inode->i_gid;
+	if (S_ISCHR(inode->i_mode) || S_ISBLK(inode->i_mode))
+		st->rdev = xb_dev_from_xfs(inode->i_rdev);
+	st->size = S_ISREG(inode->i_mode) ? ip->i_size : ip->i_disk_size;
+	st->blocks = XFS_FSB_TO_BB(mp, ip->i_nblocks + ip->i_delayed_blks);
+	st->blksize = mp->m_sb.sb_blocksize > 4096 ? mp->m_sb.sb_blocksize : 4096;
+	st->generation = inode->i_generation;
+	xb_ts(&st->atime, &inode->i_atime);
+	xb_ts(&st->mtime, &inode->i_mtime);
+	xb_ts(&st->ctime, &inode->i_ctime);
+	xb_ts(&st->crtime, &ip->i_crtime);
+}
+
+int xb_getattr(struct xb_inode *xi, struct xb_stat *st)
+{
+	int error = 0;
+
+	xb_lock();
+	if (xi->ip)
+		xb_fill_stat(xi, st);
+	else
+		error = -ESTALE;
+	xb_unlock();
+	return error;
+}
+
+/* Apply mode/owner/time changes to the incore inode; ctime as the VFS does. */
+static void xb_apply_attrs(struct xfs_trans *tp, struct xfs_inode *ip, const struct xb_setattr *sa)
+{
+	struct inode *inode = VFS_I(ip);
+	struct timespec64 now = current_time(inode);
+
+	if (sa->valid & XB_SET_MODE)
+		inode->i_mode = (inode->i_mode & S_IFMT) | (sa->mode & 07777);
+	if (sa->valid & XB_SET_UID)
+		inode->i_uid = sa->uid;
+	if (sa->valid & XB_SET_GID)
+		inode->i_gid = sa->gid;
+	if (sa->valid & XB_SET_ATIME_NOW)
+		inode->i_atime = now;
+	else if (sa->valid & XB_SET_ATIME)
+		inode->i_atime = xb_ts64(&sa->atime);
+	if (sa->valid & XB_SET_MTIME_NOW)
+		inode->i_mtime = now;
+	else if (sa->valid & XB_SET_MTIME)
+		inode->i_mtime = xb_ts64(&sa->mtime);
+	inode->i_ctime = (sa->valid & XB_SET_CTIME) ? xb_ts64(&sa->ctime) : now;
+	libxfs_trans_log_inode(tp, ip, XFS_ILOG_CORE);
+}
+
+static int xb_setattr_nonsize(struct xb_inode *xi, const struct xb_setattr *sa)
+{
+	struct xb_mount *m = xi->m;
+	struct xfs_trans *tp;
+	int error;
+
+	error = xb_trans_alloc(m, &M_RES(m->mp)->tr_ichange, 0, &tp);
+	if (error)
+		return error;
+	libxfs_trans_ijoin(tp, xi->ip, 0);
+	xb_apply_attrs(tp, xi->ip, sa);
+	return xb_trans_commit(tp);
+}
+
+int xb_setattr(struct xb_inode *xi, const struct xb_setattr *sa, struct xb_stat *st)
+{
+	struct xb_setattr rest = *sa;
+	int error = 0;
+
+	xb_lock();
+	if (!xi->ip) {
+		error = -ESTALE;
+		goto out_unlock;
+	}
+	if (sa->valid & XB_SET_SIZE) {
+		if (!S_ISREG(VFS_I(xi->ip)->i_mode)) {
+			error = S_ISDIR(VFS_I(xi->ip)->i_mode) ? -EISDIR : -EINVAL;
+			goto out_unlock;
+		}
+		/* A size change always moves mtime and ctime (xfs_setattr_size). */
+		if (sa->size != (uint64_t) xi->ip->i_size && !(sa->valid & XB_SET_MTIME))
+			rest.valid |= XB_SET_MTIME_NOW;
+		error = xb_truncate_locked(xi, sa->size);
+		if (error)
+			goto out_unlock;
+		rest.valid &= ~XB_SET_SIZE;
+	}
+	if (rest.valid)
+		error = xb_setattr_nonsize(xi, &rest);
+	if (!error && st)
+		xb_fill_stat(xi, st);
+out_unlock:
+	xb_unlock();
+	return error;
+}

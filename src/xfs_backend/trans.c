@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Transactions with the kernel's free-space rules.
+ *
+ * libxfs's xfs_trans_reserve() only checks sb_fdblocks >= blocks.  The
+ * kernel also keeps m_alloc_set_aside (and per-AG reservations) out of reach
+ * so that an allocation never runs an AG dry halfway through a btree split.
+ * Every namespace and attribute transaction of xfsfuse goes through here so
+ * that a full filesystem answers ENOSPC before anything is touched.
+ */
+#include "xb_internal.h"
+
+/* Blocks that no reservation may take: set-aside plus a small safety margin. */
+static uint64_t xb_unavailable_blocks(struct xfs_mount *mp)
+{
+	return mp->m_alloc_set_aside + mp->m_sb.sb_agcount * 8;
+}
+
+bool xb_space_available(struct xb_mount *m, uint64_t blocks)
+{
+	struct xfs_mount *mp = m->mp;
+
+	return mp->m_sb.sb_fdblocks >= blocks + xb_unavailable_blocks(mp);
+}
+
+int xb_trans_alloc(struct xb_mount *m, struct xfs_trans_res *resv, unsigned int blocks,
+		   struct xfs_trans **tpp)
+{
+	if (m->readonly)
+		return -EROFS;
+	if (m->shutdown)
+		return -EIO;
+	if (blocks && !xb_space_available(m, blocks))
+		return -ENOSPC;
+	return xb_err(libxfs_trans_alloc(m->mp, resv, blocks, 0, 0, tpp));
+}
+
+int xb_trans_commit(struct xfs_trans *tp)
+{
+	return xb_err(libxfs_trans_commit(tp));
+}
+
+/*
+ * Cancel a transaction.  A clean one is simply freed.  A dirty one cannot be
+ * undone: libxfs has modified buffers in place (and would abort()), exactly
+ * the case where the kernel shuts the filesystem down.  So do we: the image
+ * becomes read-only from this instant (xb_shutdown), the in-progress mark
+ * stays on disk so xfs_repair is asked for, and the transaction is leaked.
+ */
+void xb_trans_cancel(struct xb_mount *m, struct xfs_trans *tp)
+{
+	if (!(tp->t_flags & XFS_TRANS_DIRTY) && list_empty(&tp->t_dfops)) {
+		libxfs_trans_cancel(tp);
+		return;
+	}
+	xb_shutdown(m, "a failed transaction left metadata half-modified");
+}
+
+/*
+ * Stop writing to the image for good.  The image descriptor is replaced by a
+ * read-only one so that not even the buffer cache's final purge can write.
+ */
+void xb_shutdown(struct xb_mount *m, const char *reason)
+{
+	int fd;
+
+	if (m->shutdown)
+		return;
+	m->shutdown = true;
+	fprintf(stderr, "xfsfuse: %s: shutting down writes (%s); run xfs_repair after unmount\n",
+		m->image, reason);
+	fd = open(m->image, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		dup2(fd, m->xi.dfd);
+		close(fd);
+	}
+}
