@@ -63,7 +63,23 @@ void xb_lock(void)
 	pthread_mutex_lock(&xb_libxfs_mutex);
 }
 
+bool xb_saw_corruption;
+
+/*
+ * Drop every clean cached buffer after an operation that met corruption (see
+ * xb_err), so that the corrupt block is read and verified again next time.
+ * Dirty buffers are written first: they belong to committed transactions.
+ */
+static void xb_forget_corrupt_buffers(void)
+{
+	xb_saw_corruption = false;
+	if (libxfs_bcache)
+		libxfs_bcache_purge();
+}
+
 void xb_unlock(void)
 {
+	if (xb_saw_corruption)
+		xb_forget_corrupt_buffers();
 	pthread_mutex_unlock(&xb_libxfs_mutex);
 }

@@ -99,10 +99,25 @@ int xb_check_name(const char *name, struct xfs_name *xname);
 /* Look a name up in a directory without taking a reference. */
 int xb_dir_lookup_ino(struct xb_inode *dir, const char *name, xfs_ino_t *ino);
 
-/* errors: libxfs returns negative errnos; EFSCORRUPTED is EUCLEAN. */
+/*
+ * Errors: libxfs returns negative errnos (a few paths positive ones).  A bad
+ * checksum (EFSBADCRC, EBADMSG) is reported like any other verification
+ * failure, as EFSCORRUPTED (EUCLEAN).  Seeing one also arms a buffer-cache
+ * purge at xb_unlock(): libxfs 6.1 caches a buffer whose read verifier failed
+ * as up to date and checked, so the next read would hand out the corrupt
+ * block unverified -- and a transaction could then modify and write it.
+ */
+extern bool xb_saw_corruption; /* under xb_lock */
+
 static inline int xb_err(int error)
 {
-	return error > 0 ? -error : error;
+	if (error > 0)
+		error = -error;
+	if (error == -EFSBADCRC)
+		error = -EFSCORRUPTED;
+	if (error == -EFSCORRUPTED)
+		xb_saw_corruption = true;
+	return error;
 }
 
 #endif
