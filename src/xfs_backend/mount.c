@@ -224,6 +224,8 @@ int xb_unmount(struct xb_mount *m)
 	err2 = xb_err(libxfs_umount(m->mp));
 	if (!error)
 		error = err2;
+	if (m->shutdown) /* writes were refused: the image needs xfs_repair */
+		error = -EIO;
 	xb_libxfs_teardown(m);
 	xb_unlock();
 	xb_release_image(m->lock_fd);

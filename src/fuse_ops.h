@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The libfuse3 low-level glue of xfsfuse: request -> backend call -> reply.
+ *
+ * fuse_ops.c talks only to src/xfs_backend/backend.h; it never sees a libxfs
+ * type.  main.c owns the session and hands us a struct xf_fs as userdata.
+ */
+#ifndef XFSFUSE_FUSE_OPS_H
+#define XFSFUSE_FUSE_OPS_H
+
+#define FUSE_USE_VERSION 312
+#include <fuse_lowlevel.h>
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "backend.h"
+
+/* Attribute and entry validity handed to the kernel (seconds). */
+#define XF_TIMEOUT 1.0
+
+/* Default and largest WRITE the kernel may send (conn->max_write). */
+#define XF_MAX_WRITE (1024u * 1024u)
+
+/* The session's userdata: one per mount. */
+struct xf_fs {
+	struct xb_mount *m;        /* set by main() before fuse_session_mount */
+	uint64_t root_ino;         /* the XFS root inode; the kernel calls it FUSE_ROOT_ID */
+	bool cache_none;           /* -o cache=none: FOPEN_DIRECT_IO on every open */
+	bool debug;                /* -d: log backend errors too */
+	struct fuse_conn_info_opts *conn_opts; /* -o max_write=... and friends */
+};
+
+extern const struct fuse_lowlevel_ops xf_ops;
+
+/*
+ * Messages: stderr while we have one, syslog once daemonized (stderr is then
+ * /dev/null).  main() calls xf_log_to_syslog() right after fuse_daemonize.
+ */
+void xf_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void xf_log_to_syslog(void);
+
+#endif

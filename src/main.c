@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xfsfuse: mount an XFS v5 image read-write through libxfs and FUSE.
+ *
+ * Order matters so that mount(8) and scripts see every refusal:
+ *   1. parse the options and create the FUSE session (unknown options fail
+ *      here, before anything touches the image);
+ *   2. mount the backend (a refused image prints "xfsfuse: <reason>");
+ *   3. fuse_session_mount, then fuse_daemonize: only now does the parent
+ *      exit 0 and the mount command return;
+ *   4. session loop until umount / fusermount3 -u / SIGTERM / SIGINT;
+ *   5. fuse unmount, then xb_unmount, which writes everything back and clears
+ *      the "being modified" mark.  The image's flock is held until the
+ *      process exits: `flock IMAGE true` waits for a clean image.
+ */
+#include "fuse_ops.h"
+#include "options.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void xf_usage(const char *prog)
+{
+	printf("usage: %s [options] IMAGE MOUNTPOINT\n\n"
+	       "Mount the XFS filesystem in IMAGE (a file or block device) at MOUNTPOINT.\n"
+	       "Options may come anywhere, so that mount -t fuse.xfsfuse works.\n\n",
+	       prog);
+	xf_print_options_help();
+	printf("FUSE options:\n");
+	fuse_cmdline_help();
+	fuse_lowlevel_help();
+}
+
+static void xf_version(void)
+{
+	printf("xfsfuse version %s\n", XFSFUSE_VERSION);
+	printf("libxfs from xfsprogs 6.1.0\n");
+	printf("FUSE library version %s\n", fuse_pkgversion());
+	fflush(stdout);
+	fuse_lowlevel_version();
+}
+
+static int xf_mount_backend(const struct xf_options *o, bool quiet, struct xf_fs *fs)
+{
+	struct xb_mount_opts mo = { .image = o->image, .readonly = o->readonly, .quiet = quiet };
+	char why[512];
+	int error;
+
+	error = xb_mount(&mo, &fs->m, why, sizeof(why));
+	if (error) {
+		fprintf(stderr, "xfsfuse: %s\n", why[0] ? why : strerror(-error));
+		return -1;
+	}
+	fs->root_ino = xb_root_ino(fs->m);
+	return 0;
+}
+
+static int xf_loop(struct fuse_session *se, const struct fuse_cmdline_opts *co)
+{
+	struct fuse_loop_config *cfg;
+	int ret;
+
+	if (co->singlethread)
+		return fuse_session_loop(se);
+	cfg = fuse_loop_cfg_create();
+	if (!cfg)
+		return -1;
+	fuse_loop_cfg_set_clone_fd(cfg, co->clone_fd);
+	/* libfuse 3.12+ defaults to "unlimited" idle threads: keep ~10. */
+	fuse_loop_cfg_set_idle_threads(cfg, co->max_idle_threads == UINT_MAX ?
+				       10 : co->max_idle_threads);
+	fuse_loop_cfg_set_max_threads(cfg, co->max_threads);
+	ret = fuse_session_loop_mt(se, cfg);
+	fuse_loop_cfg_destroy(cfg);
+	return ret;
+}
+
+/* Mounted: serve until unmounted, then write the image back. */
+static int xf_serve(struct fuse_session *se, struct xf_fs *fs, const struct fuse_cmdline_opts *co)
+{
+	int ret, error;
+
+	if (fuse_daemonize(co->foreground) != 0) {
+		fuse_session_unmount(se);
+		ret = 1;
+		goto out_unmount;
+	}
+	if (!co->foreground)
+		xf_log_to_syslog();
+	/* > 0: the signal that stopped us (a clean exit); < 0: an error */
+	ret = xf_loop(se, co) < 0 ? 1 : 0;
+	fuse_session_unmount(se);
+out_unmount:
+	fuse_remove_signal_handlers(se);
+	fuse_session_destroy(se);
+	error = xb_unmount(fs->m);
+	if (error) {
+		xf_log("unmount: %s; the image needs xfs_repair", strerror(-error));
+		ret = 1;
+	}
+	return ret;
+}
+
+int main(int argc, char *argv[])
+{
+	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct fuse_cmdline_opts co = { 0 };
+	struct xf_fs fs = { 0 };
+	struct fuse_session *se;
+	struct xf_options o;
+	int ret = 1;
+
+	if (xf_parse_options(&args, &o) || fuse_parse_cmdline(&args, &co))
+		goto out_args;
+	if (co.show_help) {
+		xf_usage(argv[0]);
+		ret = 0;
+		goto out_args;
+	}
+	if (co.show_version) {
+		xf_version();
+		ret = 0;
+		goto out_args;
+	}
+	if (!o.image || !co.mountpoint) {
+		fprintf(stderr, "xfsfuse: missing %s (usage: xfsfuse [options] IMAGE MOUNTPOINT)\n",
+			o.image ? "MOUNTPOINT" : "IMAGE and MOUNTPOINT");
+		goto out_args;
+	}
+	fs.cache_none = o.cache_none;
+	fs.debug = co.debug;
+	fs.conn_opts = fuse_parse_conn_info_opts(&args);
+	if (!fs.conn_opts)
+		goto out_args;
+
+	se = fuse_session_new(&args, &xf_ops, sizeof(xf_ops), &fs);
+	if (!se) {
+		fprintf(stderr, "xfsfuse: see xfsfuse --help\n");
+		goto out_conn;
+	}
+	if (xf_mount_backend(&o, !co.debug, &fs))
+		goto out_session;
+	if (fuse_set_signal_handlers(se) != 0)
+		goto out_backend;
+	if (fuse_session_mount(se, co.mountpoint) != 0) {
+		fuse_remove_signal_handlers(se);
+		goto out_backend;
+	}
+	ret = xf_serve(se, &fs, &co); /* consumes se and the backend */
+	goto out_conn;
+
+out_backend:
+	xb_unmount(fs.m);
+out_session:
+	fuse_session_destroy(se);
+out_conn:
+	free(fs.conn_opts);
+out_args:
+	free(co.mountpoint);
+	xf_free_options(&o);
+	fuse_opt_free_args(&args);
+	return ret;
+}

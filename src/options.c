@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Option parsing for xfsfuse; see options.h for the division of labour with
+ * libfuse's own parsers.
+ */
+#include "options.h"
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+	XF_KEY_RO,
+	XF_KEY_RW,
+	XF_KEY_FSNAME,
+	XF_KEY_SUBTYPE,
+	XF_KEY_DROP,
+	XF_KEY_WRITEBACK_CACHE,
+};
+
+#define XF_OPT(t, p) { t, offsetof(struct xf_options, p), 0 }
+
+static const struct fuse_opt xf_opt_spec[] = {
+	XF_OPT("cache=%s", cache),
+	FUSE_OPT_KEY("ro", XF_KEY_RO),
+	FUSE_OPT_KEY("-r", XF_KEY_RO),
+	FUSE_OPT_KEY("rw", XF_KEY_RW),
+	FUSE_OPT_KEY("fsname=", XF_KEY_FSNAME),
+	FUSE_OPT_KEY("subtype=", XF_KEY_SUBTYPE),
+	/* Always on; we add it once ourselves. */
+	FUSE_OPT_KEY("default_permissions", XF_KEY_DROP),
+	FUSE_OPT_KEY("writeback_cache", XF_KEY_WRITEBACK_CACHE),
+	FUSE_OPT_END
+};
+
+/*
+ * Options that mount(8) or an fstab line may hand to the helper but that
+ * libfuse's mount code does not know (it knows ro/rw, [no]suid, [no]dev,
+ * [no]exec, [a]sync, dirsync, [no]atime).  They mean nothing for us or are
+ * the kernel's default for FUSE anyway, so they are accepted and dropped
+ * instead of failing the mount.
+ */
+static const char *const xf_dropped_opts[] = {
+	"defaults", "relatime", "norelatime", "strictatime", "nostrictatime",
+	"lazytime", "nolazytime", "diratime", "nodiratime", "nomand", "silent",
+	"loud", "auto", "noauto", "nofail", "_netdev", "user", "nouser", "users",
+	"owner", "group", NULL
+};
+
+static bool xf_is_dropped_opt(const char *arg)
+{
+	const char *const *p;
+
+	/* x-* (x-systemd.automount...) and comment= are for userspace tools. */
+	if (!strncmp(arg, "x-", 2) || !strncmp(arg, "comment=", 8))
+		return true;
+	for (p = xf_dropped_opts; *p; p++)
+		if (!strcmp(arg, *p))
+			return true;
+	return false;
+}
+
+static int xf_image_arg(struct xf_options *o, const char *arg)
+{
+	char path[PATH_MAX];
+
+	/* If it does not resolve, the backend's refusal will say why. */
+	o->image = strdup(realpath(arg, path) ? path : arg);
+	return o->image ? 0 : -1;
+}
+
+static int xf_opt_proc(void *data, const char *arg, int key, struct fuse_args *outargs)
+{
+	struct xf_options *o = data;
+
+	(void) outargs;
+	switch (key) {
+	case FUSE_OPT_KEY_NONOPT:
+		o->nonopts++;
+		if (o->nonopts == 1)
+			return xf_image_arg(o, arg) ? -1 : 0; /* ours, not libfuse's */
+		if (o->nonopts == 2)
+			return 1; /* MOUNTPOINT: fuse_parse_cmdline takes it */
+		fprintf(stderr, "xfsfuse: too many arguments: `%s' (usage: xfsfuse [options] IMAGE MOUNTPOINT)\n",
+			arg);
+		return -1;
+	case XF_KEY_RO:
+		o->readonly = true;
+		return 1; /* the kernel mount is read-only too */
+	case XF_KEY_RW:
+		o->readonly = false;
+		return 1;
+	case XF_KEY_FSNAME:
+		o->has_fsname = true;
+		return 1;
+	case XF_KEY_SUBTYPE:
+		o->has_subtype = true;
+		return 1;
+	case XF_KEY_DROP:
+		return 0;
+	case XF_KEY_WRITEBACK_CACHE:
+		fprintf(stderr, "xfsfuse: -o writeback_cache is not supported (writes must reach xfsfuse with their exact ranges)\n");
+		return -1;
+	case FUSE_OPT_KEY_OPT:
+		return xf_is_dropped_opt(arg) ? 0 : 1;
+	default:
+		return 1;
+	}
+}
+
+static int xf_check_cache(struct xf_options *o)
+{
+	if (!o->cache || !strcmp(o->cache, "kernel"))
+		return 0;
+	if (!strcmp(o->cache, "none")) {
+		o->cache_none = true;
+		return 0;
+	}
+	fprintf(stderr, "xfsfuse: -o cache=%s: expected cache=kernel or cache=none\n", o->cache);
+	return -1;
+}
+
+/* -o name=value with commas and backslashes in the value escaped for libfuse. */
+static int xf_add_escaped_opt(struct fuse_args *args, const char *name, const char *value)
+{
+	char *opt, *escaped = NULL;
+	int ret = -1;
+
+	if (asprintf(&opt, "%s=%s", name, value) < 0)
+		return -1;
+	if (fuse_opt_add_opt_escaped(&escaped, opt) == 0) {
+		free(opt);
+		if (asprintf(&opt, "-o%s", escaped) >= 0) {
+			ret = fuse_opt_add_arg(args, opt);
+			free(opt);
+		}
+		free(escaped);
+		return ret;
+	}
+	free(opt);
+	return -1;
+}
+
+static int xf_add_default_opts(struct fuse_args *args, struct xf_options *o)
+{
+	if (fuse_opt_add_arg(args, "-odefault_permissions"))
+		return -1;
+	if (!o->has_fsname && o->image && xf_add_escaped_opt(args, "fsname", o->image))
+		return -1;
+	if (!o->has_subtype && fuse_opt_add_arg(args, "-osubtype=xfsfuse"))
+		return -1;
+	return 0;
+}
+
+int xf_parse_options(struct fuse_args *args, struct xf_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	if (fuse_opt_parse(args, o, xf_opt_spec, xf_opt_proc) == -1)
+		return -1;
+	if (xf_check_cache(o))
+		return -1;
+	if (xf_add_default_opts(args, o)) {
+		fprintf(stderr, "xfsfuse: out of memory\n");
+		return -1;
+	}
+	return 0;
+}
+
+void xf_free_options(struct xf_options *o)
+{
+	free(o->image);
+	free(o->cache);
+}
+
+void xf_print_options_help(void)
+{
+	printf("xfsfuse options:\n"
+	       "    -o ro                  mount read-only: nothing is written to the image\n"
+	       "    -o cache=kernel|none   kernel: the kernel page cache is used (default)\n"
+	       "                           none: every open is FOPEN_DIRECT_IO (no shared mmap)\n"
+	       "    -o allow_other         let other users access the mount\n"
+	       "    -o fsname=NAME         source shown in /proc/mounts (default: IMAGE)\n"
+	       "    -o max_write=N         largest WRITE request (default and maximum 1 MiB)\n"
+	       "    -o readdirplus=yes|no|auto   readdirplus mode (default auto)\n"
+	       "  always on: default_permissions (the kernel checks permissions),\n"
+	       "  subtype=xfsfuse; never on: writeback_cache\n\n");
+}

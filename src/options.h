@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Command line of xfsfuse: `xfsfuse [options] IMAGE MOUNTPOINT`, options
+ * anywhere (mount.fuse3 runs `xfsfuse IMAGE MNT -o opts`).
+ *
+ * xf_parse_options() takes what is ours (IMAGE, -o cache=, ro/rw, options
+ * mount(8) adds that libfuse would reject) out of @args and adds the options
+ * that are always on (default_permissions, fsname=IMAGE, subtype=xfsfuse).
+ * What is left goes to fuse_parse_cmdline(), fuse_parse_conn_info_opts()
+ * and fuse_session_new(), which rejects anything it does not know.
+ */
+#ifndef XFSFUSE_OPTIONS_H
+#define XFSFUSE_OPTIONS_H
+
+#define FUSE_USE_VERSION 312
+#include <fuse_lowlevel.h>
+
+#include <stdbool.h>
+
+struct xf_options {
+	char *image;      /* IMAGE, made absolute (fuse_daemonize does chdir("/")) */
+	char *cache;      /* -o cache=kernel|none, as given */
+	bool cache_none;
+	bool readonly;    /* -o ro or -r (and not a later -o rw) */
+	bool has_fsname;  /* the user chose fsname= / subtype= */
+	bool has_subtype;
+	int nonopts;      /* positional arguments seen */
+};
+
+/* 0, or -1 after printing "xfsfuse: <reason>" on stderr. */
+int xf_parse_options(struct fuse_args *args, struct xf_options *o);
+void xf_free_options(struct xf_options *o);
+void xf_print_options_help(void);
+
+#endif

@@ -1,0 +1,448 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# FUSE integration test of xfsfuse: mount fresh mkfs.xfs images through the
+# daemon, exercise the namespace, data, attribute and xattr requests, the
+# option and refusal paths, mount(8) through mount.fuse3, signals, and check
+# every image with xfs_repair -n and against the kernel's XFS (read-only loop
+# mount, as an oracle only).
+#
+# usage: test_fuse_basic.sh [path/to/xfsfuse]      (needs root and /dev/fuse)
+# Prints "N passed, M failed" and exits non-zero if anything failed.
+set -euo pipefail
+
+XFSFUSE=$(realpath "${1:-build/src/xfsfuse}")
+TMP=$(mktemp -d /tmp/xfsfuse-basic.XXXXXX)
+MNT=$TMP/mnt
+KMNT=$TMP/kmnt
+IMG=$TMP/img
+mkdir -p "$MNT" "$KMNT"
+PASS=0
+FAIL=0
+DAEMON_PID=
+DONE=
+
+cleanup() {
+	local rc=$?
+	set +e
+	if [ -z "$DONE" ]; then
+		echo "aborted (status $rc) after the checks above" >&2
+		echo "$PASS passed, $((FAIL + 1)) failed"
+	fi
+	mountpoint -q "$MNT" && umount "$MNT"
+	mountpoint -q "$KMNT" && umount "$KMNT"
+	[ -n "$DAEMON_PID" ] && wait "$DAEMON_PID" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+pass() { PASS=$((PASS + 1)); }
+fail() { FAIL=$((FAIL + 1)); echo "FAIL: $*" >&2; }
+
+# check DESC CMD...: the command must succeed.
+check() {
+	local desc=$1
+	shift
+	local rc=0
+	"$@" >"$TMP/cmd.out" 2>&1 || rc=$?
+	mv -f "$TMP/cmd.out" "$TMP/out" # the next check may grep the output
+	if [ "$rc" -eq 0 ]; then pass; else fail "$desc"; sed 's/^/    /' "$TMP/out" >&2; fi
+}
+
+# check_fails DESC CMD...: the command must fail.
+check_fails() {
+	local desc=$1
+	shift
+	local rc=0
+	"$@" >"$TMP/cmd.out" 2>&1 || rc=$?
+	mv -f "$TMP/cmd.out" "$TMP/out"
+	if [ "$rc" -ne 0 ]; then pass; else fail "$desc (unexpectedly succeeded)"; fi
+}
+
+# check_out DESC REGEX: the output of the last check/check_fails matches.
+check_out() {
+	if grep -q -e "$2" "$TMP/out"; then pass; else fail "$1"; sed 's/^/    /' "$TMP/out" >&2; fi
+}
+
+# check_eq DESC EXPECTED ACTUAL
+check_eq() {
+	if [ "$2" == "$3" ]; then pass; else fail "$1: expected '$2', got '$3'"; fi
+}
+
+mkimage() {
+	rm -f "$1"
+	truncate -s 512M "$1"
+	mkfs.xfs -q "$1"
+}
+
+# Wait until $MNT is a FUSE mount of ours (the daemon runs in the foreground).
+wait_mounted() {
+	local i
+	for i in $(seq 100); do
+		grep -q " $MNT fuse.xfsfuse " /proc/mounts && return 0
+		if [ -n "$DAEMON_PID" ] && ! kill -0 "$DAEMON_PID" 2>/dev/null; then
+			return 1
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
+# fuse_mount IMAGE [options...]: daemon in the foreground, in the background.
+fuse_mount() {
+	local img=$1
+	shift
+	"$XFSFUSE" -f "$img" "$MNT" "$@" 2>>"$TMP/daemon.log" &
+	DAEMON_PID=$!
+	if wait_mounted; then pass; else fail "mount $img $*"; cat "$TMP/daemon.log" >&2; exit 1; fi
+}
+
+# fuse_umount: unmount, and the daemon must exit 0 once it wrote the image back.
+fuse_umount() {
+	local rc=0
+	umount "$MNT" || fail "umount $MNT"
+	wait "$DAEMON_PID" || rc=$?
+	DAEMON_PID=
+	check_eq "daemon exit status after umount" 0 "$rc"
+}
+
+repair_clean() {
+	check "xfs_repair -n $1 is clean" xfs_repair -n "$1"
+}
+
+# A listing of the tree to compare xfsfuse with the kernel: names, types,
+# modes, owners, sizes, link counts, link targets, mtimes, file checksums.
+manifest() {
+	(cd "$1" && find . -printf '%p %y %m %U %G %s %n %l %T@\n' | LC_ALL=C sort &&
+		find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r md5sum)
+}
+
+# ------------------------------------------------------------------ options
+check "--help exits 0" "$XFSFUSE" --help
+check_out "--help prints the usage" "usage: .* IMAGE MOUNTPOINT"
+check "--version exits 0" "$XFSFUSE" --version
+check_out "--version names xfsfuse" "^xfsfuse version"
+check_out "--version names xfsprogs 6.1.0" "xfsprogs 6.1.0"
+check_out "--version names libfuse" "FUSE library version 3\."
+
+mkimage "$IMG"
+ROOTINO=$(xfs_db -r -c 'sb 0' -c 'p rootino' "$IMG" | awk '{print $3}')
+mount -o loop,ro "$IMG" "$KMNT"
+STATFS_KERNEL=$(stat -f -c '%b %f %a %c %d' "$KMNT")
+umount "$KMNT"
+check_fails "unknown option refused" "$XFSFUSE" "$IMG" "$MNT" -o no_such_option
+check_fails "bad cache= refused" "$XFSFUSE" "$IMG" "$MNT" -o cache=sometimes
+check_out "bad cache= says why" "^xfsfuse: .*cache="
+check_fails "writeback_cache refused" "$XFSFUSE" "$IMG" "$MNT" -o writeback_cache
+check_fails "missing mountpoint refused" "$XFSFUSE" "$IMG"
+check_fails "extra argument refused" "$XFSFUSE" "$IMG" "$MNT" extra
+
+# ------------------------------------------------------------------ refusals
+head -c 64M /dev/urandom >"$TMP/random.img"
+RSUM=$(md5sum <"$TMP/random.img")
+check_fails "random bytes refused" "$XFSFUSE" "$TMP/random.img" "$MNT"
+check_out "random bytes: reason line" "^xfsfuse: .*random.img: "
+mkimage "$TMP/trunc.img"
+truncate -s 100M "$TMP/trunc.img"
+check_fails "truncated image refused" "$XFSFUSE" "$TMP/trunc.img" "$MNT"
+check_out "truncated image: reason line" "^xfsfuse: .*trunc.img: "
+check_fails "missing image refused" "$XFSFUSE" "$TMP/nonexistent.img" "$MNT"
+check_out "missing image: reason line" "^xfsfuse: .*nonexistent.img"
+check_fails "nothing mounted after refusals" mountpoint -q "$MNT"
+check_eq "the refused image was not written" "$RSUM" "$(md5sum <"$TMP/random.img")"
+
+# ------------------------------------------------------------------ daemon mode
+# Without -f the parent returns only once mounted; the image's flock is held
+# until the daemon has written everything back.
+check "daemonized mount" "$XFSFUSE" "$IMG" "$MNT"
+check "daemonized: mounted when the command returns" mountpoint -q "$MNT"
+check "mount table: source and type" grep -q "^$IMG $MNT fuse.xfsfuse rw," /proc/mounts
+check "mount table: default_permissions" grep -q "^$IMG $MNT .*default_permissions" /proc/mounts
+check "umount" umount "$MNT"
+check "daemon released the image" flock -w 30 "$IMG" true
+repair_clean "$IMG"
+
+# ------------------------------------------------------------------ namespace and data
+fuse_mount "$IMG"
+check_eq "root st_ino is the XFS root inode" "$ROOTINO" "$(stat -c %i "$MNT")"
+check_eq "root mode" "755 directory" "$(stat -c '%a %F' "$MNT")"
+check "df works" df "$MNT"
+check_eq "statfs block size" 4096 "$(stat -f -c %S "$MNT")"
+check_eq "statfs name length" 255 "$(stat -f -c %l "$MNT")"
+check_eq "statfs equals the kernel's" "$STATFS_KERNEL" "$(stat -f -c '%b %f %a %c %d' "$MNT")"
+
+umask 022
+check "mkdir" mkdir "$MNT/dir"
+check_eq "mkdir under umask 022" 755 "$(stat -c %a "$MNT/dir")"
+check "mkdir -m 0777" mkdir -m 0777 "$MNT/dir777"
+check_eq "mkdir -m 0777 is exact" 777 "$(stat -c %a "$MNT/dir777")"
+check "mkdir(0777) syscall" python3 -c "import os; os.mkdir('$MNT/dirsys', 0o777)"
+check_eq "mkdir(0777) gets the umask" 755 "$(stat -c %a "$MNT/dirsys")"
+check "touch" touch "$MNT/dir/empty"
+check_eq "new file mode" "644 regular empty file" "$(stat -c '%a %F' "$MNT/dir/empty")"
+check_eq "directory nlink" 5 "$(stat -c %h "$MNT")"
+check "write" sh -c "echo hello world > '$MNT/dir/hello'"
+check_eq "read" "hello world" "$(cat "$MNT/dir/hello")"
+check_eq "ls" "empty hello" "$(ls "$MNT/dir" | tr '\n' ' ' | sed 's/ $//')"
+head -c 5M /dev/urandom >"$TMP/rand5m"
+check "write 5 MiB" cp "$TMP/rand5m" "$MNT/dir/rand5m"
+check "read 5 MiB back" cmp "$TMP/rand5m" "$MNT/dir/rand5m"
+check "O_DIRECT write" dd if="$TMP/rand5m" of="$MNT/dir/direct" bs=1M oflag=direct status=none
+check "O_DIRECT read" cmp "$TMP/rand5m" "$MNT/dir/direct"
+check "overwrite in the middle" dd if=/dev/zero of="$MNT/dir/rand5m" bs=1000 seek=1234 count=7 conv=notrunc status=none
+cp "$TMP/rand5m" "$TMP/rand5m.expect"
+dd if=/dev/zero of="$TMP/rand5m.expect" bs=1000 seek=1234 count=7 conv=notrunc status=none
+check "overwrite reads back" cmp "$TMP/rand5m.expect" "$MNT/dir/rand5m"
+check "append" sh -c "echo more >> '$MNT/dir/hello'"
+check_eq "append reads back" "hello world more" "$(cat "$MNT/dir/hello" | tr '\n' ' ' | sed 's/ $//')"
+check "sparse write" dd if=/dev/urandom of="$MNT/dir/sparse" bs=4096 seek=1000 count=1 status=none
+check_eq "sparse size" 4100096 "$(stat -c %s "$MNT/dir/sparse")"
+check "hole reads as zeroes" cmp -n 4096000 "$MNT/dir/sparse" /dev/zero
+check "shared mmap store (writepage)" python3 -c "
+import mmap, os
+fd = os.open('$MNT/dir/mapped', os.O_RDWR | os.O_CREAT, 0o644)
+os.ftruncate(fd, 3 * 4096)
+m = mmap.mmap(fd, 3 * 4096)
+m[5000:5005] = b'HELLO'
+m.flush(); m.close(); os.close(fd)"
+check "fsync" python3 -c "import os; fd=os.open('$MNT/dir/hello', os.O_RDWR); os.fsync(fd); os.fdatasync(fd); os.close(fd)"
+check "sync -f (syncfs)" sync -f "$MNT"
+
+# attributes
+check "chmod" chmod 0640 "$MNT/dir/hello"
+check_eq "chmod result" 640 "$(stat -c %a "$MNT/dir/hello")"
+check "chmod setuid" chmod 4755 "$MNT/dir/empty"
+check "chown" chown 1234:5678 "$MNT/dir/empty"
+check_eq "chown result (and setuid cleared)" "1234 5678 755" "$(stat -c '%u %g %a' "$MNT/dir/empty")"
+check "truncate up" truncate -s 100000 "$MNT/dir/empty"
+check_eq "truncate up size" 100000 "$(stat -c %s "$MNT/dir/empty")"
+check "truncate down" truncate -s 3 "$MNT/dir/hello"
+check_eq "truncate down reads" "hel" "$(cat "$MNT/dir/hello")"
+check "O_TRUNC open" sh -c "echo fresh > '$MNT/dir/rand5m.trunc' && cp '$TMP/rand5m' '$MNT/dir/rand5m.trunc' && echo x > '$MNT/dir/rand5m.trunc'"
+check_eq "O_TRUNC size" 2 "$(stat -c %s "$MNT/dir/rand5m.trunc")"
+check "touch -d" touch -d "2001-02-03 04:05:06.123456789" "$MNT/dir/hello"
+check_eq "mtime set" "2001-02-03 04:05:06.123456789" "$(stat -c %y "$MNT/dir/hello" | cut -c1-29)"
+check_eq "atime set" "2001-02-03 04:05:06.123456789" "$(stat -c %x "$MNT/dir/hello" | cut -c1-29)"
+check "touch -m (mtime now, atime omitted)" touch -m "$MNT/dir/hello"
+check_eq "atime kept with UTIME_OMIT" "2001-02-03 04:05:06.123456789" "$(stat -c %x "$MNT/dir/hello" | cut -c1-29)"
+check "mtime is now" test "$(stat -c %Y "$MNT/dir/hello")" -ge $(($(date +%s) - 60))
+
+# links, special files, rename, remove
+check "symlink" ln -s hello "$MNT/dir/link"
+check_eq "readlink" hello "$(readlink "$MNT/dir/link")"
+LONGT=$(printf 'x%.0s' $(seq 1000))
+check "long symlink" ln -s "$LONGT" "$MNT/dir/longlink"
+check_eq "long readlink" "$LONGT" "$(readlink "$MNT/dir/longlink")"
+check "hard link" ln "$MNT/dir/hello" "$MNT/hardlink"
+check_eq "hard link count" 2 "$(stat -c %h "$MNT/dir/hello")"
+check_eq "hard link same inode" "$(stat -c %i "$MNT/dir/hello")" "$(stat -c %i "$MNT/hardlink")"
+check "mkfifo" mkfifo "$MNT/dir/fifo"
+check_eq "fifo type" "fifo" "$(stat -c %F "$MNT/dir/fifo")"
+check "mknod char" mknod "$MNT/dir/null" c 1 3
+check_eq "char device numbers" "character special file 1 3" "$(stat -c '%F %t %T' "$MNT/dir/null")"
+check "rename" mv "$MNT/dir/rand5m.trunc" "$MNT/renamed"
+check_fails "rename source gone" test -e "$MNT/dir/rand5m.trunc"
+check_eq "renamed content" x "$(cat "$MNT/renamed")"
+check "rename over a file" mv -f "$MNT/renamed" "$MNT/hardlink"
+check_eq "rename over: target replaced" x "$(cat "$MNT/hardlink")"
+check_eq "rename over: old target unlinked" 1 "$(stat -c %h "$MNT/dir/hello")"
+# renameat2 flags through ctypes (coreutils has no --exchange here)
+renameat2() {
+	python3 -c "
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+rc = libc.renameat2(-100, sys.argv[1].encode(), -100, sys.argv[2].encode(), int(sys.argv[3]))
+err = ctypes.get_errno() if rc else 0
+print(os.strerror(err) if err else 'ok')" "$@"
+}
+echo A >"$MNT/ra"
+echo B >"$MNT/rb"
+check_eq "RENAME_NOREPLACE onto a name" "File exists" "$(renameat2 "$MNT/ra" "$MNT/rb" 1)"
+check_eq "RENAME_EXCHANGE" "ok A B" "$(renameat2 "$MNT/ra" "$MNT/rb" 2) $(cat "$MNT/rb") $(cat "$MNT/ra")"
+check_eq "RENAME_WHITEOUT refused" "Invalid argument" "$(renameat2 "$MNT/ra" "$MNT/rc" 4)"
+check_eq "RENAME_NOREPLACE to a new name" "ok" "$(renameat2 "$MNT/ra" "$MNT/rc" 1)"
+rm "$MNT/rb" "$MNT/rc"
+check "rename a directory" mv "$MNT/dirsys" "$MNT/dir/sub"
+check_eq "moved directory's .." "$(stat -c %i "$MNT/dir")" "$(stat -c %i "$MNT/dir/sub/..")"
+check "rmdir" rmdir "$MNT/dir777"
+check_fails "rmdir of a non-empty directory" rmdir "$MNT/dir"
+check "unlink" rm "$MNT/dir/direct"
+check_fails "unlinked name gone" test -e "$MNT/dir/direct"
+INODES_USED=$(stat -f -c '%c %d' "$MNT" | awk '{print $1 - $2}')
+touch "$MNT/tmpfile"
+check_eq "create uses an inode" $((INODES_USED + 1)) "$(stat -f -c '%c %d' "$MNT" | awk '{print $1 - $2}')"
+rm "$MNT/tmpfile"
+check_eq "unlink frees the inode (forget reached the backend)" "$INODES_USED" \
+	"$(stat -f -c '%c %d' "$MNT" | awk '{print $1 - $2}')"
+exec 7<"$MNT/dir/sparse"
+rm "$MNT/dir/sparse"
+check_eq "unlinked open file still readable" 4100096 "$(wc -c <&7)"
+exec 7<&-
+
+# xattrs
+check "setxattr" setfattr -n user.colour -v blue "$MNT/dir/hello"
+check_eq "getxattr" blue "$(getfattr --absolute-names --only-values -n user.colour "$MNT/dir/hello")"
+check "setxattr trusted" setfattr -n trusted.t -v 0x00ff00 "$MNT/dir/hello"
+check_eq "listxattr" "trusted.t user.colour" \
+	"$(getfattr --absolute-names -m - -d "$MNT/dir/hello" | sed -n 's/=.*//p' | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//')"
+check "removexattr" setfattr -x trusted.t "$MNT/dir/hello"
+check_fails "removed xattr gone" getfattr --absolute-names -n trusted.t "$MNT/dir/hello"
+check "large xattr" setfattr -n user.big -v "0x$(head -c 30000 /dev/urandom | od -An -tx1 -v | tr -d ' \n')" "$MNT/dir"
+check_eq "large xattr size" 30000 "$(getfattr --absolute-names --only-values -n user.big "$MNT/dir" | wc -c)"
+
+# fallocate
+check "fallocate" fallocate -l 1M "$MNT/dir/falloc"
+check_eq "fallocate size" 1048576 "$(stat -c %s "$MNT/dir/falloc")"
+check "fallocate blocks" test "$(stat -c %b "$MNT/dir/falloc")" -ge 2048
+check "fallocate --keep-size" fallocate -n -o 1M -l 1M "$MNT/dir/falloc"
+check_eq "keep-size size" 1048576 "$(stat -c %s "$MNT/dir/falloc")"
+check_eq "fallocated range reads as zeroes" 1048576 "$(tr -d '\0' <"$MNT/dir/falloc" | wc -c | awk '{print 1048576 - $1}')"
+check_fails "punch hole is not supported yet" fallocate -p -o 0 -l 4096 "$MNT/dir/falloc"
+
+# a big directory, readdir and readdirplus (auto mode here, plus below)
+mkdir "$MNT/big"
+for i in $(seq 1 2000); do : >"$MNT/big/entry_$i"; done
+check_eq "big directory entries" 2000 "$(ls "$MNT/big" | wc -l)"
+echo 3 >/proc/sys/vm/drop_caches
+check_eq "big directory after dropping caches" 2000 "$(ls -l "$MNT/big" | grep -c entry_)"
+check "sizes of a few" test "$(stat -c %s "$MNT/big/entry_1999")" -eq 0
+
+# concurrency: writers and readers at once
+PIDS=()
+for j in 1 2 3 4; do
+	(for i in $(seq 1 50); do echo "$j $i" >"$MNT/big/par_${j}_$i"; cat "$MNT/big/par_${j}_$i" >/dev/null; done) &
+	PIDS+=($!)
+done
+ls -lR "$MNT" >/dev/null &
+PIDS+=($!)
+PRC=0
+for p in "${PIDS[@]}"; do wait "$p" || PRC=$?; done
+check_eq "parallel workers succeeded" 0 "$PRC"
+check_eq "parallel creates" 200 "$(ls "$MNT/big" | grep -c '^par_')"
+
+MANIFEST_FUSE=$(manifest "$MNT")
+fuse_umount
+repair_clean "$IMG"
+
+# the kernel sees the same tree
+check "kernel mount (oracle, read-only)" mount -o loop,ro "$IMG" "$KMNT"
+MANIFEST_KERNEL=$(manifest "$KMNT")
+if [ "$MANIFEST_FUSE" == "$MANIFEST_KERNEL" ]; then pass; else
+	fail "tree differs between xfsfuse and the kernel"
+	diff <(echo "$MANIFEST_FUSE") <(echo "$MANIFEST_KERNEL") | head -20 >&2
+fi
+check_eq "kernel sees the xattr" blue "$(getfattr --absolute-names --only-values -n user.colour "$KMNT/dir/hello")"
+umount "$KMNT"
+
+# remount: everything is still there, readdirplus forced on and off
+fuse_mount "$IMG" -o readdirplus=yes
+check_eq "remount: big directory (readdirplus)" 2200 "$(ls -l "$MNT/big" | grep -c -e entry_ -e par_)"
+check_eq "remount: tree unchanged" "$MANIFEST_FUSE" "$(manifest "$MNT")"
+fuse_umount
+fuse_mount "$IMG" -o readdirplus=no,cache=none
+check_eq "remount: big directory (readdir)" 2200 "$(ls "$MNT/big" | wc -l)"
+check "cache=none: write" cp "$TMP/rand5m" "$MNT/dir/nocache"
+check "cache=none: read" cmp "$TMP/rand5m" "$MNT/dir/nocache"
+check_eq "mmap store survived the remount" HELLO "$(dd if="$MNT/dir/mapped" bs=1 skip=5000 count=5 status=none)"
+check_fails "cache=none: shared mmap refused" python3 -c "
+import mmap, os
+mmap.mmap(os.open('$MNT/dir/mapped', os.O_RDWR), 4096)"
+fuse_umount
+repair_clean "$IMG"
+
+# ------------------------------------------------------------------ read-only
+SUM=$(md5sum <"$IMG")
+fuse_mount "$IMG" -o ro
+check "ro: mount table says ro" grep -q "^$IMG $MNT fuse.xfsfuse ro," /proc/mounts
+check_eq "ro: reads" "hel" "$(cat "$MNT/dir/hello")"
+if touch "$MNT/newfile" 2>"$TMP/out"; then fail "ro: touch succeeded"; else pass; fi
+check_out "ro: EROFS" "Read-only file system"
+if mkdir "$MNT/newdir" 2>"$TMP/out"; then fail "ro: mkdir succeeded"; else pass; fi
+check_out "ro: mkdir EROFS" "Read-only file system"
+if sh -c "echo x >> '$MNT/dir/hello'" 2>"$TMP/out"; then fail "ro: append succeeded"; else pass; fi
+check_out "ro: write EROFS" "Read-only file system"
+fuse_umount
+check_eq "ro: image unchanged" "$SUM" "$(md5sum <"$IMG")"
+
+# ------------------------------------------------------------------ signals
+fuse_mount "$IMG"
+echo data >"$MNT/by-sigterm"
+kill -TERM "$DAEMON_PID"
+RC=0
+wait "$DAEMON_PID" || RC=$?
+DAEMON_PID=
+check_eq "SIGTERM: daemon exits 0" 0 "$RC"
+check_fails "SIGTERM: unmounted" mountpoint -q "$MNT"
+repair_clean "$IMG"
+fuse_mount "$IMG"
+check_eq "SIGTERM: data kept" data "$(cat "$MNT/by-sigterm")"
+check "fusermount3 -u" fusermount3 -u "$MNT"
+RC=0
+wait "$DAEMON_PID" || RC=$?
+DAEMON_PID=
+check_eq "fusermount3 -u: daemon exits 0" 0 "$RC"
+repair_clean "$IMG"
+
+# ------------------------------------------------------------------ mount(8)
+# mount(8) runs mount.fuse3, which runs `xfsfuse IMAGE MNT -o opts` through
+# /bin/sh with no PATH (so the default /usr/local/sbin:/usr/local/bin:...).
+# A private mount namespace puts this build first without touching the system.
+mkdir -p "$TMP/sbin"
+ln -s "$XFSFUSE" "$TMP/sbin/xfsfuse"
+cat >"$TMP/mount-test.sh" <<EOF
+set -e
+mount --bind "$TMP/sbin" /usr/local/sbin
+mount -t fuse.xfsfuse "$IMG" "$MNT" -o ro
+grep -q "^$IMG $MNT fuse.xfsfuse ro," /proc/mounts
+test "\$(cat "$MNT/by-sigterm")" = data
+umount "$MNT"
+flock -w 30 "$IMG" true
+echo "$IMG $MNT fuse.xfsfuse rw,noatime,nofail,noauto 0 0" > "$TMP/fstab"
+mount --fstab "$TMP/fstab" "$MNT"
+grep -q "^$IMG $MNT fuse.xfsfuse rw,noatime" /proc/mounts
+echo fstab > "$MNT/by-fstab"
+umount "$MNT"
+flock -w 30 "$IMG" true
+if mount -t fuse.xfsfuse "$TMP/random.img" "$MNT" 2>"$TMP/mount-refused"; then exit 1; fi
+grep -q "^xfsfuse: " "$TMP/mount-refused"
+EOF
+check "mount -t fuse.xfsfuse, fstab line, refusal through mount(8)" \
+	unshare -m --propagation private bash "$TMP/mount-test.sh"
+repair_clean "$IMG"
+
+# ------------------------------------------------------------------ unclean image
+# SIGKILL leaves the "being modified" mark: the next read-write mount must be
+# refused with a reason, before anything is mounted.
+fuse_mount "$IMG"
+kill -KILL "$DAEMON_PID"
+{ wait "$DAEMON_PID"; } 2>/dev/null || true
+DAEMON_PID=
+umount "$MNT" 2>/dev/null || umount -l "$MNT"
+check_fails "image left by a killed daemon is refused" "$XFSFUSE" "$IMG" "$MNT"
+check_out "killed daemon: reason line" "^xfsfuse: "
+check_fails "killed daemon: nothing mounted" mountpoint -q "$MNT"
+
+# ------------------------------------------------------------------ corruption
+# An inode that fails verification: EIO for it (EUCLEAN never reaches
+# applications), its siblings still listed and readable, one log line.
+CIMG=$TMP/corrupt.img
+mkimage "$CIMG"
+fuse_mount "$CIMG"
+mkdir "$MNT/d"
+for i in $(seq 200); do echo "$i" >"$MNT/d/f$i"; done
+BADINO=$(stat -c %i "$MNT/d/f200")
+fuse_umount
+check "corrupt one inode with xfs_db" xfs_db -x -c "inode $BADINO" -c "write -d core.magic 0" "$CIMG"
+: >"$TMP/daemon.log"
+fuse_mount "$CIMG"
+if stat "$MNT/d/f200" 2>"$TMP/out"; then fail "corrupt inode: stat succeeded"; else pass; fi
+check_out "corrupt inode: EIO" "Input/output error"
+check_eq "corrupt inode: siblings listed (readdirplus)" 200 "$(ls -l "$MNT/d" 2>/dev/null | grep -c ' f[0-9]')"
+check_eq "corrupt inode: siblings readable" 17 "$(cat "$MNT/d/f17")"
+fuse_umount
+check_eq "corrupt inode: logged once" 1 "$(grep -c "inode $BADINO: metadata corruption" "$TMP/daemon.log")"
+check_fails "corrupt inode: xfs_repair -n reports it" xfs_repair -n "$CIMG"
+
+DONE=1
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]
