@@ -33,25 +33,31 @@ static off_t xb_fsb_to_byte(struct xfs_mount *mp, xfs_fsblock_t fsb)
 	return (off_t) BBTOB(XFS_FSB_TO_DADDR(mp, fsb));
 }
 
-/* Allocate every hole in [start, start+count) as unwritten (XFS_BMAPI_PREALLOC). */
-static int xb_alloc_unwritten(struct xb_mount *m, struct xfs_inode *ip, xfs_fileoff_t start,
-			      xfs_filblks_t count)
+/*
+ * Run xfs_bmapi_write over [start, start+count) in as many transactions as
+ * it takes, @resblks(len) blocks reserved for each.  With XFS_BMAPI_PREALLOC
+ * this allocates every hole as unwritten (xfs_alloc_file_space); with
+ * XFS_BMAPI_CONVERT it turns unwritten extents into written ones
+ * (xfs_iomap_write_unwritten).
+ */
+static int xb_bmapi_write_range(struct xb_mount *m, struct xfs_inode *ip, xfs_fileoff_t start,
+				xfs_filblks_t count, uint32_t flags,
+				unsigned int (*resblks)(struct xfs_mount *, xfs_filblks_t))
 {
 	struct xfs_mount *mp = m->mp;
 
 	while (count) {
 		xfs_filblks_t len = min(count, XB_ALLOC_CHUNK);
-		unsigned int resblks = XFS_DIOSTRAT_SPACE_RES(mp, len);
+		unsigned int res = resblks(mp, len);
 		struct xfs_bmbt_irec map;
 		struct xfs_trans *tp;
 		int nmaps = 1, error;
 
-		error = xb_trans_alloc(m, &M_RES(mp)->tr_write, resblks, &tp);
+		error = xb_trans_alloc(m, &M_RES(mp)->tr_write, res, &tp);
 		if (error)
 			return error;
 		libxfs_trans_ijoin(tp, ip, 0);
-		error = xb_err(libxfs_bmapi_write(tp, ip, start, len, XFS_BMAPI_PREALLOC, resblks,
-						  &map, &nmaps));
+		error = xb_err(libxfs_bmapi_write(tp, ip, start, len, flags, res, &map, &nmaps));
 		if (error) {
 			xb_trans_cancel(m, tp);
 			return error;
@@ -60,7 +66,7 @@ static int xb_alloc_unwritten(struct xb_mount *m, struct xfs_inode *ip, xfs_file
 		if (error)
 			return error;
 		if (nmaps == 0)
-			return -ENOSPC;
+			return (flags & XFS_BMAPI_CONVERT) ? -EUCLEAN : -ENOSPC;
 		len = map.br_startoff + map.br_blockcount - start;
 		if (len > count)
 			len = count;
@@ -70,41 +76,27 @@ static int xb_alloc_unwritten(struct xb_mount *m, struct xfs_inode *ip, xfs_file
 	return 0;
 }
 
-/* Convert unwritten extents in the range to written (xfs_iomap_write_unwritten). */
+static unsigned int xb_alloc_resblks(struct xfs_mount *mp, xfs_filblks_t len)
+{
+	return XFS_DIOSTRAT_SPACE_RES(mp, len);
+}
+
+static unsigned int xb_convert_resblks(struct xfs_mount *mp, xfs_filblks_t len)
+{
+	(void) len;
+	return XFS_DIOSTRAT_SPACE_RES(mp, 0) << 1;
+}
+
+static int xb_alloc_unwritten(struct xb_mount *m, struct xfs_inode *ip, xfs_fileoff_t start,
+			      xfs_filblks_t count)
+{
+	return xb_bmapi_write_range(m, ip, start, count, XFS_BMAPI_PREALLOC, xb_alloc_resblks);
+}
+
 static int xb_convert_written(struct xb_mount *m, struct xfs_inode *ip, xfs_fileoff_t start,
 			      xfs_filblks_t count)
 {
-	struct xfs_mount *mp = m->mp;
-	unsigned int resblks = XFS_DIOSTRAT_SPACE_RES(mp, 0) << 1;
-
-	while (count) {
-		struct xfs_bmbt_irec map;
-		struct xfs_trans *tp;
-		int nmaps = 1, error;
-		xfs_filblks_t len;
-
-		error = xb_trans_alloc(m, &M_RES(mp)->tr_write, resblks, &tp);
-		if (error)
-			return error;
-		libxfs_trans_ijoin(tp, ip, 0);
-		error = xb_err(libxfs_bmapi_write(tp, ip, start, count, XFS_BMAPI_CONVERT, resblks,
-						  &map, &nmaps));
-		if (error) {
-			xb_trans_cancel(m, tp);
-			return error;
-		}
-		error = xb_trans_commit(tp);
-		if (error)
-			return error;
-		if (nmaps == 0)
-			return -EUCLEAN;
-		len = map.br_startoff + map.br_blockcount - start;
-		if (len > count)
-			len = count;
-		start += len;
-		count -= len;
-	}
-	return 0;
+	return xb_bmapi_write_range(m, ip, start, count, XFS_BMAPI_CONVERT, xb_convert_resblks);
 }
 
 /* Read one file block: zeroes for holes and unwritten extents. */
