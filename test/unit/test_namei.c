@@ -282,6 +282,38 @@ static void test_enospc(void)
 	free(img);
 }
 
+/* Running out of inodes (imaxpct caps inode space): ENOSPC, nothing half made. */
+static void test_out_of_inodes(void)
+{
+	char *img = th_mkfs("-i maxpct=1 -d agcount=2", 320);
+	struct xb_mount *m = th_mount(img, false);
+	struct xb_inode *root = root_of(m), *ip = NULL;
+	char name[32];
+	int i, rc = 0;
+
+	for (i = 0; i < 100000; i++) {
+		snprintf(name, sizeof(name), "f%d", i);
+		rc = xb_create(root, name, S_IFREG | 0644, 0, &root_cred, &ip);
+		if (rc)
+			break;
+		xb_iput(ip);
+	}
+	CHECK_EQ(rc, -ENOSPC);
+	CHECK(i > 1000 && i < 100000);
+	/* The failed name does not exist; a directory cannot be made either. */
+	CHECK_EQ(xb_lookup(root, name, &ip), -ENOENT);
+	CHECK_EQ(xb_create(root, "d", S_IFDIR | 0755, 0, &root_cred, &ip), -ENOSPC);
+	/* Freeing one inode makes room for one more. */
+	CHECK_EQ(xb_unlink(root, "f0"), 0);
+	CHECK_EQ(xb_create(root, "again", S_IFREG | 0644, 0, &root_cred, &ip), 0);
+	if (!rc || ip)
+		xb_iput(ip);
+	xb_iput(root);
+	th_umount(m);
+	CHECK(th_repair_clean(img));
+	free(img);
+}
+
 static void run_bs(unsigned int bs)
 {
 	char opts[64], *img;
@@ -321,5 +353,6 @@ int main(void)
 	run_bs(1024);
 	run_bs(4096);
 	test_enospc();
+	test_out_of_inodes();
 	return th_done("test_namei");
 }
