@@ -40,6 +40,8 @@ int xb_trans_commit(struct xfs_trans *tp)
 	return xb_err(libxfs_trans_commit(tp));
 }
 
+static void xb_flush_committed(struct xb_mount *m, struct xfs_trans *tp);
+
 /*
  * Cancel a transaction.  A clean one is simply freed.  A dirty one cannot be
  * undone: libxfs has modified buffers in place (and would abort()), exactly
@@ -53,7 +55,29 @@ void xb_trans_cancel(struct xb_mount *m, struct xfs_trans *tp)
 		libxfs_trans_cancel(tp);
 		return;
 	}
+	xb_flush_committed(m, tp);
 	xb_shutdown(m, "a failed transaction left metadata half-modified");
+}
+
+/*
+ * Before shutting down, write what earlier transactions committed: libxfs
+ * has no log, so dirty buffers are the only copy of acknowledged changes.
+ * The failed transaction's own buffers are kept out (their dirty bit is
+ * dropped): they hold its half-made changes.  A buffer that both carried an
+ * earlier commit and was touched by the failed one loses that commit; the
+ * in-progress mark then sends the user to xfs_repair, as it must anyway.
+ */
+static void xb_flush_committed(struct xb_mount *m, struct xfs_trans *tp)
+{
+	struct xfs_log_item *lip;
+
+	list_for_each_entry(lip, &tp->t_items, li_trans) {
+		if (lip->li_type == XFS_LI_BUF)
+			((struct xfs_buf_log_item *) lip)->bli_buf->b_flags &= ~LIBXFS_B_DIRTY;
+	}
+	libxfs_bcache_flush();
+	if (fdatasync(m->xi.dfd) < 0)
+		fprintf(stderr, "xfsfuse: %s: fdatasync: %s\n", m->image, strerror(errno));
 }
 
 /*
