@@ -10,4 +10,4 @@ if [ ! -f build/build.ninja ]; then
 fi
 ninja -C build >/dev/null
 meson install -C build --quiet >/dev/null
-echo "build: xfsfuse $(build/src/xfsfuse --version 2>/dev/null | head -1 || echo '(not built)')"
+echo "build: $(build/src/xfsfuse --version 2>&1 | head -1)"
