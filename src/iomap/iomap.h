@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * iomap: the userspace twin of include/linux/iomap.h and fs/iomap/{iter.c,
+ * buffered-io.c, seek.c}.  The whole contract between the generic buffered
+ * I/O engine and a filesystem (src/xfs_backend/iomap_ops.c) is here.
+ *
+ * Mappings.  ->iomap_begin maps [pos, pos+length) (it may return less) and
+ * fills a struct iomap; the engine acts on it folio by folio; ->iomap_end is
+ * told how much was processed.  All offsets are bytes.  iomap.addr is the
+ * byte offset on the image (IOMAP_NULL_ADDR for holes and delalloc).
+ *
+ * Validity (Linux 6.2).  A mapping can go stale while the engine works
+ * without the extent lock: writeback converts delalloc/unwritten extents,
+ * reclaim drops folios.  The filesystem samples its fork sequence counter
+ * under ILOCK *after* its own change and stores it in validity_cookie;
+ * ->iomap_valid compares it with the current counter.  The engine calls it
+ * with the folio locked, before touching the folio's contents or state.  On
+ * "stale" it sets IOMAP_F_STALE, unlocks, ends the mapping with what was
+ * written so far, and maps again from the current position -- even when
+ * nothing was written.  With validation disabled (iomap_validate=off, the
+ * pre-6.2 behaviour) the check is skipped: that is the 2022 corruption.
+ *
+ * Locking.  Buffered writers hold i_rwsem exclusive across the whole
+ * iomap_iter loop, but not ILOCK: ->iomap_begin takes and drops ILOCK.
+ * Readers hold i_rwsem shared.  The engine takes folio locks; the filesystem
+ * never calls back into the engine with ILOCK held, except the punch scan
+ * helpers, which only look at the page cache.
+ */
+#ifndef XFSFUSE_IOMAP_H
+#define XFSFUSE_IOMAP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "pagecache.h"
+#include "vfs_inode.h"
+
+#define IOMAP_NULL_ADDR UINT64_MAX
+
+/* iomap->type */
+#define IOMAP_HOLE      0 /* no blocks allocated, need allocation */
+#define IOMAP_DELALLOC  1 /* delayed allocation blocks */
+#define IOMAP_MAPPED    2 /* blocks allocated at @addr */
+#define IOMAP_UNWRITTEN 3 /* blocks allocated at @addr in unwritten state */
+
+/* iomap->flags */
+#define IOMAP_F_NEW        (1U << 0) /* blocks were just allocated/reserved by this call */
+#define IOMAP_F_SHARED     (1U << 2)
+#define IOMAP_F_STALE      (1U << 5) /* set by the engine: remap from iter->pos */
+
+/* flags passed to ->iomap_begin (the operation) */
+#define IOMAP_WRITE  (1U << 0)
+#define IOMAP_ZERO   (1U << 1)
+#define IOMAP_REPORT (1U << 2) /* seek/fiemap: no allocation */
+#define IOMAP_FAULT  (1U << 3) /* page fault (mmap store): never punch on failure */
+#define IOMAP_DIRECT (1U << 4)
+
+struct iomap_folio_ops;
+
+struct iomap {
+	uint64_t addr;                 /* image byte offset of @offset, or IOMAP_NULL_ADDR */
+	loff_t offset;                 /* file offset of the mapping */
+	uint64_t length;               /* bytes */
+	uint16_t type;                 /* IOMAP_* */
+	uint16_t flags;                /* IOMAP_F_* */
+	uint64_t validity_cookie;      /* fork sequence sampled under ILOCK */
+	const struct iomap_folio_ops *folio_ops;
+};
+
+struct iomap_ops {
+	int (*iomap_begin)(struct vfs_inode *inode, loff_t pos, loff_t length, unsigned int flags,
+			   struct iomap *iomap, struct iomap *srcmap);
+	/* @written: bytes of [pos, pos+length) actually processed. */
+	int (*iomap_end)(struct vfs_inode *inode, loff_t pos, loff_t length, ssize_t written,
+			 unsigned int flags, struct iomap *iomap);
+};
+
+struct iomap_folio_ops {
+	/* Is @iomap still current?  Called with the folio locked. */
+	bool (*iomap_valid)(struct vfs_inode *inode, const struct iomap *iomap);
+};
+
+struct iomap_iter {
+	struct vfs_inode *inode;
+	loff_t pos;                    /* current position */
+	uint64_t len;                  /* bytes left */
+	int64_t processed;             /* of the current mapping (or -errno) */
+	unsigned int flags;            /* IOMAP_WRITE, ... */
+	struct iomap iomap;
+	struct iomap srcmap;           /* COW source; type HOLE-initialised == unused */
+};
+
+/*
+ * The iteration state machine (fs/iomap/iter.c): call with processed = 0
+ * first; each call ends the previous mapping (->iomap_end), advances by
+ * iter->processed, and maps the next range.  Returns > 0 while there is a
+ * mapping to act on, 0 when done, -errno on error.
+ */
+int iomap_iter(struct iomap_iter *iter, const struct iomap_ops *ops);
+
+/* The engine's knobs (mount options, changeable at runtime). */
+struct iomap_tunables {
+	_Atomic bool validate;         /* iomap_validate=on (default) */
+	_Atomic bool legacy_punch;     /* delalloc_punch=legacy */
+};
+extern struct iomap_tunables iomap_tunables;
+
+/* Counters (part of the interface; printed at unmount). */
+struct iomap_stats {
+	_Atomic uint64_t stale_iomaps;     /* iomap_valid said stale */
+	_Atomic uint64_t remaps;
+	_Atomic uint64_t short_writes;
+	_Atomic uint64_t folios_zeroed;    /* partial blocks zeroed instead of read */
+	_Atomic uint64_t folios_read;      /* partial blocks read for a write */
+	_Atomic uint64_t delalloc_punched; /* bytes punched by write-failure cleanup */
+};
+extern struct iomap_stats iomap_stats;
+
+/* ---- buffered I/O entry points (caller holds i_rwsem as noted) ---- */
+/* i_rwsem exclusive.  Returns bytes written or -errno; moves i_size. */
+ssize_t iomap_file_buffered_write(struct vfs_inode *inode, const void *buf, size_t len,
+				  loff_t pos, const struct iomap_ops *ops);
+/* An mmap store of the FUSE kernel (fi->writepage): iomap_page_mkwrite
+ * semantics, IOMAP_FAULT, invalidate_lock shared, never punches. */
+ssize_t iomap_fault_write(struct vfs_inode *inode, const void *buf, size_t len, loff_t pos,
+			  const struct iomap_ops *ops);
+/* i_rwsem shared.  Returns bytes read (short at EOF) or -errno. */
+ssize_t iomap_file_buffered_read(struct vfs_inode *inode, void *buf, size_t len, loff_t pos,
+				 const struct iomap_ops *ops);
+/* Zero [pos, pos+len) through the page cache (holes and unwritten are skipped). */
+int iomap_zero_range(struct vfs_inode *inode, loff_t pos, loff_t len, bool *did_zero,
+		     const struct iomap_ops *ops);
+/* Zero from @pos to the end of its block (truncate's partial block). */
+int iomap_truncate_page(struct vfs_inode *inode, loff_t pos, bool *did_zero,
+			const struct iomap_ops *ops);
+/* SEEK_DATA / SEEK_HOLE: dirty or uptodate cache over unwritten/delalloc is data. */
+loff_t iomap_seek_data(struct vfs_inode *inode, loff_t offset, const struct iomap_ops *ops);
+loff_t iomap_seek_hole(struct vfs_inode *inode, loff_t offset, const struct iomap_ops *ops);
+
+/*
+ * Short-write cleanup (fs/iomap/buffered-io.c iomap_file_buffered_write_punch_delalloc,
+ * Linux 6.2+): called by a filesystem's ->iomap_end for an IOMAP_F_NEW
+ * delalloc mapping.  Punches (via @punch) only delalloc past the last
+ * written block, only under page-cache ranges that are not dirty (a racing
+ * mmap store's folio is kept), holding invalidate_lock exclusive, never
+ * truncating the page cache.  With iomap_tunables.legacy_punch it does the
+ * pre-6.2 thing instead: truncate the page cache over the range and punch it
+ * all (loses mmap stores: DESIGN.md race 3).
+ */
+typedef int (*iomap_punch_t)(struct vfs_inode *inode, loff_t offset, loff_t length);
+int iomap_file_buffered_write_punch_delalloc(struct vfs_inode *inode, struct iomap *iomap,
+					     loff_t pos, loff_t length, ssize_t written,
+					     iomap_punch_t punch);
+
+/* ---- the race harness's injection points (DESIGN.md §4; issue 6) ---- */
+enum iomap_inject_point {
+	INJECT_WRITE_AFTER_BEGIN,      /* after ->iomap_begin in a buffered write */
+	INJECT_WRITE_BEFORE_FOLIO,     /* before write_begin of each folio */
+	INJECT_WB_BEFORE_MAP,          /* writeback, before map_blocks revalidation */
+	INJECT_IOEND_BEFORE_COMPLETE,  /* before ioend unwritten conversion */
+	INJECT_AFTER_EVICT,            /* reclaim, after evicting a folio */
+	INJECT_NR_POINTS,
+};
+/* Called by the engine at each point; a no-op unless a hook is installed. */
+void iomap_inject(enum iomap_inject_point point, struct vfs_inode *inode, loff_t pos);
+typedef void (*iomap_inject_hook_t)(enum iomap_inject_point point, struct vfs_inode *inode,
+				    loff_t pos, void *arg);
+void iomap_set_inject_hook(iomap_inject_hook_t hook, void *arg);
+
+#endif

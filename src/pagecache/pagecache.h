@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The page cache: folios indexed per file, with the per-block state of the
+ * kernel's struct iomap_folio_state.  Only what the iomap buffered path,
+ * writeback and reclaim need of mm/filemap.c.
+ *
+ * Folios.  All folios of one cache have the same size (mount option
+ * folio_size: 4k default, 16k, 64k), a power of two >= the fs block size, so
+ * one folio can hold many blocks.  A folio is in at most one mapping, at index
+ * pos >> folio_shift.  Its memory (data, bitmaps) lives as long as a reference
+ * does; folio->mapping becomes NULL when it is removed from the cache
+ * (truncate or eviction): holders must check it after locking.
+ *
+ * References.  The cache holds one reference while the folio is in the
+ * mapping; every lookup returns one more, dropped with folio_put().  Reclaim
+ * evicts only folios whose only references are the cache's and its own.
+ *
+ * Flags (folio->flags, atomic bit ops):
+ *   PG_uptodate   every block of the folio is up to date
+ *   PG_dirty      some block is dirty; mirrored by tag PC_TAG_DIRTY
+ *   PG_writeback  under writeback I/O; mirrored by tag PC_TAG_WRITEBACK;
+ *                 set with the folio locked, cleared by I/O completion
+ * Per-block state (struct folio_state, the kernel's iomap_folio_state):
+ *   uptodate[] and dirty[] bitmaps, one bit per fs block, under state_lock.
+ *
+ * Locks (innermost last; see src/vfs/vfs_inode.h for the whole order):
+ *   folio->lock               the folio lock, a sleeping lock held across
+ *                             reading it from disk, copying into it and
+ *                             starting writeback; taken before ILOCK
+ *   folio->state_lock         leaf: per-block bitmaps
+ *   mapping->i_pages_lock     leaf: the index tree, its tags, nrpages
+ *   page_cache->lru_lock      leaf: LRU list and global counters
+ */
+#ifndef XFSFUSE_PAGECACHE_H
+#define XFSFUSE_PAGECACHE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "radix-tree.h" /* libfrog (xfsprogs): the kernel's radix tree with tags */
+
+#define PC_TAG_DIRTY     0
+#define PC_TAG_WRITEBACK 1
+
+enum {
+	PG_uptodate = 0,
+	PG_dirty = 1,
+	PG_writeback = 2,
+};
+
+struct page_cache;
+struct address_space;
+
+/* The kernel's list_head, for the LRU and ioend folio lists. */
+struct pc_list {
+	struct pc_list *next, *prev;
+};
+
+struct folio {
+	struct address_space *mapping; /* NULL once removed from the cache */
+	uint64_t index;                /* pos >> folio_shift */
+	_Atomic int refcount;
+	_Atomic unsigned long flags;   /* PG_* bits */
+	pthread_mutex_t lock;          /* the folio lock */
+	pthread_mutex_t state_lock;    /* protects the bitmaps below */
+	unsigned long *uptodate;       /* one bit per block */
+	unsigned long *dirty;          /* one bit per block */
+	char *data;                    /* folio_size bytes */
+	struct pc_list lru;            /* on page_cache->lru, under lru_lock */
+	bool on_lru;
+	uint64_t dirtied_when_ms;      /* for dirty_expire */
+	struct folio *wb_next;         /* writeback: chain in an ioend */
+};
+
+struct pc_stats {
+	_Atomic uint64_t folios_created;
+	_Atomic uint64_t folios_reclaimed;
+	_Atomic uint64_t folios_truncated;
+	_Atomic uint64_t reads;         /* folio fills from disk */
+};
+
+struct page_cache {
+	size_t folio_size;
+	unsigned int folio_shift;
+	uint64_t limit_bytes;          /* cache_size= */
+	pthread_mutex_t lru_lock;
+	struct pc_list lru;            /* clean and dirty folios, oldest first */
+	_Atomic uint64_t nr_folios;
+	_Atomic uint64_t nr_dirty;     /* folios with PG_dirty */
+	_Atomic uint64_t nr_writeback; /* folios with PG_writeback */
+	pthread_mutex_t wait_lock;     /* with wait_cond: writeback/lock waiters */
+	pthread_cond_t wait_cond;
+	void (*over_limit)(struct page_cache *pc); /* reclaim's kick, may be NULL */
+	struct pc_stats stats;
+};
+
+struct address_space {
+	struct page_cache *pc;
+	void *host;                    /* struct vfs_inode * */
+	unsigned int blkbits;          /* fs block size log2 */
+	pthread_mutex_t i_pages_lock;
+	struct radix_tree_root i_pages;
+	uint64_t nrpages;
+	_Atomic int wb_err;            /* first writeback error not yet reported (-errno) */
+	_Atomic uint32_t wb_err_seq;   /* bumped on every new error (errseq-like) */
+};
+
+/* ---- the cache and mappings ---- */
+int page_cache_init(struct page_cache *pc, size_t folio_size, uint64_t limit_bytes);
+void page_cache_destroy(struct page_cache *pc); /* all mappings must be empty */
+void mapping_init(struct address_space *m, struct page_cache *pc, void *host, unsigned int blkbits);
+void mapping_destroy(struct address_space *m);  /* must be empty */
+static inline unsigned int folio_nr_blocks(const struct address_space *m)
+{
+	return (unsigned int) (m->pc->folio_size >> m->blkbits);
+}
+static inline uint64_t folio_pos(const struct folio *f, const struct page_cache *pc)
+{
+	return f->index << pc->folio_shift;
+}
+
+/* ---- lookup (every returned folio carries a reference) ---- */
+struct folio *filemap_get_folio(struct address_space *m, uint64_t index);  /* NULL if absent */
+/* Find, lock: NULL if absent.  Retries if the folio is removed meanwhile. */
+struct folio *filemap_lock_folio(struct address_space *m, uint64_t index);
+/* Find or create (not uptodate, no blocks uptodate), locked.  -ENOMEM as NULL. */
+struct folio *filemap_grab_folio(struct address_space *m, uint64_t index);
+/* Up to @max folios with index in [start, end] carrying @tag, in index order. */
+unsigned int filemap_get_folios_tag(struct address_space *m, uint64_t start, uint64_t end,
+				    unsigned int tag, struct folio **folios, unsigned int max);
+/* Up to @max folios with index in [start, end], in index order. */
+unsigned int filemap_get_folios(struct address_space *m, uint64_t start, uint64_t end,
+				struct folio **folios, unsigned int max);
+
+void folio_get(struct folio *f);
+void folio_put(struct folio *f);
+void folio_lock(struct folio *f);
+bool folio_trylock(struct folio *f);
+void folio_unlock(struct folio *f);
+
+/* ---- flags ---- */
+bool folio_test_uptodate(struct folio *f);
+void folio_mark_uptodate(struct folio *f);
+bool folio_test_dirty(struct folio *f);
+bool folio_test_writeback(struct folio *f);
+/* Set PG_dirty and the tag (folio locked).  Returns true if it was clean. */
+bool filemap_dirty_folio(struct folio *f);
+/* Writeback: clear PG_dirty and the tag before I/O (folio locked). */
+bool folio_clear_dirty_for_io(struct folio *f);
+/* Undo the dirty state without I/O (truncate, failed delalloc). */
+void folio_cancel_dirty(struct folio *f);
+void folio_start_writeback(struct folio *f);   /* folio locked */
+void folio_end_writeback(struct folio *f);     /* any thread; wakes waiters */
+void folio_wait_writeback(struct folio *f);
+void folio_mark_accessed(struct folio *f);     /* LRU: move to the young end */
+
+/* ---- per-block state (iomap_folio_state) ---- */
+bool ifs_block_is_uptodate(struct folio *f, unsigned int block);
+bool ifs_block_is_dirty(struct folio *f, unsigned int block);
+/* [off, off+len) in bytes within the folio; whole blocks covered are marked. */
+void ifs_set_range_uptodate(struct folio *f, size_t off, size_t len); /* sets PG_uptodate when all are */
+void ifs_set_range_dirty(struct folio *f, size_t off, size_t len);
+void ifs_clear_range_dirty(struct folio *f, size_t off, size_t len);
+/* First dirty block run at or after block *@start: returns its length (0 if none). */
+unsigned int ifs_find_dirty_range(struct folio *f, unsigned int *start);
+/* Drop all per-block state (eviction, invalidation). */
+void ifs_clear_all(struct folio *f);
+
+/* ---- removal ---- */
+/*
+ * Remove folios wholly inside [lstart, lend] (bytes, inclusive), waiting for
+ * writeback and dropping dirty state; zero the parts of partial folios in the
+ * range (they stay cached).  Caller holds i_rwsem and invalidate_lock
+ * exclusive.  The kernel's truncate_inode_pages_range.
+ */
+void truncate_inode_pages_range(struct address_space *m, uint64_t lstart, uint64_t lend);
+/* Reclaim: evict @f if clean, unlocked, not under writeback, unreferenced. */
+bool folio_try_evict(struct folio *f);
+
+/* ---- queries for punch/seek (see iomap/seek.c, iomap/punch.c) ---- */
+/*
+ * Next byte offset in [start, end) that is dirty in the page cache, or
+ * that is uptodate when @uptodate_counts is set; -1 if none.  Holds nothing
+ * across folios: callers hold invalidate_lock to keep it stable.
+ */
+int64_t mapping_seek_data_range(struct address_space *m, uint64_t start, uint64_t end,
+				bool uptodate_counts);
+/* Next offset in [start, end) that is NOT dirty (same rules), or end. */
+int64_t mapping_seek_hole_range(struct address_space *m, uint64_t start, uint64_t end,
+				bool uptodate_counts);
+
+/* ---- writeback errors (errseq) ---- */
+void mapping_set_error(struct address_space *m, int error);
+/* Report an error set since *@since (and advance it), else 0. */
+int mapping_check_error(struct address_space *m, uint32_t *since);
+
+/* ---- list helpers ---- */
+static inline void pc_list_init(struct pc_list *l)
+{
+	l->next = l->prev = l;
+}
+
+#endif

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The "VFS inode" of the engine: what the kernel keeps in struct inode for
+ * the buffered I/O path (i_rwsem, invalidate_lock, i_size, i_mapping).
+ *
+ * One per open/looked-up regular file; owned by the backend's struct
+ * xb_inode (xb_vfs_inode()), whose lifetime it shares.  The engine
+ * (src/iomap, src/pagecache, src/writeback, src/reclaim) sees only this.
+ *
+ * Lock order (as in the kernel):
+ *   i_rwsem -> invalidate_lock -> folio lock -> ILOCK (backend) -> libxfs
+ *   mapping->i_pages_lock and page_cache->lru_lock are leaf locks: never held
+ *   while sleeping or while taking any other lock.
+ */
+#ifndef XFSFUSE_VFS_INODE_H
+#define XFSFUSE_VFS_INODE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "pagecache.h"
+
+struct vfs_inode {
+	uint64_t i_ino;
+	unsigned int i_blkbits;         /* filesystem block size, log2 */
+	int bdev_fd;                    /* the image: data I/O goes here */
+
+	/*
+	 * i_rwsem (IOLOCK): exclusive for write, truncate, fallocate, setattr
+	 * size; shared for buffered read.  Writeback never takes it.
+	 */
+	pthread_rwlock_t i_rwsem;
+	/*
+	 * invalidate_lock (MMAPLOCK): exclusive while removing page cache or
+	 * punching delalloc behind it (truncate, short-write cleanup), shared
+	 * by page faults (our mmap-store writes) and cache fills.
+	 */
+	pthread_rwlock_t invalidate_lock;
+
+	/*
+	 * In-memory file size (the kernel's i_size).  Written under i_rwsem
+	 * exclusive (write, truncate) or by I/O completion under ILOCK when it
+	 * only grows the on-disk size; read without locks.
+	 */
+	_Atomic uint64_t i_size;
+
+	struct address_space i_mapping; /* the page cache of this file */
+
+	void *i_private;                /* struct xb_inode * */
+
+	/* Writeback bookkeeping (src/writeback), under the bdi's lock. */
+	struct vfs_inode *wb_next;      /* on the bdi's dirty-inode list */
+	int wb_listed;
+	uint64_t dirtied_when_ms;
+};
+
+static inline uint64_t vfs_i_size_read(struct vfs_inode *inode)
+{
+	return atomic_load(&inode->i_size);
+}
+
+static inline void vfs_i_size_write(struct vfs_inode *inode, uint64_t size)
+{
+	atomic_store(&inode->i_size, size);
+}
+
+#endif

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Writeback: the flusher thread, iomap_writepages and the I/O-completion
+ * worker -- fs/iomap/buffered-io.c (writeback half), fs/fs-writeback.c and
+ * mm/page-writeback.c, reduced to what xfsfuse needs.
+ *
+ * Shape (as in the kernel):
+ *   flusher (one thread per mount)  picks dirty inodes/folios (age, dirty
+ *       threshold, sync request), and for each file runs iomap_writepages():
+ *       per dirty folio, with the folio LOCKED: clear dirty, then per dirty
+ *       block range ->map_blocks (the filesystem keeps a cached mapping in
+ *       wpc->iomap and revalidates it against its fork sequence counters; a
+ *       delalloc range is converted to a real *unwritten* allocation there),
+ *       add the blocks to the current ioend, set PG_writeback, UNLOCK.
+ *       Ioends are submitted: the data is pwritten to the image by the
+ *       flusher, then the ioend is queued to the completion worker.
+ *   completion worker (one thread)  runs ->end_io (XFS: convert unwritten
+ *       -> written in a transaction, move the on-disk size), then
+ *       folio_end_writeback() on every folio of the ioend.  Its timing is
+ *       independent of writers: that is where the 2022 race lives.
+ * Writeback never takes i_rwsem.  Lock order: folio lock -> ILOCK -> libxfs.
+ */
+#ifndef XFSFUSE_WRITEBACK_H
+#define XFSFUSE_WRITEBACK_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "iomap.h"
+
+struct iomap_ioend {
+	struct iomap_ioend *io_next;   /* completion queue */
+	struct vfs_inode *io_inode;
+	uint16_t io_type;              /* IOMAP_MAPPED or IOMAP_UNWRITTEN (after conversion) */
+	uint16_t io_flags;             /* IOMAP_F_SHARED ... */
+	loff_t io_offset;              /* file offset */
+	size_t io_size;                /* bytes */
+	uint64_t io_addr;              /* image byte offset of io_offset */
+	struct folio *io_folios;       /* folios under writeback (chained via wb_next) */
+	int io_error;                  /* -errno of the data write, if any */
+};
+
+struct iomap_writepage_ctx;
+
+struct iomap_writeback_ops {
+	/*
+	 * Map the block range at @offset (len bytes, within one folio) for
+	 * writeback into wpc->iomap, reusing it when still valid (its seq
+	 * cookies in wpc->data_seq/cow_seq).  Delalloc is allocated here
+	 * (as unwritten).  The returned mapping must not be HOLE/DELALLOC.
+	 */
+	int (*map_blocks)(struct iomap_writepage_ctx *wpc, struct vfs_inode *inode, loff_t offset,
+			  unsigned int len);
+	/*
+	 * I/O completion, on the completion worker: for UNWRITTEN ioends
+	 * convert to written; extend the on-disk size up to
+	 * min(io_offset + io_size, i_size).  @error: the data write's error.
+	 */
+	int (*end_io)(struct vfs_inode *inode, struct iomap_ioend *ioend);
+	/*
+	 * A folio could not be mapped: release what map_blocks reserved for it
+	 * (XFS: punch the delalloc under it, xfs_discard_folio).
+	 */
+	void (*discard_folio)(struct folio *folio, loff_t pos);
+};
+
+struct iomap_writepage_ctx {
+	struct iomap iomap;            /* cached mapping, type HOLE when none */
+	struct iomap_ioend *ioend;     /* being built */
+	const struct iomap_writeback_ops *ops;
+	uint64_t data_seq, cow_seq;    /* filesystem's revalidation cookies */
+	struct writeback_stats *stats;
+};
+
+struct writeback_stats {
+	_Atomic uint64_t ioends;
+	_Atomic uint64_t folios_written;
+	_Atomic uint64_t bytes_written;
+	_Atomic uint64_t map_revalidated;   /* cached mapping checked again */
+	_Atomic uint64_t map_invalidated;   /* ... and found stale */
+	_Atomic uint64_t write_errors;
+};
+
+/* Writeback control: what to write, and whether to wait (WB_SYNC_ALL). */
+struct writeback_control {
+	uint64_t range_start, range_end; /* bytes, inclusive */
+	bool sync_all;                   /* write every dirty folio, wait for locks */
+	bool for_reclaim;
+	int64_t nr_to_write;             /* folios budget; <0 = unlimited */
+};
+
+/* Write back the dirty folios of @mapping in the range. */
+int iomap_writepages(struct address_space *mapping, struct writeback_control *wbc,
+		     struct iomap_writepage_ctx *wpc, const struct iomap_writeback_ops *ops);
+
+/* ---- the per-mount flusher and completion worker ("bdi") ---- */
+struct bdi_config {
+	unsigned int writeback_interval_ms; /* default 500 */
+	unsigned int dirty_expire_ms;       /* default 3000 */
+	unsigned int dirty_background_pct;  /* of the cache limit, default 10 */
+};
+
+struct bdi;
+int bdi_start(struct bdi **bdip, struct page_cache *pc, const struct bdi_config *cfg,
+	      const struct iomap_writeback_ops *ops);
+/* Write back everything, wait, stop the threads. */
+void bdi_stop(struct bdi *bdi);
+/* A file has dirty folios: put it on the dirty-inode list (idempotent). */
+void bdi_mark_inode_dirty(struct bdi *bdi, struct vfs_inode *inode);
+/* The inode is going away: write it back, wait, take it off the lists. */
+int bdi_forget_inode(struct bdi *bdi, struct vfs_inode *inode);
+/* Wake the flusher now (dirty threshold passed, reclaim blocked). */
+void bdi_kick(struct bdi *bdi);
+/* fsync: write back [start, end] of @inode and wait for it (incl. ioends). */
+int filemap_write_and_wait_range(struct bdi *bdi, struct vfs_inode *inode, uint64_t start,
+				 uint64_t end);
+/* syncfs/unmount: every dirty inode, waited for. */
+int bdi_sync_all(struct bdi *bdi);
+const struct writeback_stats *bdi_stats(struct bdi *bdi);
+
+#endif

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The XFS side of the iomap engine: fs/xfs/xfs_iomap.c (iomap ops, delalloc
+ * reservation and punching, validity cookies) and fs/xfs/xfs_aops.c
+ * (writeback map_blocks with seq revalidation, delalloc -> unwritten
+ * conversion, I/O completion).  No libxfs type leaks out of here.
+ *
+ * ILOCK.  libxfs's fork and allocation code runs under the global libxfs
+ * mutex (lock.c), so that mutex *is* ILOCK for every inode in this version:
+ * fork changes and the sampling of the fork sequence counters (if_seq) are
+ * atomic under it.  The engine never holds it while copying data or doing
+ * data I/O.
+ */
+#ifndef XFSFUSE_XFS_IOMAP_H
+#define XFSFUSE_XFS_IOMAP_H
+
+#include "backend.h"
+#include "iomap.h"
+#include "writeback.h"
+
+extern const struct iomap_ops xfs_buffered_write_iomap_ops; /* writes, zeroing, faults */
+extern const struct iomap_ops xfs_read_iomap_ops;           /* reads */
+extern const struct iomap_ops xfs_seek_iomap_ops;           /* SEEK_DATA/HOLE (IOMAP_REPORT) */
+extern const struct iomap_writeback_ops xfs_writeback_ops;
+
+/* The engine's inode of a regular file (NULL for other types). */
+struct vfs_inode *xb_vfs_inode(struct xb_inode *ip);
+struct xb_inode *xb_from_vfs(struct vfs_inode *inode);
+
+/*
+ * Give the backend the page cache (regular files get a vfs_inode whose
+ * mapping lives in it) and the eviction callback: called WITHOUT the libxfs
+ * lock before an inode's memory is freed, to write back (if still linked)
+ * and drop its page cache (the kernel's evict -> truncate_inode_pages_final).
+ * While it runs, xb_iget of that inode number waits (I_FREEING).
+ */
+typedef void (*xb_evict_fn)(struct vfs_inode *inode, bool unlinked, void *arg);
+void xb_engine_attach(struct xb_mount *m, struct page_cache *pc, xb_evict_fn evict, void *arg);
+
+/*
+ * Truncate (the kernel's xfs_setattr_size): caller holds i_rwsem and
+ * invalidate_lock exclusive and has written back what must be.  Zeroes the
+ * partial EOF block through the page cache, moves i_size, drops the page
+ * cache past EOF, frees blocks past EOF, logs the new size and times.
+ */
+int xfs_setattr_size(struct xb_inode *ip, uint64_t newsize);
+
+/* Trim speculative preallocation past EOF (last close: xfs_release). */
+int xfs_free_eofblocks(struct xb_inode *ip);
+
+/* Mount-wide XFS iomap knobs and counters. */
+struct xfs_iomap_config {
+	_Atomic bool speculative_prealloc; /* allocsize-like EOF prealloc, default on */
+};
+extern struct xfs_iomap_config xfs_iomap_config;
+
+struct xfs_iomap_stats {
+	_Atomic uint64_t delalloc_reserved_blocks;
+	_Atomic uint64_t delalloc_punched_blocks;
+	_Atomic uint64_t delalloc_converted_blocks;   /* writeback allocations */
+	_Atomic uint64_t unwritten_converted_bytes;   /* ioend conversions */
+	_Atomic uint64_t eofblocks_trimmed_blocks;
+};
+extern struct xfs_iomap_stats xfs_iomap_stats;
+
+#endif
