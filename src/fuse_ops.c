@@ -400,6 +400,29 @@ static void xf_setattr_from_kernel(const struct stat *attr, int to_set, struct x
 	}
 }
 
+/*
+ * A size change of a regular file goes through the engine (xfs_setattr_size:
+ * page cache, delalloc, EOF zeroing); the rest of the attributes after it.
+ */
+static int xf_setattr_size(struct xf_fs *fs, struct xb_inode *ip, struct xb_setattr *sa)
+{
+	struct xb_stat before;
+	int error;
+
+	if (!(sa->valid & XB_SET_SIZE) || !xb_vfs_inode(ip))
+		return 0;
+	error = xb_getattr(ip, &before);
+	if (!error)
+		error = xf_file_setsize(&fs->engine, ip, sa->size);
+	if (error)
+		return error;
+	sa->valid &= ~XB_SET_SIZE;
+	/* A size change always moves mtime and ctime (xfs_setattr_size). */
+	if (before.size != sa->size && !(sa->valid & (XB_SET_MTIME | XB_SET_MTIME_NOW)))
+		sa->valid |= XB_SET_MTIME_NOW;
+	return 0;
+}
+
 static void xf_setattr(fuse_req_t req, fuse_ino_t nodeid, struct stat *attr, int to_set,
 		       struct fuse_file_info *fi)
 {
@@ -419,7 +442,9 @@ static void xf_setattr(fuse_req_t req, fuse_ino_t nodeid, struct stat *attr, int
 			return;
 		}
 	}
-	error = xb_setattr(ip, &sa, &xs);
+	error = xf_setattr_size(xf_fs(req), ip, &sa);
+	if (!error)
+		error = xb_setattr(ip, &sa, &xs);
 	xf_reply_attr(req, "setattr", ip, &xs, error);
 	xb_iput(ip);
 }
@@ -626,8 +651,11 @@ static void xf_open(fuse_req_t req, fuse_ino_t nodeid, struct fuse_file_info *fi
 	}
 	fi->fh = (uintptr_t) ip; /* this reference lives until release */
 	xf_set_open_flags(xf_fs(req), fi);
-	if (fuse_reply_open(req, fi) != 0)
+	xf_file_open(&xf_fs(req)->engine, ip);
+	if (fuse_reply_open(req, fi) != 0) {
+		xf_file_release(&xf_fs(req)->engine, ip);
 		xb_iput(ip); /* interrupted: no release will come */
+	}
 }
 
 static void xf_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
@@ -651,8 +679,11 @@ static void xf_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 	xb_igrab(ip); /* one for the lookup, one for the open file */
 	fi->fh = (uintptr_t) ip;
 	xf_set_open_flags(xf_fs(req), fi);
-	if (fuse_reply_create(req, &e, fi) != 0)
+	xf_file_open(&xf_fs(req)->engine, ip);
+	if (fuse_reply_create(req, &e, fi) != 0) {
+		xf_file_release(&xf_fs(req)->engine, ip);
 		xb_iput_n(ip, 2);
+	}
 }
 
 static void xf_read(fuse_req_t req, fuse_ino_t nodeid, size_t size, off_t off,
@@ -665,7 +696,7 @@ static void xf_read(fuse_req_t req, fuse_ino_t nodeid, size_t size, off_t off,
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	n = xb_read(xf_fh_inode(fi), buf, size, (uint64_t) off);
+	n = (int) xf_file_read(&xf_fs(req)->engine, xf_fh_inode(fi), buf, size, off);
 	if (n < 0)
 		xf_reply_err(req, "read", nodeid, n);
 	else
@@ -676,16 +707,16 @@ static void xf_read(fuse_req_t req, fuse_ino_t nodeid, size_t size, off_t off,
 /*
  * Without writeback_cache, every write(2) arrives here with its exact range.
  * fi->writepage marks the kernel writing back pages dirtied through a shared
- * mmap: for now they are plain writes (the page-cache engine will treat them
- * as page faults, which never punch delalloc).
+ * mmap: those are page faults for the engine (IOMAP_FAULT: never punch).
  */
 static void xf_write(fuse_req_t req, fuse_ino_t nodeid, const char *buf, size_t size,
 		     off_t off, struct fuse_file_info *fi)
 {
-	int n = xb_write(xf_fh_inode(fi), buf, size, (uint64_t) off);
+	ssize_t n = xf_file_write(&xf_fs(req)->engine, xf_fh_inode(fi), buf, size, off,
+				  fi->writepage != 0);
 
 	if (n < 0)
-		xf_reply_err(req, "write", nodeid, n);
+		xf_reply_err(req, "write", nodeid, (int) n);
 	else
 		fuse_reply_write(req, (size_t) n);
 }
@@ -701,13 +732,15 @@ static void xf_flush(fuse_req_t req, fuse_ino_t nodeid, struct fuse_file_info *f
 static void xf_release(fuse_req_t req, fuse_ino_t nodeid, struct fuse_file_info *fi)
 {
 	(void) nodeid;
+	xf_file_release(&xf_fs(req)->engine, xf_fh_inode(fi));
 	xb_iput(xf_fh_inode(fi));
 	fuse_reply_err(req, 0);
 }
 
 static void xf_fsync(fuse_req_t req, fuse_ino_t nodeid, int datasync, struct fuse_file_info *fi)
 {
-	xf_reply_err(req, "fsync", nodeid, xb_fsync(xf_fh_inode(fi), datasync != 0));
+	xf_reply_err(req, "fsync", nodeid,
+		     xf_file_fsync(&xf_fs(req)->engine, xf_fh_inode(fi), datasync != 0));
 }
 
 static void xf_fallocate(fuse_req_t req, fuse_ino_t nodeid, int mode, off_t off, off_t len,
@@ -722,8 +755,20 @@ static void xf_fallocate(fuse_req_t req, fuse_ino_t nodeid, int mode, off_t off,
 		return;
 	}
 	xf_reply_err(req, "fallocate", nodeid,
-		     xb_prealloc(xf_fh_inode(fi), (uint64_t) off, (uint64_t) len,
-				 (mode & FALLOC_FL_KEEP_SIZE) != 0));
+		     xf_file_fallocate(&xf_fs(req)->engine, xf_fh_inode(fi), (uint64_t) off,
+				       (uint64_t) len, (mode & FALLOC_FL_KEEP_SIZE) != 0));
+}
+
+/* SEEK_DATA / SEEK_HOLE (the kernel handles SET/CUR/END itself). */
+static void xf_lseek(fuse_req_t req, fuse_ino_t nodeid, off_t off, int whence,
+		     struct fuse_file_info *fi)
+{
+	off_t ret = xf_file_lseek(&xf_fs(req)->engine, xf_fh_inode(fi), off, whence);
+
+	if (ret < 0)
+		xf_reply_err(req, "lseek", nodeid, (int) ret);
+	else
+		fuse_reply_lseek(req, ret);
 }
 
 /* ---------------------------------------------------------------- directories */
@@ -1089,5 +1134,6 @@ const struct fuse_lowlevel_ops xf_ops = {
 	.listxattr = xf_listxattr,
 	.removexattr = xf_removexattr,
 	.create = xf_create,
+	.lseek = xf_lseek,
 	.fallocate = xf_fallocate,
 };

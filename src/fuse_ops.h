@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "backend.h"
+#include "file_ops.h"
 
 /* Attribute and entry validity handed to the kernel (seconds). */
 #define XF_TIMEOUT 1.0
@@ -29,6 +30,7 @@ struct xf_fs {
 	bool cache_none;           /* -o cache=none: FOPEN_DIRECT_IO on every open */
 	bool debug;                /* -d: log backend errors too */
 	struct fuse_conn_info_opts *conn_opts; /* -o max_write=... and friends */
+	struct xf_engine engine;   /* page cache, writeback, reclaim (file_ops.c) */
 };
 
 extern const struct fuse_lowlevel_ops xf_ops;

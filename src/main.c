@@ -89,13 +89,28 @@ static int xf_serve(struct fuse_session *se, struct xf_fs *fs, const struct fuse
 	}
 	if (!co->foreground)
 		xf_log_to_syslog();
+	/* Threads do not survive fuse_daemonize's fork: start the engine now. */
+	error = xf_engine_start(&fs->engine, fs->m);
+	if (error) {
+		xf_log("cannot start the page cache engine: %s", strerror(-error));
+		fuse_session_unmount(se);
+		ret = 1;
+		goto out_unmount;
+	}
 	/* > 0: the signal that stopped us (a clean exit); < 0: an error */
 	ret = xf_loop(se, co) < 0 ? 1 : 0;
 	fuse_session_unmount(se);
 out_unmount:
 	fuse_remove_signal_handlers(se);
 	fuse_session_destroy(se);
+	/* Write back all data, stop flusher, completion worker and reclaim. */
+	error = xf_engine_stop(&fs->engine);
+	if (error) {
+		xf_log("writeback at unmount: %s", strerror(-error));
+		ret = 1;
+	}
 	error = xb_unmount(fs->m);
+	xf_engine_destroy(&fs->engine);
 	if (error) {
 		xf_log("unmount: %s; the image needs xfs_repair", strerror(-error));
 		ret = 1;
@@ -130,6 +145,8 @@ int main(int argc, char *argv[])
 		goto out_args;
 	}
 	fs.cache_none = o.cache_none;
+	if (xf_engine_options(&o, &fs.engine.opts))
+		goto out_args;
 	fs.debug = co.debug;
 	fs.conn_opts = fuse_parse_conn_info_opts(&args);
 	if (!fs.conn_opts)

@@ -4,6 +4,11 @@
  * libfuse's own parsers.
  */
 #include "options.h"
+#include "file_ops.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
 
 #include <limits.h>
 #include <stddef.h>
@@ -24,6 +29,15 @@ enum {
 
 static const struct fuse_opt xf_opt_spec[] = {
 	XF_OPT("cache=%s", cache),
+	XF_OPT("folio_size=%s", folio_size),
+	XF_OPT("cache_size=%s", cache_size),
+	XF_OPT("reclaim=%s", reclaim),
+	XF_OPT("iomap_validate=%s", iomap_validate),
+	XF_OPT("delalloc_punch=%s", delalloc_punch),
+	XF_OPT("prealloc=%s", prealloc),
+	XF_OPT("writeback_interval=%s", writeback_interval),
+	XF_OPT("dirty_expire=%s", dirty_expire),
+	XF_OPT("dirty_background=%s", dirty_background),
 	FUSE_OPT_KEY("ro", XF_KEY_RO),
 	FUSE_OPT_KEY("-r", XF_KEY_RO),
 	FUSE_OPT_KEY("rw", XF_KEY_RW),
@@ -172,6 +186,114 @@ void xf_free_options(struct xf_options *o)
 {
 	free(o->image);
 	free(o->cache);
+	free(o->folio_size);
+	free(o->cache_size);
+	free(o->reclaim);
+	free(o->iomap_validate);
+	free(o->delalloc_punch);
+	free(o->prealloc);
+	free(o->writeback_interval);
+	free(o->dirty_expire);
+	free(o->dirty_background);
+}
+
+/* "4k", "64K", "256M", "1g", or plain bytes. */
+static int xf_parse_size(const char *name, const char *v, uint64_t *out)
+{
+	char *end;
+	unsigned long long n;
+
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno || end == v)
+		goto bad;
+	switch (*end) {
+	case 'k': case 'K': n <<= 10; end++; break;
+	case 'm': case 'M': n <<= 20; end++; break;
+	case 'g': case 'G': n <<= 30; end++; break;
+	default: break;
+	}
+	if (*end)
+		goto bad;
+	*out = n;
+	return 0;
+bad:
+	fprintf(stderr, "xfsfuse: -o %s=%s: expected a size such as 4k, 256M\n", name, v);
+	return -1;
+}
+
+static int xf_parse_ms(const char *name, const char *v, unsigned int max, unsigned int *out)
+{
+	uint64_t n;
+
+	if (xf_parse_size(name, v, &n) || n > max) {
+		fprintf(stderr, "xfsfuse: -o %s=%s: expected a number up to %u\n", name, v, max);
+		return -1;
+	}
+	*out = (unsigned int) n;
+	return 0;
+}
+
+static int xf_parse_choice(const char *name, const char *v, const char *yes, const char *no,
+			   bool *out)
+{
+	if (!strcmp(v, yes))
+		*out = true;
+	else if (!strcmp(v, no))
+		*out = false;
+	else {
+		fprintf(stderr, "xfsfuse: -o %s=%s: expected %s or %s\n", name, v, yes, no);
+		return -1;
+	}
+	return 0;
+}
+
+int xf_engine_options(const struct xf_options *o, struct xf_engine_opts *eo)
+{
+	uint64_t n;
+
+	xf_engine_default_opts(eo);
+	if (o->folio_size) {
+		if (xf_parse_size("folio_size", o->folio_size, &n))
+			return -1;
+		if (n != 4096 && n != 16384 && n != 65536) {
+			fprintf(stderr, "xfsfuse: -o folio_size=%s: expected 4k, 16k or 64k\n",
+				o->folio_size);
+			return -1;
+		}
+		eo->folio_size = n;
+	}
+	if (o->cache_size) {
+		if (xf_parse_size("cache_size", o->cache_size, &n))
+			return -1;
+		if (n < (1u << 20)) {
+			fprintf(stderr, "xfsfuse: -o cache_size=%s: at least 1M\n", o->cache_size);
+			return -1;
+		}
+		eo->cache_size = n;
+	}
+	if (o->writeback_interval &&
+	    xf_parse_ms("writeback_interval", o->writeback_interval, 3600000,
+			&eo->bdi.writeback_interval_ms))
+		return -1;
+	if (o->dirty_expire &&
+	    xf_parse_ms("dirty_expire", o->dirty_expire, 3600000, &eo->bdi.dirty_expire_ms))
+		return -1;
+	if (o->dirty_background &&
+	    xf_parse_ms("dirty_background", o->dirty_background, 100, &eo->bdi.dirty_background_pct))
+		return -1;
+	if (o->reclaim &&
+	    xf_parse_choice("reclaim", o->reclaim, "aggressive", "normal", &eo->reclaim.aggressive))
+		return -1;
+	if (o->iomap_validate &&
+	    xf_parse_choice("iomap_validate", o->iomap_validate, "on", "off", &eo->validate))
+		return -1;
+	if (o->delalloc_punch &&
+	    xf_parse_choice("delalloc_punch", o->delalloc_punch, "legacy", "safe", &eo->legacy_punch))
+		return -1;
+	if (o->prealloc && xf_parse_choice("prealloc", o->prealloc, "on", "off", &eo->prealloc))
+		return -1;
+	return 0;
 }
 
 void xf_print_options_help(void)
@@ -184,6 +306,16 @@ void xf_print_options_help(void)
 	       "    -o fsname=NAME         source shown in /proc/mounts (default: IMAGE)\n"
 	       "    -o max_write=N         largest WRITE request (default and maximum 1 MiB)\n"
 	       "    -o readdirplus=yes|no|auto   readdirplus mode (default auto)\n"
+	       "  the iomap engine (doc/options.md):\n"
+	       "    -o folio_size=4k|16k|64k     page cache folio size (default 4k)\n"
+	       "    -o cache_size=SIZE           page cache limit (default 256M)\n"
+	       "    -o writeback_interval=MS     flusher period (default 500)\n"
+	       "    -o dirty_expire=MS           age at which dirty data is written (default 3000)\n"
+	       "    -o dirty_background=PCT      dirty share of the cache that starts writeback (10)\n"
+	       "    -o reclaim=normal|aggressive evict clean folios at once when aggressive\n"
+	       "    -o iomap_validate=on|off     off: pre-Linux-6.2 behaviour (stale iomaps corrupt)\n"
+	       "    -o delalloc_punch=safe|legacy  legacy: pre-6.2 short-write cleanup\n"
+	       "    -o prealloc=on|off           speculative preallocation past EOF (default on)\n"
 	       "  always on: default_permissions (the kernel checks permissions),\n"
 	       "  subtype=xfsfuse; never on: writeback_cache\n\n");
 }

@@ -25,10 +25,16 @@ struct xf_options {
 	bool has_fsname;  /* the user chose fsname= / subtype= */
 	bool has_subtype;
 	int nonopts;      /* positional arguments seen */
+	/* the iomap engine (validated into struct xf_engine_opts) */
+	char *folio_size, *cache_size, *reclaim, *iomap_validate, *delalloc_punch, *prealloc;
+	char *writeback_interval, *dirty_expire, *dirty_background;
 };
 
 /* 0, or -1 after printing "xfsfuse: <reason>" on stderr. */
 int xf_parse_options(struct fuse_args *args, struct xf_options *o);
+struct xf_engine_opts;
+/* 0, or -1 after printing "xfsfuse: <reason>": engine options to @eo. */
+int xf_engine_options(const struct xf_options *o, struct xf_engine_opts *eo);
 void xf_free_options(struct xf_options *o);
 void xf_print_options_help(void);
 

@@ -48,6 +48,7 @@ struct vfs_inode {
 	struct address_space i_mapping; /* the page cache of this file */
 
 	void *i_private;                /* struct xb_inode * */
+	_Atomic int i_opens;            /* open file handles (last close trims EOF prealloc) */
 
 	/* Writeback bookkeeping (src/writeback), under the bdi's lock. */
 	struct vfs_inode *wb_next;      /* on the bdi's dirty-inode list */

@@ -34,6 +34,7 @@
 
 struct xb_mount;
 struct xb_inode;
+struct vfs_inode;
 
 struct xb_mount_opts {
 	const char *image;  /* image file or block device */
@@ -62,6 +63,8 @@ void xb_igrab(struct xb_inode *ip);                 /* +1 reference */
 void xb_iput(struct xb_inode *ip);                  /* -1 reference */
 void xb_iput_n(struct xb_inode *ip, uint64_t n);    /* -n references */
 uint64_t xb_ino(const struct xb_inode *ip);
+/* The iomap engine's inode of a regular file, NULL otherwise (xfs_iomap.h). */
+struct vfs_inode *xb_vfs_inode(struct xb_inode *ip);
 struct xb_mount *xb_inode_mount(const struct xb_inode *ip);
 
 /* ---- attributes ---- */
@@ -99,6 +102,9 @@ struct xb_setattr {
 	struct timespec atime, mtime, ctime;
 };
 int xb_setattr(struct xb_inode *ip, const struct xb_setattr *sa, struct xb_stat *st);
+/* A write changed the file: mtime and ctime to now (file_update_time; coarse
+ * clock like the kernel's, so back-to-back writes log the inode once). */
+int xb_file_update_time(struct xb_inode *ip);
 
 /* ---- namespace ---- */
 /* Credentials of the caller, for new inodes (setgid directories honoured). */

@@ -41,7 +41,11 @@ void xb_fill_stat(struct xb_inode *xi, struct xb_stat *st)
 	st->gid = inode->i_gid;
 	if (S_ISCHR(inode->i_mode) || S_ISBLK(inode->i_mode))
 		st->rdev = xb_dev_from_xfs(inode->i_rdev);
-	st->size = S_ISREG(inode->i_mode) ? ip->i_size : ip->i_disk_size;
+	/* Regular files: the engine's in-memory size (delalloc writes move it). */
+	if (xi->vfs)
+		st->size = vfs_i_size_read(xi->vfs);
+	else
+		st->size = S_ISREG(inode->i_mode) ? ip->i_size : ip->i_disk_size;
 	st->blocks = XFS_FSB_TO_BB(mp, ip->i_nblocks + ip->i_delayed_blks);
 	st->blksize = mp->m_sb.sb_blocksize > 4096 ? mp->m_sb.sb_blocksize : 4096;
 	st->generation = inode->i_generation;
@@ -129,6 +133,35 @@ int xb_setattr(struct xb_inode *xi, const struct xb_setattr *sa, struct xb_stat 
 		error = xb_setattr_nonsize(xi, &rest);
 	if (!error && st)
 		xb_fill_stat(xi, st);
+out_unlock:
+	xb_unlock();
+	return error;
+}
+
+int xb_file_update_time(struct xb_inode *xi)
+{
+	struct timespec now;
+	struct timespec64 t;
+	struct xfs_trans *tp;
+	struct inode *inode;
+	int error = 0;
+
+	clock_gettime(CLOCK_REALTIME_COARSE, &now);
+	t.tv_sec = now.tv_sec;
+	t.tv_nsec = now.tv_nsec;
+	xb_lock();
+	inode = VFS_I(xi->ip);
+	if (inode->i_mtime.tv_sec == t.tv_sec && inode->i_mtime.tv_nsec == t.tv_nsec &&
+	    inode->i_ctime.tv_sec == t.tv_sec && inode->i_ctime.tv_nsec == t.tv_nsec)
+		goto out_unlock;
+	error = xb_trans_alloc(xi->m, &M_RES(xi->m->mp)->tr_fsyncts, 0, &tp);
+	if (error)
+		goto out_unlock;
+	libxfs_trans_ijoin(tp, xi->ip, 0);
+	inode->i_mtime = t;
+	inode->i_ctime = t;
+	libxfs_trans_log_inode(tp, xi->ip, XFS_ILOG_CORE);
+	error = xb_trans_commit(tp);
 out_unlock:
 	xb_unlock();
 	return error;

@@ -10,6 +10,14 @@
  *
  * The last reference of an inode whose link count is zero frees it on disk
  * (xb_inactive), the userspace twin of the kernel's xfs_inactive().
+ *
+ * Regular files carry a struct vfs_inode (the engine's i_rwsem, i_size and
+ * page cache) once the engine is attached.  Before such an inode's memory
+ * goes, the engine's evict callback runs WITHOUT the libxfs lock (writeback
+ * takes it): it writes back a linked file and drops the page cache.  While
+ * it runs the inode stays in the table marked dying, and xb_iget of the same
+ * number waits for it to be gone -- the kernel's I_FREEING -- so there is
+ * never a second incore copy racing the first one's writeback.
  */
 #include "xb_internal.h"
 
@@ -22,6 +30,7 @@ static size_t xb_hash(const struct xb_mount *m, uint64_t ino)
 
 int xb_itable_init(struct xb_mount *m)
 {
+	pthread_cond_init(&m->itable_cond, NULL);
 	m->hsize = XB_HASH_MIN;
 	m->hcount = 0;
 	m->htab = calloc(m->hsize, sizeof(*m->htab));
@@ -73,6 +82,32 @@ static void xb_itable_remove(struct xb_mount *m, struct xb_inode *xi)
 	m->hcount--;
 }
 
+/* The engine's view of a regular file (see src/vfs/vfs_inode.h). */
+static struct vfs_inode *xb_vfs_alloc(struct xb_mount *m, struct xb_inode *xi)
+{
+	struct vfs_inode *v = calloc(1, sizeof(*v));
+
+	if (!v)
+		return NULL;
+	v->i_ino = xi->ino;
+	v->i_blkbits = m->mp->m_sb.sb_blocklog;
+	v->bdev_fd = m->xi.dfd;
+	pthread_rwlock_init(&v->i_rwsem, NULL);
+	pthread_rwlock_init(&v->invalidate_lock, NULL);
+	vfs_i_size_write(v, xi->ip->i_size);
+	mapping_init(&v->i_mapping, m->pc, v, v->i_blkbits);
+	v->i_private = xi;
+	return v;
+}
+
+static void xb_vfs_free(struct vfs_inode *v)
+{
+	mapping_destroy(&v->i_mapping);
+	pthread_rwlock_destroy(&v->i_rwsem);
+	pthread_rwlock_destroy(&v->invalidate_lock);
+	free(v);
+}
+
 static struct xb_inode *xb_itable_add(struct xb_mount *m, struct xfs_inode *ip)
 {
 	struct xb_inode *xi = calloc(1, sizeof(*xi));
@@ -86,6 +121,13 @@ static struct xb_inode *xb_itable_add(struct xb_mount *m, struct xfs_inode *ip)
 	xi->ino = ip->i_ino;
 	xi->ip = ip;
 	xi->ref = 1;
+	if (m->pc && S_ISREG(VFS_I(ip)->i_mode)) {
+		xi->vfs = xb_vfs_alloc(m, xi);
+		if (!xi->vfs) {
+			free(xi);
+			return NULL;
+		}
+	}
 	h = xb_hash(m, xi->ino);
 	xi->hnext = m->htab[h];
 	m->htab[h] = xi;
@@ -99,6 +141,10 @@ int xb_iget_locked(struct xb_mount *m, uint64_t ino, struct xb_inode **ipp)
 	struct xfs_inode *ip;
 	int error;
 
+	while (xi && xi->dying) {
+		xb_lock_wait(&m->itable_cond);
+		xi = xb_itable_find(m, ino);
+	}
 	if (xi) {
 		xi->ref++;
 		*ipp = xi;
@@ -129,6 +175,22 @@ struct xb_inode *xb_itable_insert_new(struct xb_mount *m, struct xfs_inode *ip)
 	return xb_itable_add(m, ip);
 }
 
+/*
+ * Run the engine's evict callback without the libxfs lock.  Callers of
+ * xb_iput_locked hold nothing else: they call it as their last step.
+ */
+static void xb_evict_engine(struct xb_mount *m, struct xb_inode *xi)
+{
+	bool unlinked = xi->ip && VFS_I(xi->ip)->i_nlink == 0;
+
+	if (!xi->vfs || !m->evict)
+		return;
+	xi->dying = true;
+	xb_unlock();
+	m->evict(xi->vfs, unlinked, m->evict_arg);
+	xb_lock();
+}
+
 void xb_iput_locked(struct xb_inode *xi, uint64_t n)
 {
 	struct xb_mount *m = xi->m;
@@ -137,7 +199,7 @@ void xb_iput_locked(struct xb_inode *xi, uint64_t n)
 	xi->ref -= n;
 	if (xi->ref)
 		return;
-	xb_itable_remove(m, xi);
+	xb_evict_engine(m, xi);
 	if (xi->ip) {
 		if (VFS_I(xi->ip)->i_nlink == 0 && !m->readonly) {
 			int error = xb_inactive(m, xi->ip);
@@ -148,7 +210,11 @@ void xb_iput_locked(struct xb_inode *xi, uint64_t n)
 		}
 		libxfs_irele(xi->ip);
 	}
+	xb_itable_remove(m, xi);
+	if (xi->vfs)
+		xb_vfs_free(xi->vfs);
 	free(xi);
+	pthread_cond_broadcast(&m->itable_cond);
 }
 
 /* Unmount: drop what the kernel never forgot (it forgets nothing at umount). */
@@ -157,7 +223,7 @@ void xb_itable_destroy(struct xb_mount *m)
 	size_t i;
 
 	for (i = 0; i < m->hsize; i++) {
-		while (m->htab[i])
+		while (m->htab[i] && !m->htab[i]->dying)
 			xb_iput_locked(m->htab[i], m->htab[i]->ref);
 	}
 	free(m->htab);
@@ -201,4 +267,23 @@ uint64_t xb_ino(const struct xb_inode *xi)
 struct xb_mount *xb_inode_mount(const struct xb_inode *xi)
 {
 	return xi->m;
+}
+
+void xb_engine_attach(struct xb_mount *m, struct page_cache *pc, xb_evict_fn evict, void *arg)
+{
+	xb_lock();
+	m->pc = pc;
+	m->evict = evict;
+	m->evict_arg = arg;
+	xb_unlock();
+}
+
+struct vfs_inode *xb_vfs_inode(struct xb_inode *xi)
+{
+	return xi->vfs;
+}
+
+struct xb_inode *xb_from_vfs(struct vfs_inode *inode)
+{
+	return inode->i_private;
 }

@@ -63,6 +63,11 @@ void xb_lock(void)
 	pthread_mutex_lock(&xb_libxfs_mutex);
 }
 
+void xb_lock_wait(pthread_cond_t *cond)
+{
+	pthread_cond_wait(cond, &xb_libxfs_mutex);
+}
+
 bool xb_saw_corruption;
 
 /*

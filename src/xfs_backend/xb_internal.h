@@ -16,6 +16,7 @@
 #include <pthread.h>
 
 #include "backend.h"
+#include "xfs_iomap.h"
 
 /*
  * One incore inode per inode number (libxfs_iget reads a fresh copy every
@@ -30,6 +31,8 @@ struct xb_inode {
 	struct xfs_inode *ip;      /* the one libxfs incore inode */
 	uint64_t ref;              /* lookup counts + open handles + temporary holds */
 	struct xb_inode *hnext;    /* hash chain */
+	struct vfs_inode *vfs;     /* engine state of a regular file, else NULL */
+	bool dying;                /* being evicted: xb_iget waits (I_FREEING) */
 };
 
 struct xb_mount {
@@ -47,6 +50,12 @@ struct xb_mount {
 	struct xb_inode **htab;
 	size_t hsize;
 	size_t hcount;
+	pthread_cond_t itable_cond; /* with the libxfs mutex: a dying inode is gone */
+
+	/* the iomap engine (xb_engine_attach), NULL until attached */
+	struct page_cache *pc;
+	xb_evict_fn evict;
+	void *evict_arg;
 };
 
 /*
@@ -61,6 +70,8 @@ void xb_lock(void);
 void xb_unlock(void);
 void xb_lock_init_main_thread(void);
 void xb_lock_main_thread_done(void);
+/* Wait on @cond, releasing the libxfs lock meanwhile (pthread_cond_wait). */
+void xb_lock_wait(pthread_cond_t *cond);
 
 /* inode_table.c (callers hold xb_lock) */
 int xb_itable_init(struct xb_mount *m);

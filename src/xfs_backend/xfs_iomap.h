@@ -23,8 +23,7 @@ extern const struct iomap_ops xfs_read_iomap_ops;           /* reads */
 extern const struct iomap_ops xfs_seek_iomap_ops;           /* SEEK_DATA/HOLE (IOMAP_REPORT) */
 extern const struct iomap_writeback_ops xfs_writeback_ops;
 
-/* The engine's inode of a regular file (NULL for other types). */
-struct vfs_inode *xb_vfs_inode(struct xb_inode *ip);
+/* xb_vfs_inode() is in backend.h; its inverse: */
 struct xb_inode *xb_from_vfs(struct vfs_inode *inode);
 
 /*

@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * File data through the iomap engine (see file_ops.h): the shape of
+ * fs/xfs/xfs_file.c.  Locks are taken here exactly where the kernel's VFS
+ * and XFS take them: i_rwsem exclusive for writes, truncate and fallocate,
+ * shared for reads and seeks; invalidate_lock exclusive for truncate.
+ */
+#include "file_ops.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "iomap.h"
+#include "xfs_iomap.h"
+
+void xf_engine_default_opts(struct xf_engine_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->folio_size = 4096;
+	o->cache_size = 256ull << 20;
+	o->bdi.writeback_interval_ms = 500;
+	o->bdi.dirty_expire_ms = 3000;
+	o->bdi.dirty_background_pct = 10;
+	o->reclaim.interval_ms = 100;
+	o->validate = true;
+	o->prealloc = true;
+}
+
+/* Reclaim's kick, installed as the page cache's over-limit hook. */
+static struct reclaimer *xf_reclaimer;
+static void xf_over_limit(struct page_cache *pc)
+{
+	(void) pc;
+	if (xf_reclaimer)
+		reclaim_kick(xf_reclaimer);
+}
+
+/*
+ * Evict (the kernel's evict -> truncate_inode_pages_final): called by the
+ * inode table without the libxfs lock before an inode's memory goes.
+ */
+static void xf_evict(struct vfs_inode *v, bool unlinked, void *arg)
+{
+	struct xf_engine *e = arg;
+
+	(void) unlinked; /* written back either way: harmless, and simpler */
+	if (e->bdi)
+		bdi_forget_inode(e->bdi, v);
+	pthread_rwlock_wrlock(&v->i_rwsem);
+	pthread_rwlock_wrlock(&v->invalidate_lock);
+	truncate_inode_pages_range(&v->i_mapping, 0, UINT64_MAX);
+	pthread_rwlock_unlock(&v->invalidate_lock);
+	pthread_rwlock_unlock(&v->i_rwsem);
+}
+
+int xf_engine_start(struct xf_engine *e, struct xb_mount *m)
+{
+	int error;
+
+	e->m = m;
+	error = page_cache_init(&e->pc, e->opts.folio_size, e->opts.cache_size);
+	if (error)
+		return error;
+	atomic_store(&iomap_tunables.validate, e->opts.validate);
+	atomic_store(&iomap_tunables.legacy_punch, e->opts.legacy_punch);
+	atomic_store(&xfs_iomap_config.speculative_prealloc, e->opts.prealloc);
+	error = bdi_start(&e->bdi, &e->pc, &e->opts.bdi, &xfs_writeback_ops);
+	if (error)
+		goto out_pc;
+	error = reclaim_start(&e->reclaim, &e->pc, e->bdi, &e->opts.reclaim);
+	if (error)
+		goto out_bdi;
+	xf_reclaimer = e->reclaim;
+	e->pc.over_limit = xf_over_limit;
+	xb_engine_attach(m, &e->pc, xf_evict, e);
+	e->running = true;
+	return 0;
+
+out_bdi:
+	bdi_stop(e->bdi);
+	e->bdi = NULL;
+out_pc:
+	page_cache_destroy(&e->pc);
+	return error;
+}
+
+int xf_engine_stop(struct xf_engine *e)
+{
+	int error = 0;
+
+	if (!e->running)
+		return 0;
+	error = bdi_sync_all(e->bdi);
+	e->pc.over_limit = NULL;
+	xf_reclaimer = NULL;
+	reclaim_stop(e->reclaim);
+	e->reclaim = NULL;
+	bdi_stop(e->bdi);
+	e->bdi = NULL;
+	e->running = false;
+	return error;
+}
+
+void xf_engine_destroy(struct xf_engine *e)
+{
+	page_cache_destroy(&e->pc);
+}
+
+ssize_t xf_file_read(struct xf_engine *e, struct xb_inode *ip, void *buf, size_t len, off_t off)
+{
+	struct vfs_inode *v = xb_vfs_inode(ip);
+	ssize_t n;
+
+	(void) e;
+	if (!v)
+		return xb_read(ip, buf, len, (uint64_t) off);
+	pthread_rwlock_rdlock(&v->i_rwsem);
+	n = iomap_file_buffered_read(v, buf, len, off, &xfs_read_iomap_ops);
+	pthread_rwlock_unlock(&v->i_rwsem);
+	return n;
+}
+
+/*
+ * Writing past EOF: zero the gap from the old EOF first, so the tail of the
+ * old EOF block never shows stale bytes (xfs_file_write_zero_eof).
+ */
+static int xf_zero_eof_gap(struct vfs_inode *v, loff_t pos)
+{
+	uint64_t isize = vfs_i_size_read(v);
+	bool did_zero = false;
+
+	if ((uint64_t) pos <= isize)
+		return 0;
+	return iomap_zero_range(v, (loff_t) isize, pos - (loff_t) isize, &did_zero,
+				&xfs_buffered_write_iomap_ops);
+}
+
+static ssize_t xf_buffered_write(struct xf_engine *e, struct xb_inode *ip, struct vfs_inode *v,
+				 const void *buf, size_t len, off_t off)
+{
+	ssize_t n;
+	int error;
+
+	pthread_rwlock_wrlock(&v->i_rwsem);
+	error = xf_zero_eof_gap(v, off);
+	n = error ? error : iomap_file_buffered_write(v, buf, len, off,
+						      &xfs_buffered_write_iomap_ops);
+	pthread_rwlock_unlock(&v->i_rwsem);
+	if (n > 0) {
+		bdi_mark_inode_dirty(e->bdi, v);
+		error = xb_file_update_time(ip);
+		if (error)
+			return error;
+	}
+	return n;
+}
+
+ssize_t xf_file_write(struct xf_engine *e, struct xb_inode *ip, const void *buf, size_t len,
+		      off_t off, bool writepage)
+{
+	struct vfs_inode *v = xb_vfs_inode(ip);
+	ssize_t n;
+
+	if (!v || !e->running)
+		return xb_write(ip, buf, len, (uint64_t) off);
+	if (writepage) {
+		n = iomap_fault_write(v, buf, len, off, &xfs_buffered_write_iomap_ops);
+		if (n > 0)
+			bdi_mark_inode_dirty(e->bdi, v);
+		return n;
+	}
+	n = xf_buffered_write(e, ip, v, buf, len, off);
+	if (n == -ENOSPC) {
+		/*
+		 * As xfs_file_buffered_write: give speculative preallocation and
+		 * indirect-block reservations back by writing everything, retry once.
+		 */
+		bdi_sync_all(e->bdi);
+		n = xf_buffered_write(e, ip, v, buf, len, off);
+	}
+	return n;
+}
+
+int xf_file_setsize(struct xf_engine *e, struct xb_inode *ip, uint64_t size)
+{
+	struct vfs_inode *v = xb_vfs_inode(ip);
+	int error;
+
+	(void) e;
+	if (!v)
+		return -EINVAL;
+	pthread_rwlock_wrlock(&v->i_rwsem);
+	pthread_rwlock_wrlock(&v->invalidate_lock);
+	error = xfs_setattr_size(ip, size);
+	pthread_rwlock_unlock(&v->invalidate_lock);
+	pthread_rwlock_unlock(&v->i_rwsem);
+	return error;
+}
+
+int xf_file_fsync(struct xf_engine *e, struct xb_inode *ip, bool datasync)
+{
+	struct vfs_inode *v = xb_vfs_inode(ip);
+	int error = 0, err2;
+
+	if (v && e->running)
+		error = filemap_write_and_wait_range(e->bdi, v, 0, UINT64_MAX);
+	err2 = xb_fsync(ip, datasync);
+	return error ? error : err2;
+}
+
+int xf_file_fallocate(struct xf_engine *e, struct xb_inode *ip, uint64_t off, uint64_t len,
+		      bool keep_size)
+{
+	struct vfs_inode *v = xb_vfs_inode(ip);
+	int error;
+
+	(void) e;
+	if (!v)
+		return xb_prealloc(ip, off, len, keep_size);
+	pthread_rwlock_wrlock(&v->i_rwsem);
+	error = xf_zero_eof_gap(v, keep_size ? 0 : (loff_t) off);
+	if (!error)
+		error = xb_prealloc(ip, off, len, keep_size);
+	if (!error && !keep_size && off + len > vfs_i_size_read(v))
+		vfs_i_size_write(v, off + len);
+	pthread_rwlock_unlock(&v->i_rwsem);
+	return error;
+}
+
+off_t xf_file_lseek(struct xf_engine *e, struct xb_inode *ip, off_t off, int whence)
+{
+	struct vfs_inode *v = xb_vfs_inode(ip);
+	off_t ret;
+
+	(void) e;
+	if (!v)
+		return -EINVAL;
+	pthread_rwlock_rdlock(&v->i_rwsem);
+	if (whence == SEEK_DATA)
+		ret = iomap_seek_data(v, off, &xfs_seek_iomap_ops);
+	else if (whence == SEEK_HOLE)
+		ret = iomap_seek_hole(v, off, &xfs_seek_iomap_ops);
+	else
+		ret = -EINVAL;
+	pthread_rwlock_unlock(&v->i_rwsem);
+	return ret;
+}
+
+void xf_file_open(struct xf_engine *e, struct xb_inode *ip)
+{
+	struct vfs_inode *v = xb_vfs_inode(ip);
+
+	(void) e;
+	if (v)
+		atomic_fetch_add(&v->i_opens, 1);
+}
+
+/* Last close trims speculative preallocation past EOF (xfs_release). */
+void xf_file_release(struct xf_engine *e, struct xb_inode *ip)
+{
+	struct vfs_inode *v = xb_vfs_inode(ip);
+
+	if (!v || atomic_fetch_sub(&v->i_opens, 1) != 1 || !e->running || xb_readonly(e->m))
+		return;
+	pthread_rwlock_wrlock(&v->i_rwsem);
+	xfs_free_eofblocks(ip);
+	pthread_rwlock_unlock(&v->i_rwsem);
+}
+
+int xf_engine_syncfs(struct xf_engine *e)
+{
+	int error = e->running ? bdi_sync_all(e->bdi) : 0;
+	int err2 = xb_sync(e->m);
+
+	return error ? error : err2;
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * File data through the iomap engine: the userspace twin of fs/xfs/xfs_file.c
+ * (xfs_file_buffered_write, xfs_file_read_iter, xfs_file_fsync,
+ * xfs_file_release, xfs_vm_page_mkwrite) plus the per-mount engine: the page
+ * cache, the writeback "bdi" (flusher + completion worker) and reclaim.
+ *
+ * The FUSE glue calls these for regular files; they take i_rwsem and
+ * invalidate_lock as the kernel's VFS and XFS would (src/vfs/vfs_inode.h).
+ */
+#ifndef XFSFUSE_FILE_OPS_H
+#define XFSFUSE_FILE_OPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "backend.h"
+#include "reclaim.h"
+#include "writeback.h"
+
+struct xf_engine_opts {
+	size_t folio_size;              /* folio_size=, default 4096 */
+	uint64_t cache_size;            /* cache_size=, default 256 MiB */
+	struct bdi_config bdi;          /* writeback_interval=, dirty_expire=, dirty_background= */
+	struct reclaim_config reclaim;  /* reclaim=aggressive */
+	bool validate;                  /* iomap_validate=on|off */
+	bool legacy_punch;              /* delalloc_punch=safe|legacy */
+	bool prealloc;                  /* prealloc=on|off (speculative EOF preallocation) */
+};
+void xf_engine_default_opts(struct xf_engine_opts *o);
+
+struct xf_engine {
+	struct xf_engine_opts opts;
+	struct page_cache pc;
+	struct bdi *bdi;
+	struct reclaimer *reclaim;
+	struct xb_mount *m;
+	bool running;                   /* threads up; false once stopped */
+};
+
+int xf_engine_start(struct xf_engine *e, struct xb_mount *m);
+/* Write everything back and stop the threads (before xb_unmount). */
+int xf_engine_stop(struct xf_engine *e);
+/* After xb_unmount: free the page cache. */
+void xf_engine_destroy(struct xf_engine *e);
+
+ssize_t xf_file_read(struct xf_engine *e, struct xb_inode *ip, void *buf, size_t len, off_t off);
+/* @writepage: the FUSE kernel writing back an mmap store (a page fault). */
+ssize_t xf_file_write(struct xf_engine *e, struct xb_inode *ip, const void *buf, size_t len,
+		      off_t off, bool writepage);
+int xf_file_setsize(struct xf_engine *e, struct xb_inode *ip, uint64_t size);
+int xf_file_fsync(struct xf_engine *e, struct xb_inode *ip, bool datasync);
+int xf_file_fallocate(struct xf_engine *e, struct xb_inode *ip, uint64_t off, uint64_t len,
+		      bool keep_size);
+off_t xf_file_lseek(struct xf_engine *e, struct xb_inode *ip, off_t off, int whence);
+void xf_file_open(struct xf_engine *e, struct xb_inode *ip);
+void xf_file_release(struct xf_engine *e, struct xb_inode *ip);
+int xf_engine_syncfs(struct xf_engine *e);
+
+#endif
