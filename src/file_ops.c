@@ -189,10 +189,21 @@ int xf_file_setsize(struct xf_engine *e, struct xb_inode *ip, uint64_t size)
 	struct vfs_inode *v = xb_vfs_inode(ip);
 	int error;
 
-	(void) e;
 	if (!v)
 		return -EINVAL;
 	pthread_rwlock_wrlock(&v->i_rwsem);
+	/*
+	 * Shrinking: write the new EOF block back first.  Zeroing skips
+	 * unwritten extents, so a dirty folio over one would keep stale bytes
+	 * past the new EOF (the kernel's xfs_setattr_size does the same flush).
+	 */
+	error = 0;
+	if (size < vfs_i_size_read(v) && e->running)
+		error = filemap_write_and_wait_range(e->bdi, v, size, size);
+	if (error) {
+		pthread_rwlock_unlock(&v->i_rwsem);
+		return error;
+	}
 	pthread_rwlock_wrlock(&v->invalidate_lock);
 	error = xfs_setattr_size(ip, size);
 	pthread_rwlock_unlock(&v->invalidate_lock);

@@ -103,8 +103,28 @@ int iomap_iter(struct iomap_iter *iter, const struct iomap_ops *ops);
 struct iomap_tunables {
 	_Atomic bool validate;         /* iomap_validate=on (default) */
 	_Atomic bool legacy_punch;     /* delalloc_punch=legacy */
+	/*
+	 * Test hook modelling a user buffer that faults part way (the kernel's
+	 * short copy_folio_from_iter_atomic): the copy from the caller's
+	 * buffer of a buffered or fault write stops at this file offset.  -1
+	 * (default): off.  As in the kernel, a short copy into a !uptodate
+	 * folio is rejected and retried with the copied length, and the next
+	 * copy at the faulting offset fails (-EFAULT): the write returns the
+	 * bytes before this offset, and the mapping's ->iomap_end sees them
+	 * as written (and punches the rest).
+	 */
+	_Atomic int64_t short_copy_at;
 };
 extern struct iomap_tunables iomap_tunables;
+
+/*
+ * Optional: called once at the end of a buffered write, fault write or
+ * zeroing that dirtied at least one clean folio, with no engine lock held
+ * (the caller's i_rwsem / invalidate_lock still are).  The FUSE glue may
+ * instead call bdi_mark_inode_dirty() itself; the engine does not depend on
+ * src/writeback.  NULL (default): nothing.  Set before the first I/O.
+ */
+extern void (*iomap_dirty_hook)(struct vfs_inode *inode);
 
 /* Counters (part of the interface; printed at unmount). */
 struct iomap_stats {
@@ -118,23 +138,50 @@ struct iomap_stats {
 extern struct iomap_stats iomap_stats;
 
 /* ---- buffered I/O entry points (caller holds i_rwsem as noted) ---- */
-/* i_rwsem exclusive.  Returns bytes written or -errno; moves i_size. */
+/*
+ * i_rwsem exclusive.  Returns bytes written (short on error, the error
+ * only when nothing was written) or -errno; moves i_size past what it
+ * wrote.  The caller zeroes a gap between EOF and @pos first
+ * (iomap_zero_range, as xfs_file_write_checks does) and marks the inode
+ * dirty for writeback (or sets iomap_dirty_hook).
+ */
 ssize_t iomap_file_buffered_write(struct vfs_inode *inode, const void *buf, size_t len,
 				  loff_t pos, const struct iomap_ops *ops);
-/* An mmap store of the FUSE kernel (fi->writepage): iomap_page_mkwrite
- * semantics, IOMAP_FAULT, invalidate_lock shared, never punches. */
+/*
+ * An mmap store of the FUSE kernel (fi->writepage): iomap_page_mkwrite
+ * semantics.  The caller holds NO lock; the engine takes invalidate_lock
+ * shared around it.  Flags IOMAP_WRITE|IOMAP_FAULT: the filesystem's
+ * ->iomap_end must not punch for IOMAP_FAULT (it would also deadlock:
+ * the punch takes invalidate_lock exclusive).  The store is clipped to
+ * i_size, which never moves; returns the bytes stored (0 past EOF) or
+ * -errno.  No injection points fire for faults.
+ */
 ssize_t iomap_fault_write(struct vfs_inode *inode, const void *buf, size_t len, loff_t pos,
 			  const struct iomap_ops *ops);
-/* i_rwsem shared.  Returns bytes read (short at EOF) or -errno. */
+/*
+ * i_rwsem shared.  Returns bytes read (short at EOF) or -errno.  Cache fills
+ * take invalidate_lock shared and the folio lock; ops should not allocate
+ * (xfs_read_iomap_ops).  HOLE/DELALLOC/UNWRITTEN and blocks past EOF read
+ * as zeroes, MAPPED with pread(bdev_fd).
+ */
 ssize_t iomap_file_buffered_read(struct vfs_inode *inode, void *buf, size_t len, loff_t pos,
 				 const struct iomap_ops *ops);
-/* Zero [pos, pos+len) through the page cache (holes and unwritten are skipped). */
+/*
+ * Zero [pos, pos+len) through the page cache (holes and unwritten are
+ * skipped; the folios zeroed are dirtied).  Flags IOMAP_ZERO: the
+ * filesystem must not allocate.  As in the kernel, zeroing past i_size
+ * moves i_size to the end of what it zeroed.  Caller: i_rwsem exclusive
+ * (truncate also holds invalidate_lock exclusive: fine, the engine does
+ * not take it here).  Like Linux 6.6 it does not see dirty cache over an
+ * UNWRITTEN extent: callers that need it zeroed (xfs_setattr_size) write
+ * back the EOF block first.
+ */
 int iomap_zero_range(struct vfs_inode *inode, loff_t pos, loff_t len, bool *did_zero,
 		     const struct iomap_ops *ops);
 /* Zero from @pos to the end of its block (truncate's partial block). */
 int iomap_truncate_page(struct vfs_inode *inode, loff_t pos, bool *did_zero,
 			const struct iomap_ops *ops);
-/* SEEK_DATA / SEEK_HOLE: dirty or uptodate cache over unwritten/delalloc is data. */
+/* SEEK_DATA / SEEK_HOLE: dirty or uptodate cache over unwritten is data; delalloc is data. */
 loff_t iomap_seek_data(struct vfs_inode *inode, loff_t offset, const struct iomap_ops *ops);
 loff_t iomap_seek_hole(struct vfs_inode *inode, loff_t offset, const struct iomap_ops *ops);
 

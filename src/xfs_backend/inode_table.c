@@ -200,6 +200,8 @@ void xb_iput_locked(struct xb_inode *xi, uint64_t n)
 	if (xi->ref)
 		return;
 	xb_evict_engine(m, xi);
+	if (xi->vfs && xi->ip)
+		xb_iomap_inode_teardown_locked(xi); /* leftover delalloc back to the free count */
 	if (xi->ip) {
 		if (VFS_I(xi->ip)->i_nlink == 0 && !m->readonly) {
 			int error = xb_inactive(m, xi->ip);

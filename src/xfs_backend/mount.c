@@ -22,12 +22,19 @@
 static int xb_write_sb(struct xb_mount *m)
 {
 	struct xfs_trans *tp;
+	uint64_t delalloc = xb_delalloc_blocks_locked(m);
 	int error;
 
 	error = xb_err(libxfs_trans_alloc(m->mp, &M_RES(m->mp)->tr_sb, 0, 0, 0, &tp));
 	if (error)
 		return error;
+	/*
+	 * The incore free-block count has delalloc reservations taken out;
+	 * the on-disk one must not (they are not allocations).
+	 */
+	m->mp->m_sb.sb_fdblocks += delalloc;
 	libxfs_log_sb(tp);
+	m->mp->m_sb.sb_fdblocks -= delalloc;
 	return xb_err(libxfs_trans_commit(tp));
 }
 

@@ -131,4 +131,28 @@ static inline int xb_err(int error)
 	return error;
 }
 
+/*
+ * The XFS side of the iomap engine (xfs_iomap.c, xfs_aops.c, xfs_delalloc.c),
+ * for each other, the superblock writer and inode teardown.  Callers hold
+ * xb_lock unless noted.
+ */
+uint64_t xfs_iomap_maxbytes(struct xfs_mount *mp);
+/* The engine's i_size of a regular file (the kernel's XFS_ISIZE). */
+uint64_t xfs_isize(struct xb_inode *xi);
+/* The validity cookie: data fork if_seq (| COW fork if_seq << 32 if SHARED). */
+uint64_t xfs_iomap_inode_sequence(struct xfs_inode *ip, uint16_t iomap_flags);
+int xfs_bmbt_to_iomap(struct xb_inode *xi, struct iomap *iomap, struct xfs_bmbt_irec *imap,
+		      uint16_t iomap_flags, uint64_t sequence_cookie);
+extern const struct iomap_folio_ops xfs_iomap_folio_ops;
+xfs_filblks_t xfs_bmap_worst_indlen(struct xfs_inode *ip, xfs_filblks_t len);
+/* Remove only delalloc in [start_byte, end_byte); returns blocks punched. */
+uint64_t xfs_bmap_punch_delalloc_range(struct xb_inode *xi, uint64_t start_byte, uint64_t end_byte);
+/* Unwritten -> written over [offset, offset+count), on-disk size moved with it. */
+int xfs_iomap_write_unwritten(struct xb_inode *xi, uint64_t offset, uint64_t count);
+/* Blocks (data + indirect) reserved by one inode's / all inodes' delalloc. */
+uint64_t xfs_inode_delalloc_reserved(struct xfs_inode *ip);
+uint64_t xb_delalloc_blocks_locked(struct xb_mount *m);
+/* Before an inode's memory goes (after eviction): give back leftover delalloc. */
+void xb_iomap_inode_teardown_locked(struct xb_inode *xi);
+
 #endif

@@ -19,7 +19,9 @@
  * its files, and all threads also write disjoint stripes of one shared file.
  * Exit 0 if every comparison matched; the last line is "N passed, M failed".
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>

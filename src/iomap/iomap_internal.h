@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the files of src/iomap (the kernel keeps them in
+ * include/linux/iomap.h and fs/iomap/buffered-io.c).  Not for other modules.
+ */
+#ifndef XFSFUSE_IOMAP_INTERNAL_H
+#define XFSFUSE_IOMAP_INTERNAL_H
+
+#include "iomap.h"
+
+/* Bytes of the current mapping left to act on (the kernel's iomap_length). */
+static inline uint64_t iomap_length(const struct iomap_iter *iter)
+{
+	uint64_t end = (uint64_t) (iter->iomap.offset + (loff_t) iter->iomap.length);
+
+	if (end - (uint64_t) iter->pos < iter->len)
+		return end - (uint64_t) iter->pos;
+	return iter->len;
+}
+
+/* The mapping data comes from: the COW source if there is one. */
+static inline const struct iomap *iomap_iter_srcmap(const struct iomap_iter *iter)
+{
+	if (iter->srcmap.type != IOMAP_HOLE)
+		return &iter->srcmap;
+	return &iter->iomap;
+}
+
+static inline unsigned int i_blocksize(const struct vfs_inode *inode)
+{
+	return 1U << inode->i_blkbits;
+}
+
+static inline size_t mapping_folio_size(const struct address_space *m)
+{
+	return m->pc->folio_size;
+}
+
+static inline unsigned int mapping_folio_size_shift(const struct address_space *m)
+{
+	return m->pc->folio_shift;
+}
+
+static inline uint64_t pos_to_index(const struct address_space *m, loff_t pos)
+{
+	return (uint64_t) pos >> m->pc->folio_shift;
+}
+
+static inline size_t offset_in_mapping_folio(const struct address_space *m, loff_t pos)
+{
+	return (size_t) pos & (m->pc->folio_size - 1);
+}
+
+static inline loff_t round_down_pow2(loff_t x, uint64_t align)
+{
+	return x & ~(loff_t) (align - 1);
+}
+
+static inline loff_t round_up_pow2(loff_t x, uint64_t align)
+{
+	return (x + (loff_t) align - 1) & ~(loff_t) (align - 1);
+}
+
+/* buffered-io.c: read the missing blocks of a locked folio (its cache fill). */
+int iomap_read_folio(struct vfs_inode *inode, struct folio *folio, const struct iomap_ops *ops);
+
+#endif

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The iteration state machine of fs/iomap/iter.c (Linux 6.2-6.6 shape):
+ * end the previous mapping, advance, map the next range.  Also the engine's
+ * tunables and counters.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "iomap_internal.h"
+
+struct iomap_tunables iomap_tunables = {
+	.validate = true,
+	.legacy_punch = false,
+	.short_copy_at = -1,
+};
+
+struct iomap_stats iomap_stats;
+
+/*
+ * Handle the previous iteration (if any) and clear the state for the next
+ * one.  Returns 1 to map again, 0 when done, -errno on error.  A mapping
+ * marked IOMAP_F_STALE is mapped again from iter->pos even when nothing of
+ * it was processed: that is the 6.2 fix.
+ */
+static int iomap_iter_advance(struct iomap_iter *iter)
+{
+	bool stale = iter->iomap.flags & IOMAP_F_STALE;
+
+	if (iter->iomap.length) {
+		if (iter->processed < 0)
+			return (int) iter->processed;
+		if (!iter->processed && !stale)
+			return 0;
+		if ((uint64_t) iter->processed > iomap_length(iter))
+			return -EIO;
+		iter->pos += iter->processed;
+		iter->len -= (uint64_t) iter->processed;
+		if (!iter->len)
+			return 0;
+		if (stale)
+			atomic_fetch_add(&iomap_stats.remaps, 1);
+	}
+
+	iter->processed = 0;
+	memset(&iter->iomap, 0, sizeof(iter->iomap));
+	memset(&iter->srcmap, 0, sizeof(iter->srcmap));
+	return 1;
+}
+
+/* Sanity of a fresh mapping: it must cover iter->pos (iomap_iter_done). */
+static int iomap_iter_done(struct iomap_iter *iter)
+{
+	const struct iomap *iomap = &iter->iomap;
+
+	if (iomap->length == 0 || iomap->offset > iter->pos ||
+	    iomap->offset + (loff_t) iomap->length <= iter->pos ||
+	    (iomap->flags & IOMAP_F_STALE))
+		return -EIO;
+	return 1;
+}
+
+int iomap_iter(struct iomap_iter *iter, const struct iomap_ops *ops)
+{
+	int ret;
+
+	if (iter->iomap.length && ops->iomap_end) {
+		ret = ops->iomap_end(iter->inode, iter->pos, (loff_t) iomap_length(iter),
+				     iter->processed > 0 ? iter->processed : 0, iter->flags,
+				     &iter->iomap);
+		if (ret < 0 && !iter->processed)
+			return ret;
+	}
+
+	ret = iomap_iter_advance(iter);
+	if (ret <= 0)
+		return ret;
+
+	ret = ops->iomap_begin(iter->inode, iter->pos, (loff_t) iter->len, iter->flags,
+			       &iter->iomap, &iter->srcmap);
+	if (ret < 0)
+		return ret;
+	return iomap_iter_done(iter);
+}

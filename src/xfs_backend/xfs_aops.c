@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Writeback ops: fs/xfs/xfs_aops.c of Linux 6.6 (xfs_map_blocks,
+ * xfs_end_ioend, xfs_discard_folio) and xfs_iomap_write_unwritten, on
+ * libxfs 6.1.
+ *
+ *   map_blocks     runs with the folio locked.  The mapping cached in
+ *                  wpc->iomap is reused while it covers the offset and the
+ *                  data fork's sequence (wpc->data_seq) has not moved;
+ *                  otherwise the fork is looked up again.  Delalloc is
+ *                  allocated here, as *unwritten* extents
+ *                  (xfs_bmapi_convert_delalloc), so a crash before the data
+ *                  is written exposes zeroes, never stale blocks.
+ *   end_io         runs on the completion worker after the data is on disk:
+ *                  unwritten -> written in rolling transactions, and the
+ *                  on-disk size moves up to min(io end, i_size).
+ *   discard_folio  a folio that could not be mapped gives its delalloc back.
+ *
+ * ILOCK (the libxfs lock) is taken inside each op, after the folio lock:
+ * the documented order folio lock -> ILOCK.
+ */
+#include "xb_internal.h"
+
+/*
+ * Transactions that finish work the user was already told succeeded (the
+ * I/O completion's conversion): the kernel passes force=true and may use
+ * its reserve pool.  Ours is trans.c's safety margin above the set-aside:
+ * ordinary reservations stop at the margin, these only at the set-aside.
+ */
+static int xfs_trans_alloc_force(struct xb_mount *m, struct xfs_trans_res *resv,
+				 unsigned int blocks, struct xfs_trans **tpp)
+{
+	struct xfs_mount *mp = m->mp;
+
+	if (m->readonly)
+		return -EROFS;
+	if (m->shutdown)
+		return -EIO;
+	if (mp->m_sb.sb_fdblocks < blocks + (uint64_t) mp->m_alloc_set_aside)
+		return -ENOSPC;
+	return xb_err(libxfs_trans_alloc(mp, resv, blocks, 0, XFS_TRANS_RESERVE, tpp));
+}
+
+static bool xfs_wpc_covers(const struct iomap_writepage_ctx *wpc, loff_t offset)
+{
+	if (wpc->iomap.type != IOMAP_MAPPED && wpc->iomap.type != IOMAP_UNWRITTEN)
+		return false;
+	return offset >= wpc->iomap.offset &&
+	       (uint64_t) (offset - wpc->iomap.offset) < wpc->iomap.length;
+}
+
+/*
+ * xfs_imap_valid: the cached mapping covers @offset and neither fork has
+ * changed since it was looked up.  Without reflink the COW fork is empty,
+ * but its counter is checked the same way.
+ */
+static bool xfs_imap_valid(struct iomap_writepage_ctx *wpc, struct xfs_inode *ip, loff_t offset)
+{
+	if (!xfs_wpc_covers(wpc, offset))
+		return false;
+	if (wpc->iomap.flags & IOMAP_F_SHARED)
+		return true;
+	if (wpc->data_seq != ip->i_df.if_seq)
+		return false;
+	if (ip->i_cowfp && wpc->cow_seq != ip->i_cowfp->if_seq)
+		return false;
+	return true;
+}
+
+static void xfs_wb_count(struct iomap_writepage_ctx *wpc, bool revalidated, bool invalidated)
+{
+	if (!wpc->stats)
+		return;
+	if (revalidated)
+		atomic_fetch_add(&wpc->stats->map_revalidated, 1);
+	if (invalidated)
+		atomic_fetch_add(&wpc->stats->map_invalidated, 1);
+}
+
+/*
+ * xfs_convert_blocks: allocate the delalloc extent backing @offset, in a
+ * loop because fragmented free space may take several allocations before
+ * one covers @offset.  libxfs's xfs_bmapi_convert_delalloc runs its own
+ * transaction (tr_write, no block reservation, XFS_TRANS_RESERVE: the
+ * blocks were reserved with the delalloc) and fills no iomap in libxfs 6.1,
+ * so the new extent is read back from the fork.
+ */
+static int xfs_convert_blocks(struct iomap_writepage_ctx *wpc, struct xb_inode *xi, loff_t offset)
+{
+	struct xfs_mount *mp = xi->m->mp;
+	struct xfs_inode *ip = xi->ip;
+	xfs_fileoff_t offset_fsb = XFS_B_TO_FSBT(mp, offset);
+	struct xfs_iext_cursor icur;
+	struct xfs_bmbt_irec imap;
+	unsigned int seq;
+	int error;
+
+	for (;;) {
+		unsigned int before = ip->i_delayed_blks;
+
+		if (xi->m->readonly || xi->m->shutdown)
+			return -EIO;
+		error = xb_err(xfs_bmapi_convert_delalloc(ip, XFS_DATA_FORK, offset, &wpc->iomap,
+							  &seq));
+		if (error)
+			return error;
+		atomic_fetch_add(&xfs_iomap_stats.delalloc_converted_blocks,
+				 (uint64_t) (before - ip->i_delayed_blks));
+		if (!xfs_iext_lookup_extent(ip, &ip->i_df, offset_fsb, &icur, &imap) ||
+		    imap.br_startoff > offset_fsb)
+			return xb_err(-EFSCORRUPTED); /* the extent we converted is gone */
+		if (!isnullstartblock(imap.br_startblock))
+			break;
+	}
+	wpc->data_seq = ip->i_df.if_seq;
+	return xfs_bmbt_to_iomap(xi, &wpc->iomap, &imap, 0, wpc->data_seq);
+}
+
+static int xfs_map_blocks_locked(struct iomap_writepage_ctx *wpc, struct xb_inode *xi,
+				 loff_t offset)
+{
+	struct xfs_mount *mp = xi->m->mp;
+	struct xfs_inode *ip = xi->ip;
+	xfs_fileoff_t offset_fsb, end_fsb;
+	struct xfs_iext_cursor icur;
+	struct xfs_bmbt_irec imap;
+	bool cached;
+	int error;
+
+	if (!ip || xi->m->shutdown)
+		return -EIO;
+	cached = xfs_wpc_covers(wpc, offset);
+	if (xfs_imap_valid(wpc, ip, offset)) {
+		xfs_wb_count(wpc, true, false);
+		return 0;
+	}
+	xfs_wb_count(wpc, cached, cached);
+
+	error = xb_err(libxfs_iread_extents(NULL, ip, XFS_DATA_FORK));
+	if (error)
+		return error;
+	offset_fsb = XFS_B_TO_FSBT(mp, offset);
+	end_fsb = offset_fsb + 1;
+	wpc->cow_seq = ip->i_cowfp ? ip->i_cowfp->if_seq : 0;
+	if (!xfs_iext_lookup_extent(ip, &ip->i_df, offset_fsb, &icur, &imap))
+		imap.br_startoff = end_fsb; /* fake a hole past EOF */
+	wpc->data_seq = ip->i_df.if_seq;
+
+	if (imap.br_startoff > offset_fsb) {
+		/* A dirty block over a hole: the kernel WARNs and skips it. */
+		fprintf(stderr, "xfsfuse: writeback of inode %llu found a hole at %lld\n",
+			(unsigned long long) xi->ino, (long long) offset);
+		return -EIO;
+	}
+	if (isnullstartblock(imap.br_startblock))
+		return xfs_convert_blocks(wpc, xi, offset);
+	return xfs_bmbt_to_iomap(xi, &wpc->iomap, &imap, 0, wpc->data_seq);
+}
+
+static int xfs_map_blocks(struct iomap_writepage_ctx *wpc, struct vfs_inode *inode, loff_t offset,
+			  unsigned int len)
+{
+	struct xb_inode *xi = xb_from_vfs(inode);
+	int error;
+
+	(void) len; /* one block at a time, like the kernel's xfs_map_blocks */
+	xb_lock();
+	error = xfs_map_blocks_locked(wpc, xi, offset);
+	xb_unlock();
+	return error;
+}
+
+/*
+ * xfs_new_eof: the on-disk size @new_size may move to -- never past the
+ * in-memory i_size (a truncate may have cut it meanwhile) -- or 0 if it
+ * would not grow.
+ */
+static uint64_t xfs_new_eof(struct xb_inode *xi, uint64_t new_size)
+{
+	uint64_t i_size = xfs_isize(xi);
+
+	if (new_size > i_size)
+		new_size = i_size;
+	return new_size > (uint64_t) xi->ip->i_disk_size ? new_size : 0;
+}
+
+static int xfs_iomap_convert_one(struct xb_inode *xi, xfs_fileoff_t offset_fsb,
+				 xfs_filblks_t count_fsb, uint64_t io_end,
+				 struct xfs_bmbt_irec *imap)
+{
+	struct xb_mount *m = xi->m;
+	struct xfs_mount *mp = m->mp;
+	struct xfs_inode *ip = xi->ip;
+	unsigned int resblks = XFS_DIOSTRAT_SPACE_RES(mp, 0) << 1;
+	struct xfs_trans *tp;
+	uint64_t i_size;
+	int nimaps = 1, error;
+
+	/* Two full bmbt splits: converting the middle of an extent adds two. */
+	error = xfs_trans_alloc_force(m, &M_RES(mp)->tr_write, resblks, &tp);
+	if (error)
+		return error;
+	libxfs_trans_ijoin(tp, ip, 0);
+	error = xb_err(xfs_iext_count_may_overflow(ip, XFS_DATA_FORK,
+						   XFS_IEXT_WRITE_UNWRITTEN_CNT));
+	if (error == -EFBIG)
+		error = xb_err(xfs_iext_count_upgrade(tp, ip, XFS_IEXT_WRITE_UNWRITTEN_CNT));
+	if (!error)
+		error = xb_err(libxfs_bmapi_write(tp, ip, offset_fsb, count_fsb, XFS_BMAPI_CONVERT,
+						  resblks, imap, &nimaps));
+	if (error) {
+		xb_trans_cancel(m, tp);
+		return error;
+	}
+	/* Log the size as we go, never past the end of the I/O. */
+	i_size = XFS_FSB_TO_B(mp, offset_fsb + count_fsb);
+	if (i_size > io_end)
+		i_size = io_end;
+	i_size = xfs_new_eof(xi, i_size);
+	if (i_size) {
+		ip->i_disk_size = i_size;
+		libxfs_trans_log_inode(tp, ip, XFS_ILOG_CORE);
+	}
+	error = xb_trans_commit(tp);
+	if (error)
+		return error;
+	if (nimaps == 0 || imap->br_blockcount == 0)
+		return xb_err(-EFSCORRUPTED);
+	if (!xfs_valid_startblock(ip, imap->br_startblock))
+		return xb_err(-EFSCORRUPTED);
+	return 0;
+}
+
+/*
+ * xfs_iomap_write_unwritten: [offset, offset+count) has been written; mark
+ * its unwritten extents written, one transaction per extent touched.
+ */
+int xfs_iomap_write_unwritten(struct xb_inode *xi, uint64_t offset, uint64_t count)
+{
+	struct xfs_mount *mp = xi->m->mp;
+	xfs_fileoff_t offset_fsb = XFS_B_TO_FSBT(mp, offset);
+	xfs_filblks_t count_fsb = XFS_B_TO_FSB(mp, offset + count) - offset_fsb;
+
+	while (count_fsb > 0) {
+		struct xfs_bmbt_irec imap;
+		int error = xfs_iomap_convert_one(xi, offset_fsb, count_fsb, offset + count, &imap);
+
+		if (error)
+			return error;
+		if (imap.br_blockcount > count_fsb)
+			imap.br_blockcount = count_fsb;
+		offset_fsb += imap.br_blockcount;
+		count_fsb -= imap.br_blockcount;
+	}
+	atomic_fetch_add(&xfs_iomap_stats.unwritten_converted_bytes, count);
+	return 0;
+}
+
+/* xfs_setfilesize: log the on-disk size after an appending write. */
+static int xfs_setfilesize(struct xb_inode *xi, uint64_t offset, uint64_t size)
+{
+	struct xb_mount *m = xi->m;
+	struct xfs_trans *tp;
+	uint64_t isize;
+	int error;
+
+	error = xfs_trans_alloc_force(m, &M_RES(m->mp)->tr_fsyncts, 0, &tp);
+	if (error)
+		return error;
+	isize = xfs_new_eof(xi, offset + size);
+	if (!isize) {
+		libxfs_trans_cancel(tp);
+		return 0;
+	}
+	xi->ip->i_disk_size = isize;
+	libxfs_trans_ijoin(tp, xi->ip, 0);
+	libxfs_trans_log_inode(tp, xi->ip, XFS_ILOG_CORE);
+	return xb_trans_commit(tp);
+}
+
+/*
+ * xfs_end_ioend.  On a data write error nothing is converted: the blocks
+ * stay unwritten (they read as zeroes) and the error goes to the mapping
+ * (the engine records it for fsync).  Without reflink there is no COW fork
+ * to cancel.
+ */
+static int xfs_end_ioend_locked(struct xb_inode *xi, struct iomap_ioend *ioend)
+{
+	uint64_t offset = (uint64_t) ioend->io_offset, size = ioend->io_size;
+	int error;
+
+	if (!xi->ip || xi->m->shutdown)
+		return -EIO;
+	if (ioend->io_error)
+		return ioend->io_error;
+	if (ioend->io_type == IOMAP_UNWRITTEN) {
+		error = xfs_iomap_write_unwritten(xi, offset, size);
+		if (error)
+			return error;
+	}
+	if (offset + size > (uint64_t) xi->ip->i_disk_size) /* xfs_ioend_is_append */
+		return xfs_setfilesize(xi, offset, size);
+	return 0;
+}
+
+static int xfs_end_io(struct vfs_inode *inode, struct iomap_ioend *ioend)
+{
+	struct xb_inode *xi = xb_from_vfs(inode);
+	int error;
+
+	xb_lock();
+	error = xfs_end_ioend_locked(xi, ioend);
+	xb_unlock();
+	if (error && error != ioend->io_error)
+		fprintf(stderr, "xfsfuse: I/O completion of inode %llu [%lld, +%zu) failed: %s\n",
+			(unsigned long long) inode->i_ino, (long long) ioend->io_offset,
+			ioend->io_size, strerror(-error));
+	return error;
+}
+
+/*
+ * xfs_discard_folio: writeback could not map this folio.  The punch range
+ * always ends at the end of the folio, whatever @pos, so the delalloc under
+ * the blocks that were not mapped is returned.
+ */
+static void xfs_discard_folio(struct folio *folio, loff_t pos)
+{
+	struct address_space *mapping = folio->mapping;
+	struct vfs_inode *inode = mapping->host;
+	struct xb_inode *xi = xb_from_vfs(inode);
+	uint64_t end = folio_pos(folio, mapping->pc) + mapping->pc->folio_size;
+
+	xb_lock();
+	if (xi->ip && !xi->m->shutdown) {
+		fprintf(stderr, "xfsfuse: discarding folio of inode %llu at %lld\n",
+			(unsigned long long) xi->ino, (long long) pos);
+		xfs_bmap_punch_delalloc_range(xi, pos, end);
+	}
+	xb_unlock();
+}
+
+const struct iomap_writeback_ops xfs_writeback_ops = {
+	.map_blocks = xfs_map_blocks,
+	.end_io = xfs_end_io,
+	.discard_folio = xfs_discard_folio,
+};
