@@ -26,10 +26,19 @@
  * Locks (innermost last; see src/vfs/vfs_inode.h for the whole order):
  *   folio->lock               the folio lock, a sleeping lock held across
  *                             reading it from disk, copying into it and
- *                             starting writeback; taken before ILOCK
+ *                             starting writeback; taken before ILOCK.  A
+ *                             pthread mutex: the thread that locked it
+ *                             unlocks it (unlike the kernel's PG_locked)
  *   folio->state_lock         leaf: per-block bitmaps
  *   mapping->i_pages_lock     leaf: the index tree, its tags, nrpages
  *   page_cache->lru_lock      leaf: LRU list and global counters
+ *   page_cache->wait_lock     leaf: with wait_cond, one wait queue for all
+ *                             folios (folio_end_writeback broadcasts,
+ *                             waiters re-test their own PG_writeback)
+ *
+ * PG_dirty/PG_writeback flip under i_pages_lock together with their tags.
+ * Lookups take their reference under i_pages_lock, which is what lets
+ * folio_try_evict check "refcount == 2" there (folio_ref_freeze).
  */
 #ifndef XFSFUSE_PAGECACHE_H
 #define XFSFUSE_PAGECACHE_H
@@ -74,6 +83,17 @@ struct folio {
 	bool on_lru;
 	uint64_t dirtied_when_ms;      /* for dirty_expire */
 	struct folio *wb_next;         /* writeback: chain in an ioend */
+	/*
+	 * src/writeback (added by the writeback work): ioends holding this
+	 * folio plus a submission bias while iomap_writepage_map runs (the
+	 * kernel's ifs->write_bytes_pending); the one that drops it to zero
+	 * calls folio_end_writeback().  Zero when not under writeback.
+	 */
+	_Atomic int wb_pending;
+	/* Fixed at allocation (valid after removal, unlike mapping): */
+	struct page_cache *pc;
+	unsigned int blkbits;          /* block size log2 of the mapping */
+	unsigned int nr_blocks;        /* bits in uptodate[] and dirty[] */
 };
 
 struct pc_stats {
@@ -81,6 +101,8 @@ struct pc_stats {
 	_Atomic uint64_t folios_reclaimed;
 	_Atomic uint64_t folios_truncated;
 	_Atomic uint64_t reads;         /* folio fills from disk */
+	_Atomic uint64_t folios_freed;  /* last reference dropped */
+	_Atomic uint64_t direct_reclaimed; /* evicted by creators (hard limit) */
 };
 
 struct page_cache {
@@ -94,7 +116,17 @@ struct page_cache {
 	_Atomic uint64_t nr_writeback; /* folios with PG_writeback */
 	pthread_mutex_t wait_lock;     /* with wait_cond: writeback/lock waiters */
 	pthread_cond_t wait_cond;
+	/*
+	 * Called, with no page-cache lock held, by filemap_grab_folio when a
+	 * new folio takes the cache over limit_bytes.  Must not sleep on
+	 * anything (the caller may hold i_rwsem and other folio locks).
+	 * reclaim_start() installs reclaim's kick here, with the reclaimer in
+	 * over_limit_data; both are read and written with atomic builtins.
+	 * Past twice the limit (the hard limit) the creator also evicts clean
+	 * folios itself first (direct reclaim, trylocks only).
+	 */
 	void (*over_limit)(struct page_cache *pc); /* reclaim's kick, may be NULL */
+	void *over_limit_data;
 	struct pc_stats stats;
 };
 
@@ -151,23 +183,33 @@ bool folio_test_writeback(struct folio *f);
 bool filemap_dirty_folio(struct folio *f);
 /* Writeback: clear PG_dirty and the tag before I/O (folio locked). */
 bool folio_clear_dirty_for_io(struct folio *f);
-/* Undo the dirty state without I/O (truncate, failed delalloc). */
+/* Undo the dirty state without I/O (truncate, failed delalloc): PG_dirty,
+ * its tag and every block's dirty bit. */
 void folio_cancel_dirty(struct folio *f);
 void folio_start_writeback(struct folio *f);   /* folio locked */
 void folio_end_writeback(struct folio *f);     /* any thread; wakes waiters */
-void folio_wait_writeback(struct folio *f);
+void folio_wait_writeback(struct folio *f);    /* caller holds a reference */
 void folio_mark_accessed(struct folio *f);     /* LRU: move to the young end */
 
 /* ---- per-block state (iomap_folio_state) ---- */
 bool ifs_block_is_uptodate(struct folio *f, unsigned int block);
 bool ifs_block_is_dirty(struct folio *f, unsigned int block);
-/* [off, off+len) in bytes within the folio; whole blocks covered are marked. */
+/*
+ * [off, off+len) in bytes within the folio; every block the range touches is
+ * marked as a whole (the kernel's first_blk = off >> blkbits, last_blk =
+ * (off + len - 1) >> blkbits): a one-byte write dirties its block.  Callers
+ * make partially written blocks uptodate (read or zero) before saying so.
+ */
 void ifs_set_range_uptodate(struct folio *f, size_t off, size_t len); /* sets PG_uptodate when all are */
 void ifs_set_range_dirty(struct folio *f, size_t off, size_t len);
 void ifs_clear_range_dirty(struct folio *f, size_t off, size_t len);
 /* First dirty block run at or after block *@start: returns its length (0 if none). */
 unsigned int ifs_find_dirty_range(struct folio *f, unsigned int *start);
-/* Drop all per-block state (eviction, invalidation). */
+/*
+ * Drop the per-block granularity (the kernel's ifs_free): blocks become
+ * uptodate iff PG_uptodate, none dirty.  Removal from the cache (truncate,
+ * eviction) also clears PG_uptodate and every bit.
+ */
 void ifs_clear_all(struct folio *f);
 
 /* ---- removal ---- */
@@ -176,10 +218,31 @@ void ifs_clear_all(struct folio *f);
  * writeback and dropping dirty state; zero the parts of partial folios in the
  * range (they stay cached).  Caller holds i_rwsem and invalidate_lock
  * exclusive.  The kernel's truncate_inode_pages_range.
+ * In a partial folio, blocks wholly inside the range lose their uptodate
+ * and dirty bits (so PG_uptodate goes; PG_dirty too if no dirty block is
+ * left); a block partly inside keeps its state, zeroed in the range.
+ * lend == UINT64_MAX means to the end of the file.
  */
 void truncate_inode_pages_range(struct address_space *m, uint64_t lstart, uint64_t lend);
-/* Reclaim: evict @f if clean, unlocked, not under writeback, unreferenced. */
+/*
+ * Reclaim: evict @f if clean, unlocked, not under writeback, unreferenced
+ * (the caller's reference is the only other one).  The caller still puts
+ * its reference afterwards.
+ */
 bool folio_try_evict(struct folio *f);
+/*
+ * The same; on success *@host is the mapping's host, read while the folio
+ * was still indexed (an identity for injection hooks: once the folio is
+ * gone nothing keeps the inode alive).
+ */
+bool folio_try_evict_from(struct folio *f, void **host);
+
+/*
+ * Reclaim's scan (mm/vmscan.c isolate_lru_folios, reduced): up to @max
+ * folios from the old end of the LRU, each with a reference, rotated to the
+ * young end so the next call sees others.
+ */
+unsigned int isolate_lru_folios(struct page_cache *pc, struct folio **batch, unsigned int max);
 
 /* ---- queries for punch/seek (see iomap/seek.c, iomap/punch.c) ---- */
 /*
@@ -197,6 +260,11 @@ int64_t mapping_seek_hole_range(struct address_space *m, uint64_t start, uint64_
 void mapping_set_error(struct address_space *m, int error);
 /* Report an error set since *@since (and advance it), else 0. */
 int mapping_check_error(struct address_space *m, uint32_t *since);
+/* The cursor a new opener starts from (errors before it are not reported). */
+static inline uint32_t filemap_sample_wb_err(struct address_space *m)
+{
+	return atomic_load(&m->wb_err_seq);
+}
 
 /* ---- list helpers ---- */
 static inline void pc_list_init(struct pc_list *l)

@@ -80,6 +80,8 @@ uint64_t xb_delalloc_blocks_locked(struct xb_mount *m)
 	uint64_t total = 0;
 	size_t i;
 
+	if (!m->htab) /* unmounting: the inode table is gone, and so is delalloc */
+		return 0;
 	for (i = 0; i < m->hsize; i++) {
 		struct xb_inode *xi;
 
