@@ -26,8 +26,11 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "iomap.h"
+
+struct bdi;
 
 struct iomap_ioend {
 	struct iomap_ioend *io_next;   /* completion queue */
@@ -39,6 +42,21 @@ struct iomap_ioend {
 	uint64_t io_addr;              /* image byte offset of io_offset */
 	struct folio *io_folios;       /* folios under writeback (chained via wb_next) */
 	int io_error;                  /* -errno of the data write, if any */
+
+	/*
+	 * Writeback-private from here on (added by the writeback work).  A
+	 * folio can sit in two ioends (its dirty runs mapped to different
+	 * extents), which a single folio->wb_next chain cannot express, so
+	 * the ioend carries the kernel's bio instead: one iovec per folio
+	 * segment, in file order, each holding a folio reference and one
+	 * count of folio->wb_pending.  io_folios stays NULL.
+	 */
+	const struct iomap_writeback_ops *io_ops; /* whose ->end_io completes it */
+	struct bdi *io_bdi;            /* completion queue, NULL: complete inline */
+	size_t io_disk_len;            /* bytes written at io_addr (whole blocks) */
+	unsigned int io_nr_vecs, io_max_vecs;
+	struct folio **io_vec_folio;   /* [io_max_vecs] */
+	struct iovec *io_iov;          /* [io_max_vecs]: the data in the folios */
 };
 
 struct iomap_writepage_ctx;
@@ -71,6 +89,13 @@ struct iomap_writepage_ctx {
 	const struct iomap_writeback_ops *ops;
 	uint64_t data_seq, cow_seq;    /* filesystem's revalidation cookies */
 	struct writeback_stats *stats;
+	/*
+	 * Where ioends go once their data is written: the bdi's completion
+	 * worker, or NULL to run ->end_io inline in the submitting thread.
+	 * Callers zero the whole context (iomap.type == IOMAP_HOLE: no cached
+	 * mapping) and set ops/bdi/stats as needed.
+	 */
+	struct bdi *bdi;
 };
 
 struct writeback_stats {
@@ -93,6 +118,17 @@ struct writeback_control {
 /* Write back the dirty folios of @mapping in the range. */
 int iomap_writepages(struct address_space *mapping, struct writeback_control *wbc,
 		     struct iomap_writepage_ctx *wpc, const struct iomap_writeback_ops *ops);
+/* Ioends never grow past this many bytes (completion latency, iovec count). */
+#define IOMAP_IOEND_MAX_BYTES (1U << 20)
+
+/* Wait for PG_writeback to clear on every folio of [start, end] (bytes). */
+void filemap_fdatawait_range(struct address_space *mapping, uint64_t start, uint64_t end);
+/*
+ * Take (and clear) the first writeback error recorded on @mapping since the
+ * last call: each error is reported exactly once, to whichever fsync (or
+ * bdi_forget_inode) comes first -- the inode has no per-opener cursor.
+ */
+int filemap_check_and_clear_wb_err(struct address_space *mapping);
 
 /* ---- the per-mount flusher and completion worker ("bdi") ---- */
 struct bdi_config {
@@ -112,7 +148,11 @@ void bdi_mark_inode_dirty(struct bdi *bdi, struct vfs_inode *inode);
 int bdi_forget_inode(struct bdi *bdi, struct vfs_inode *inode);
 /* Wake the flusher now (dirty threshold passed, reclaim blocked). */
 void bdi_kick(struct bdi *bdi);
-/* fsync: write back [start, end] of @inode and wait for it (incl. ioends). */
+/*
+ * fsync: write back [start, end] of @inode and wait for it (incl. ioends).
+ * Returns the error of this writeback (map_blocks failures) or else
+ * filemap_check_and_clear_wb_err(): an I/O error is returned once.
+ */
 int filemap_write_and_wait_range(struct bdi *bdi, struct vfs_inode *inode, uint64_t start,
 				 uint64_t end);
 /* syncfs/unmount: every dirty inode, waited for. */
