@@ -231,12 +231,19 @@ int xf_file_fallocate(struct xf_engine *e, struct xb_inode *ip, uint64_t off, ui
 	(void) e;
 	if (!v)
 		return xb_prealloc(ip, off, len, keep_size);
+	/*
+	 * As xfs_file_fallocate: allocate (never moving the size there), then
+	 * grow the file through the setattr-size path, which zeroes the old
+	 * EOF block's tail and logs the new size with the engine's i_size --
+	 * the backend's own incore size is not the file's size any more.
+	 */
 	pthread_rwlock_wrlock(&v->i_rwsem);
-	error = xf_zero_eof_gap(v, keep_size ? 0 : (loff_t) off);
-	if (!error)
-		error = xb_prealloc(ip, off, len, keep_size);
-	if (!error && !keep_size && off + len > vfs_i_size_read(v))
-		vfs_i_size_write(v, off + len);
+	error = xb_prealloc(ip, off, len, true);
+	if (!error && !keep_size && off + len > vfs_i_size_read(v)) {
+		pthread_rwlock_wrlock(&v->invalidate_lock);
+		error = xfs_setattr_size(ip, off + len);
+		pthread_rwlock_unlock(&v->invalidate_lock);
+	}
 	pthread_rwlock_unlock(&v->i_rwsem);
 	return error;
 }

@@ -84,6 +84,8 @@ static void logop(struct tstate *t, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(t->log[t->nlog % LOG_RING], sizeof(t->log[0]), fmt, ap);
 	va_end(ap);
+	if (getenv("FSMODEL_TRACE"))
+		fprintf(stderr, "t%d #%ld %s\n", t->id, t->nlog, t->log[t->nlog % LOG_RING]);
 	t->nlog++;
 }
 
