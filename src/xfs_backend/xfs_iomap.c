@@ -333,6 +333,13 @@ static int xfs_buffered_write_iomap_begin_locked(struct xb_inode *xi, loff_t off
 	error = xfs_iomap_check_inode(xi, true);
 	if (error)
 		return error;
+	/*
+	 * A file whose blocks may be shared (reflinked by the kernel) needs
+	 * copy-on-write, which xfsfuse does not do yet: writing in place would
+	 * change the other file too.  Refuse rather than corrupt.
+	 */
+	if (xfs_is_reflink_inode(ip))
+		return -EOPNOTSUPP;
 	if ((uint64_t) offset >= xfs_iomap_maxbytes(mp))
 		return -EFBIG;
 	end_fsb = xfs_iomap_end_fsb(mp, offset, count);

@@ -84,5 +84,16 @@ xfs_db -x -c 'sb 0' -c 'write -d inprogress 0' "$IMG" >/dev/null
 damage >"$WORK/repair-after"
 check "repair sees the damage we made and nothing else" diff "$WORK/repair-before" "$WORK/repair-after"
 check "committed files survived the shutdown" sh -c "mount -o loop,ro '$IMG' '$KM' && test \"\$(cat '$KM/good/new')\" = more && test -f '$KM/good/unsynced'; rc=\$?; umount '$KM'; exit \$rc"
+# Shared (reflinked) blocks: no copy-on-write yet, so writes to such a file
+# are refused and the other file keeps its bytes.
+truncate -s 512M "$WORK/rl" && mkfs.xfs -q -f "$WORK/rl"
+mount -o loop "$WORK/rl" "$KM" && echo original >"$KM/a" && cp --reflink=always "$KM/a" "$KM/b" && umount "$KM"
+"$XFSFUSE" -f "$WORK/rl" "$MNT" 2>>"$WORK/daemon.log" &
+PID=$!
+for _ in $(seq 100); do mountpoint -q "$MNT" && break; sleep 0.1; done
+check "write to a reflinked file is refused" sh -c "! printf x | dd of='$MNT/b' bs=1 seek=2 conv=notrunc status=none 2>/dev/null"
+check "its sharer is untouched" test "$(cat "$MNT/a")" = original
+umount "$MNT"; wait "$PID"; PID=
+check "reflink image clean" sh -c "xfs_repair -n '$WORK/rl' >/dev/null 2>&1"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
