@@ -17,10 +17,10 @@
 /* Largest extent we ask for in one allocation transaction. */
 #define XB_ALLOC_CHUNK ((xfs_filblks_t) 1 << 16)
 
-/* Largest file size: the last addressable file block (s_maxbytes). */
+/* Largest file size (s_maxbytes): shared with the engine's XFS side. */
 static uint64_t xb_maxbytes(struct xfs_mount *mp)
 {
-	return min((uint64_t) XFS_FSB_TO_B(mp, XFS_MAX_FILEOFF), (uint64_t) INT64_MAX);
+	return xfs_iomap_maxbytes(mp);
 }
 
 static int xb_dfd(struct xb_mount *m)
@@ -205,7 +205,7 @@ static int xb_write_locked(struct xb_inode *xi, const void *buf, size_t len, uin
 	error = xb_alloc_unwritten(m, ip, start, end - start);
 	if (error)
 		return error;
-	bounce = aligned_alloc(4096, (size_t) (end - start) * bs);
+	bounce = aligned_alloc(4096, ((size_t) (end - start) * bs + 4095) & ~(size_t) 4095);
 	if (!bounce)
 		return -ENOMEM;
 	error = 0;

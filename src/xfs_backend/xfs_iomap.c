@@ -40,10 +40,18 @@ struct xfs_iomap_stats xfs_iomap_stats;
 /* The default allocsize (m_allocsize_log): 64 KiB, the XFS_ALLOC_ALIGN unit. */
 #define XFS_ALLOCSIZE_LOG 16
 
-/* s_maxbytes: the last addressable file block. */
+/*
+ * s_maxbytes: the last addressable file block, capped at what an off_t can
+ * hold (the kernel's MAX_LFS_FILESIZE).  Shifted unsigned: the signed
+ * XFS_FSB_TO_B overflows for XFS_MAX_FILEOFF.
+ */
 uint64_t xfs_iomap_maxbytes(struct xfs_mount *mp)
 {
-	return min((uint64_t) XFS_FSB_TO_B(mp, XFS_MAX_FILEOFF), (uint64_t) INT64_MAX);
+	uint64_t last = (uint64_t) XFS_MAX_FILEOFF;
+
+	if (last >> (63 - mp->m_sb.sb_blocklog))
+		return (uint64_t) INT64_MAX;
+	return last << mp->m_sb.sb_blocklog;
 }
 
 /* The engine's i_size (the kernel's VFS i_size, XFS_ISIZE for a file). */
