@@ -11,7 +11,7 @@ what="${1:-all}"
 rc=0
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:allow_user_segv_handler=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
+export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$ROOT/test/tsan.supp"
 
 setup() { # DIR ARGS...
 	local dir=$1; shift
@@ -21,7 +21,7 @@ setup() { # DIR ARGS...
 
 if [ "$what" = all ] || [ "$what" = asan ]; then
 	setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug || rc=1
-	meson test -C build-asan --print-errorlogs --suite unit --suite integration || rc=1
+	XFSFUSE_BIGDIR=20000 meson test -C build-asan --print-errorlogs --suite unit --suite integration || rc=1
 fi
 if [ "$what" = all ] || [ "$what" = tsan ]; then
 	setup build-tsan -Db_sanitize=thread -Db_lundef=false -Dbuildtype=debug || rc=1

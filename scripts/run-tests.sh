@@ -1,25 +1,37 @@
 #!/bin/bash
-# The whole test suite: installs what is missing, builds, runs every Meson test
-# (unit tests of the backend, FUSE integration tests with xfs_repair and
-# kernel oracles).  Needs root and /dev/fuse (these machines have both).
-# Ends with "N passed, M failed" computed from Meson's own test log.
+# The whole test suite: installs what is missing, builds, runs every Meson
+# test (backend and engine unit tests, FUSE integration tests with
+# xfs_repair and kernel oracles, the model-based tester, fstests' fsx and
+# fsstress), then the same suite under ASan+UBSan and the unit tests under
+# TSan (scripts/run-sanitizers.sh).  Needs root and /dev/fuse (these
+# machines have both).  Ends with "N passed, M failed" over all three runs,
+# computed from Meson's own test logs.
+#   XFSFUSE_NO_SANITIZERS=1 skips the sanitizer builds (for quick local runs).
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 bash scripts/build.sh || { echo "0 passed, 1 failed"; exit 1; }
+rm -f build/meson-logs/testlog.json build-asan/meson-logs/testlog.json build-tsan/meson-logs/testlog.json
 meson test -C build --print-errorlogs "$@"
 rc=$?
-python3 - "$ROOT/build/meson-logs/testlog.json" <<'PY'
-import json, sys
+if [ -z "${XFSFUSE_NO_SANITIZERS:-}" ]; then
+	bash scripts/run-sanitizers.sh all || rc=1
+fi
+python3 - build/meson-logs/testlog.json build-asan/meson-logs/testlog.json \
+	build-tsan/meson-logs/testlog.json <<'PY'
+import json, os, sys
 passed = failed = skipped = 0
-for line in open(sys.argv[1]):
-    r = json.loads(line).get("result")
-    if r in ("OK", "EXPECTEDFAIL"):
-        passed += 1
-    elif r == "SKIP":
-        skipped += 1
-    else:
-        failed += 1
+for path in sys.argv[1:]:
+    if not os.path.exists(path):
+        continue
+    for line in open(path):
+        r = json.loads(line).get("result")
+        if r in ("OK", "EXPECTEDFAIL"):
+            passed += 1
+        elif r == "SKIP":
+            skipped += 1
+        else:
+            failed += 1
 print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
 PY
 exit $rc
