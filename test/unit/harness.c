@@ -4,8 +4,6 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-int th_failures;
-int th_checks;
 static char th_dir[64];
 static int th_seq;
 
@@ -75,6 +73,5 @@ void th_cleanup(void)
 int th_done(const char *name)
 {
 	th_cleanup();
-	printf("%s: %d checks, %d failed\n", name, th_checks, th_failures);
-	return th_failures ? 1 : 0;
+	return th_report(name);
 }

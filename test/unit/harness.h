@@ -12,29 +12,7 @@
 #include <string.h>
 
 #include "backend.h"
-
-extern int th_failures;
-extern int th_checks;
-
-#define CHECK(cond)                                                                 \
-	do {                                                                        \
-		th_checks++;                                                        \
-		if (!(cond)) {                                                      \
-			th_failures++;                                              \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-		}                                                                   \
-	} while (0)
-
-#define CHECK_EQ(a, b)                                                              \
-	do {                                                                        \
-		long long __a = (long long) (a), __b = (long long) (b);             \
-		th_checks++;                                                        \
-		if (__a != __b) {                                                   \
-			th_failures++;                                              \
-			fprintf(stderr, "%s:%d: CHECK_EQ failed: %s == %lld, %s == %lld\n", \
-				__FILE__, __LINE__, #a, __a, #b, __b);              \
-		}                                                                   \
-	} while (0)
+#include "check.h"
 
 /* Make a sparse image with mkfs.xfs (size 512 MiB unless @size_mb) and
  * extra mkfs options such as "-b size=1024".  Returns a malloc'd path. */

@@ -15,27 +15,8 @@
 #include "pagecache.h"
 #include "../../src/pagecache/pc_internal.h"
 
-static int failures, checks;
 
-#define CHECK(cond)                                                                 \
-	do {                                                                        \
-		checks++;                                                           \
-		if (!(cond)) {                                                      \
-			failures++;                                                 \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-		}                                                                   \
-	} while (0)
-
-#define CHECK_EQ(a, b)                                                              \
-	do {                                                                        \
-		long long __a = (long long) (a), __b = (long long) (b);             \
-		checks++;                                                           \
-		if (__a != __b) {                                                   \
-			failures++;                                                 \
-			fprintf(stderr, "%s:%d: CHECK_EQ failed: %s == %lld, %s == %lld\n", \
-				__FILE__, __LINE__, #a, __a, #b, __b);              \
-		}                                                                   \
-	} while (0)
+#include "check.h"
 
 static void msleep(unsigned int ms)
 {
@@ -788,6 +769,6 @@ int main(void)
 	test_seek_4k();
 	test_seek_64k();
 	test_errseq();
-	printf("test_pagecache: %d checks, %d failures\n", checks, failures);
-	return failures ? 1 : 0;
+	printf("test_pagecache: %d checks, %d failed\n", th_checks, th_failures);
+	return th_failures ? 1 : 0;
 }

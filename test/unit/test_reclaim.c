@@ -17,27 +17,8 @@
 #include "pagecache.h"
 #include "reclaim.h"
 
-static int failures, checks;
 
-#define CHECK(cond)                                                                 \
-	do {                                                                        \
-		checks++;                                                           \
-		if (!(cond)) {                                                      \
-			failures++;                                                 \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-		}                                                                   \
-	} while (0)
-
-#define CHECK_EQ(a, b)                                                              \
-	do {                                                                        \
-		long long __a = (long long) (a), __b = (long long) (b);             \
-		checks++;                                                           \
-		if (__a != __b) {                                                   \
-			failures++;                                                 \
-			fprintf(stderr, "%s:%d: CHECK_EQ failed: %s == %lld, %s == %lld\n", \
-				__FILE__, __LINE__, #a, __a, #b, __b);              \
-		}                                                                   \
-	} while (0)
+#include "check.h"
 
 #define FSIZE 4096
 #define LIMIT_FOLIOS 64
@@ -431,7 +412,7 @@ int main(void)
 	test_throttle();
 	test_aggressive();
 	clock_gettime(CLOCK_MONOTONIC, &b);
-	printf("test_reclaim: %d checks, %d failures, %.1f s\n", checks, failures,
+	printf("test_reclaim: %d checks, %d failed, %.1f s\n", th_checks, th_failures,
 	       (double) (b.tv_sec - a.tv_sec) + (double) (b.tv_nsec - a.tv_nsec) / 1e9);
-	return failures ? 1 : 0;
+	return th_failures ? 1 : 0;
 }

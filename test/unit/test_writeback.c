@@ -22,27 +22,8 @@
 #include "writeback.h"
 #include "vfs_inode.h"
 
-static _Atomic int failures, checks; /* writer threads CHECK too */
 
-#define CHECK(cond)                                                                 \
-	do {                                                                        \
-		checks++;                                                           \
-		if (!(cond)) {                                                      \
-			failures++;                                                 \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-		}                                                                   \
-	} while (0)
-
-#define CHECK_EQ(a, b)                                                              \
-	do {                                                                        \
-		long long __a = (long long) (a), __b = (long long) (b);             \
-		checks++;                                                           \
-		if (__a != __b) {                                                   \
-			failures++;                                                 \
-			fprintf(stderr, "%s:%d: CHECK_EQ failed: %s == %lld, %s == %lld\n", \
-				__FILE__, __LINE__, #a, __a, #b, __b);              \
-		}                                                                   \
-	} while (0)
+#include "check.h"
 
 #define FAKE_EXT (16 * 1024)
 #define FILE_SPAN (8ULL << 20)  /* disk bytes reserved per file */
@@ -762,6 +743,6 @@ int main(void)
 	test_errors();
 	test_forget_race();
 	test_stress();
-	printf("test_writeback: %d checks, %d failures\n", checks, failures);
-	return failures ? 1 : 0;
+	printf("test_writeback: %d checks, %d failed\n", th_checks, th_failures);
+	return th_failures ? 1 : 0;
 }
