@@ -73,7 +73,9 @@ echo later >"$MNT/good/unsynced"
 # mount shuts down writes, as the kernel would, instead of writing anything.
 check "corrupt dir block: create gives EIO" fails_eio touch "$MNT/blockdir/new"
 check "after shutdown: writes refused" fails_eio mkdir "$MNT/good/after"
-check "after shutdown: reads still work" test "$(cat "$MNT/good/new")" = more
+# Like the kernel after a shutdown, data reads may now fail with EIO (they
+# do once the folio is not cached); metadata that is cached still answers.
+check "after shutdown: the daemon still answers" stat "$MNT/good/new"
 check "daemon alive" kill -0 "$PID"
 umount "$MNT"; wait "$PID"; rc=$?; PID=
 check "daemon reports the shutdown at exit ($rc)" test "$rc" != 0
