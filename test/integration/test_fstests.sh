@@ -9,7 +9,13 @@
 set -uo pipefail
 XFSFUSE="$1"
 HERE="$(cd "$(dirname "$0")" && pwd)"
-FST="${2:-$HERE/../../../shared/fstests}"
+# shared/ sits beside the checkout (CI lays a copy there); FSTESTS_DIR overrides.
+FST="${2:-${FSTESTS_DIR:-}}"
+if [ -z "$FST" ]; then
+	for d in "$HERE/../../../shared/fstests" /work/shared/fstests; do
+		[ -x "$d/build.sh" ] && { FST="$d"; break; }
+	done
+fi
 pass=0
 fail=0
 ok() { pass=$((pass + 1)); }
