@@ -25,6 +25,7 @@
  * "succeed" without reaching us).
  */
 #include "fuse_ops.h"
+#include "control.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -1038,7 +1039,11 @@ static void xf_setxattr(fuse_req_t req, fuse_ino_t nodeid, const char *name, con
 	}
 	error = xf_iget(req, nodeid, &ip);
 	if (!error) {
-		error = xb_setxattr(ip, name, value, size, flags);
+		/* xfsfuse.*: run-time control (src/control), never stored */
+		if (xf_control_name(name))
+			error = xf_control_setxattr(ip, name, value, size, fuse_req_ctx(req)->uid);
+		else
+			error = xb_setxattr(ip, name, value, size, flags);
 		xb_iput(ip);
 	}
 	xf_reply_err(req, "setxattr", nodeid, error);
@@ -1082,9 +1087,15 @@ static int xf_listxattr_get(struct xb_inode *ip, const char *name, void *buf, si
 
 static void xf_getxattr(fuse_req_t req, fuse_ino_t nodeid, const char *name, size_t size)
 {
-	xf_reply_xattr_buf(req, "getxattr", nodeid, size, xb_getxattr, name);
+	xf_reply_xattr_buf(req, "getxattr", nodeid, size,
+			   xf_control_name(name) ? xf_control_getxattr : xb_getxattr, name);
 }
 
+/*
+ * The xfsfuse.* names are virtual: nothing is stored under them (XFS has no
+ * such namespace), so the on-disk list never holds one and they are never
+ * listed -- cp -a and getfattr -d do not copy them.
+ */
 static void xf_listxattr(fuse_req_t req, fuse_ino_t nodeid, size_t size)
 {
 	xf_reply_xattr_buf(req, "listxattr", nodeid, size, xf_listxattr_get, NULL);
@@ -1092,7 +1103,8 @@ static void xf_listxattr(fuse_req_t req, fuse_ino_t nodeid, size_t size)
 
 static void xf_removexattr(fuse_req_t req, fuse_ino_t nodeid, const char *name)
 {
-	xf_remove(req, nodeid, name, "removexattr", xb_removexattr);
+	xf_remove(req, nodeid, name, "removexattr",
+		  xf_control_name(name) ? xf_control_removexattr : xb_removexattr);
 }
 
 /*

@@ -9,13 +9,18 @@
  *   3. fuse_session_mount, then fuse_daemonize: only now does the parent
  *      exit 0 and the mount command return;
  *   4. session loop until umount / fusermount3 -u / SIGTERM / SIGINT;
- *   5. fuse unmount, then xb_unmount, which writes everything back and clears
- *      the "being modified" mark.  The image's flock is held until the
- *      process exits: `flock IMAGE true` waits for a clean image.
+ *   5. fuse unmount, write everything back, print the engine's counters
+ *      (src/control), stop the engine, then xb_unmount, which clears the
+ *      "being modified" mark.  The image's flock is held until the process
+ *      exits: `flock IMAGE true` waits for a clean image.
+ * A trace= file is opened before the mount (a bad path refuses it) and
+ * closed last, so that the final writeback is in it.
  */
+#include "control.h"
 #include "fuse_ops.h"
 #include "options.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,8 +82,23 @@ static int xf_loop(struct fuse_session *se, const struct fuse_cmdline_opts *co)
 	return ret;
 }
 
+/*
+ * Unmount: write everything back first so that the counters include the
+ * last writeback, print them while the bdi and reclaimer still exist, then
+ * stop the engine.
+ */
+static int xf_engine_finish(struct xf_engine *e, bool foreground)
+{
+	if (e->running) {
+		bdi_sync_all(e->bdi);
+		xf_counters_print(e, foreground);
+	}
+	return xf_engine_stop(e);
+}
+
 /* Mounted: serve until unmounted, then write the image back. */
-static int xf_serve(struct fuse_session *se, struct xf_fs *fs, const struct fuse_cmdline_opts *co)
+static int xf_serve(struct fuse_session *se, struct xf_fs *fs, const struct fuse_cmdline_opts *co,
+		    const struct xf_control_opts *copts)
 {
 	int ret, error;
 
@@ -97,6 +117,7 @@ static int xf_serve(struct fuse_session *se, struct xf_fs *fs, const struct fuse
 		ret = 1;
 		goto out_unmount;
 	}
+	xf_control_start(&fs->engine, copts);
 	/* > 0: the signal that stopped us (a clean exit); < 0: an error */
 	ret = xf_loop(se, co) < 0 ? 1 : 0;
 	fuse_session_unmount(se);
@@ -104,7 +125,8 @@ out_unmount:
 	fuse_remove_signal_handlers(se);
 	fuse_session_destroy(se);
 	/* Write back all data, stop flusher, completion worker and reclaim. */
-	error = xf_engine_stop(&fs->engine);
+	error = xf_engine_finish(&fs->engine, co->foreground);
+	xf_control_stop();
 	if (error) {
 		xf_log("writeback at unmount: %s", strerror(-error));
 		ret = 1;
@@ -122,10 +144,11 @@ int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
 	struct fuse_cmdline_opts co = { 0 };
+	struct xf_control_opts copts;
 	struct xf_fs fs = { 0 };
 	struct fuse_session *se;
 	struct xf_options o;
-	int ret = 1;
+	int ret = 1, error;
 
 	if (xf_parse_options(&args, &o) || fuse_parse_cmdline(&args, &co))
 		goto out_args;
@@ -145,7 +168,7 @@ int main(int argc, char *argv[])
 		goto out_args;
 	}
 	fs.cache_none = o.cache_none;
-	if (xf_engine_options(&o, &fs.engine.opts))
+	if (xf_engine_options(&o, &fs.engine.opts) || xf_control_options(&o, &copts))
 		goto out_args;
 	fs.debug = co.debug;
 	fs.conn_opts = fuse_parse_conn_info_opts(&args);
@@ -159,15 +182,23 @@ int main(int argc, char *argv[])
 	}
 	if (xf_mount_backend(&o, !co.debug, &fs))
 		goto out_session;
-	if (fuse_set_signal_handlers(se) != 0)
-		goto out_backend;
-	if (fuse_session_mount(se, co.mountpoint) != 0) {
-		fuse_remove_signal_handlers(se);
+	error = xf_control_init(&copts, co.mountpoint);
+	if (error) {
+		fprintf(stderr, "xfsfuse: -o trace=%s: %s\n", copts.trace,
+			error == -EINVAL ? "not inside the mount point" : strerror(-error));
 		goto out_backend;
 	}
-	ret = xf_serve(se, &fs, &co); /* consumes se and the backend */
+	if (fuse_set_signal_handlers(se) != 0)
+		goto out_control;
+	if (fuse_session_mount(se, co.mountpoint) != 0) {
+		fuse_remove_signal_handlers(se);
+		goto out_control;
+	}
+	ret = xf_serve(se, &fs, &co, &copts); /* consumes se and the backend */
 	goto out_conn;
 
+out_control:
+	xf_control_stop();
 out_backend:
 	xb_unmount(fs.m);
 out_session:

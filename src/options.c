@@ -4,6 +4,7 @@
  * libfuse's own parsers.
  */
 #include "options.h"
+#include "control.h"
 #include "file_ops.h"
 
 #include <errno.h>
@@ -38,6 +39,15 @@ static const struct fuse_opt xf_opt_spec[] = {
 	XF_OPT("writeback_interval=%s", writeback_interval),
 	XF_OPT("dirty_expire=%s", dirty_expire),
 	XF_OPT("dirty_background=%s", dirty_background),
+	XF_OPT("inject_write_delay_ms=%s", inject_write_delay_ms),
+	XF_OPT("inject_folio_delay_ms=%s", inject_folio_delay_ms),
+	XF_OPT("inject_wb_delay_ms=%s", inject_wb_delay_ms),
+	XF_OPT("inject_ioend_delay_ms=%s", inject_ioend_delay_ms),
+	XF_OPT("inject_evict_delay_ms=%s", inject_evict_delay_ms),
+	XF_OPT("inject_jitter=%s", inject_jitter),
+	XF_OPT("fail_write_nth=%s", fail_write_nth),
+	XF_OPT("short_copy_at=%s", short_copy_at),
+	XF_OPT("trace=%s", trace),
 	FUSE_OPT_KEY("ro", XF_KEY_RO),
 	FUSE_OPT_KEY("-r", XF_KEY_RO),
 	FUSE_OPT_KEY("rw", XF_KEY_RW),
@@ -195,6 +205,15 @@ void xf_free_options(struct xf_options *o)
 	free(o->writeback_interval);
 	free(o->dirty_expire);
 	free(o->dirty_background);
+	free(o->inject_write_delay_ms);
+	free(o->inject_folio_delay_ms);
+	free(o->inject_wb_delay_ms);
+	free(o->inject_ioend_delay_ms);
+	free(o->inject_evict_delay_ms);
+	free(o->inject_jitter);
+	free(o->fail_write_nth);
+	free(o->short_copy_at);
+	free(o->trace);
 }
 
 /* "4k", "64K", "256M", "1g", or plain bytes. */
@@ -296,6 +315,79 @@ int xf_engine_options(const struct xf_options *o, struct xf_engine_opts *eo)
 	return 0;
 }
 
+/* A plain decimal number up to @max (no size suffixes: these are counts and offsets). */
+static int xf_parse_count(const char *name, const char *v, uint64_t max, uint64_t *out)
+{
+	unsigned long long n;
+	char *end;
+
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno || end == v || *end || *v == '-' || n > max) {
+		fprintf(stderr, "xfsfuse: -o %s=%s: expected a number up to %llu\n", name, v,
+			(unsigned long long) max);
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
+static int xf_parse_delay(const char *name, const char *v, unsigned int *out)
+{
+	uint64_t n;
+
+	if (!v)
+		return 0;
+	if (xf_parse_count(name, v, 60000, &n))
+		return -1;
+	*out = (unsigned int) n;
+	return 0;
+}
+
+static int xf_parse_delays(const struct xf_options *o, struct xf_control_opts *co)
+{
+	if (xf_parse_delay("inject_write_delay_ms", o->inject_write_delay_ms,
+			   &co->delay_ms[INJECT_WRITE_AFTER_BEGIN]) ||
+	    xf_parse_delay("inject_folio_delay_ms", o->inject_folio_delay_ms,
+			   &co->delay_ms[INJECT_WRITE_BEFORE_FOLIO]) ||
+	    xf_parse_delay("inject_wb_delay_ms", o->inject_wb_delay_ms,
+			   &co->delay_ms[INJECT_WB_BEFORE_MAP]) ||
+	    xf_parse_delay("inject_ioend_delay_ms", o->inject_ioend_delay_ms,
+			   &co->delay_ms[INJECT_IOEND_BEFORE_COMPLETE]) ||
+	    xf_parse_delay("inject_evict_delay_ms", o->inject_evict_delay_ms,
+			   &co->delay_ms[INJECT_AFTER_EVICT]))
+		return -1;
+	return 0;
+}
+
+int xf_control_options(const struct xf_options *o, struct xf_control_opts *co)
+{
+	uint64_t n;
+
+	xf_control_default_opts(co);
+	if (xf_parse_delays(o, co))
+		return -1;
+	if (o->inject_jitter &&
+	    xf_parse_choice("inject_jitter", o->inject_jitter, "1", "0", &co->jitter))
+		return -1;
+	if (o->fail_write_nth) {
+		if (xf_parse_count("fail_write_nth", o->fail_write_nth, UINT32_MAX, &n))
+			return -1;
+		co->fail_write_nth = n;
+	}
+	if (o->short_copy_at) {
+		if (xf_parse_count("short_copy_at", o->short_copy_at, INT64_MAX, &n))
+			return -1;
+		co->short_copy_at = (int64_t) n;
+	}
+	if (o->trace && o->trace[0] != '/') {
+		fprintf(stderr, "xfsfuse: -o trace=%s: expected an absolute path\n", o->trace);
+		return -1;
+	}
+	co->trace = o->trace;
+	return 0;
+}
+
 void xf_print_options_help(void)
 {
 	printf("xfsfuse options:\n"
@@ -316,6 +408,16 @@ void xf_print_options_help(void)
 	       "    -o iomap_validate=on|off     off: pre-Linux-6.2 behaviour (stale iomaps corrupt)\n"
 	       "    -o delalloc_punch=safe|legacy  legacy: pre-6.2 short-write cleanup\n"
 	       "    -o prealloc=on|off           speculative preallocation past EOF (default on)\n"
+	       "  race injection and tracing (doc/control.md; also xattrs xfsfuse.* at run time):\n"
+	       "    -o inject_write_delay_ms=N   sleep after ->iomap_begin of a buffered write\n"
+	       "    -o inject_folio_delay_ms=N   sleep before each folio of a buffered write\n"
+	       "    -o inject_wb_delay_ms=N      sleep before writeback revalidates its mapping\n"
+	       "    -o inject_ioend_delay_ms=N   sleep before I/O completion converts extents\n"
+	       "    -o inject_evict_delay_ms=N   sleep after reclaim evicts a folio\n"
+	       "    -o inject_jitter=1           sleep a random 0..N ms instead of N\n"
+	       "    -o fail_write_nth=N          the Nth data write of writeback fails (EIO), once\n"
+	       "    -o short_copy_at=OFFSET      write() copies fall short at this file offset\n"
+	       "    -o trace=PATH                append an engine event trace to PATH (absolute)\n"
 	       "  always on: default_permissions (the kernel checks permissions),\n"
 	       "  subtype=xfsfuse; never on: writeback_cache\n\n");
 }

@@ -28,6 +28,10 @@ struct xf_options {
 	/* the iomap engine (validated into struct xf_engine_opts) */
 	char *folio_size, *cache_size, *reclaim, *iomap_validate, *delalloc_punch, *prealloc;
 	char *writeback_interval, *dirty_expire, *dirty_background;
+	/* run-time control (validated into struct xf_control_opts, src/control) */
+	char *inject_write_delay_ms, *inject_folio_delay_ms, *inject_wb_delay_ms;
+	char *inject_ioend_delay_ms, *inject_evict_delay_ms, *inject_jitter;
+	char *fail_write_nth, *short_copy_at, *trace;
 };
 
 /* 0, or -1 after printing "xfsfuse: <reason>" on stderr. */
@@ -35,6 +39,9 @@ int xf_parse_options(struct fuse_args *args, struct xf_options *o);
 struct xf_engine_opts;
 /* 0, or -1 after printing "xfsfuse: <reason>": engine options to @eo. */
 int xf_engine_options(const struct xf_options *o, struct xf_engine_opts *eo);
+struct xf_control_opts;
+/* 0, or -1 after printing "xfsfuse: <reason>": injection and trace options to @co. */
+int xf_control_options(const struct xf_options *o, struct xf_control_opts *co);
 void xf_free_options(struct xf_options *o);
 void xf_print_options_help(void);
 

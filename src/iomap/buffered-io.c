@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "iomap_internal.h"
+#include "trace.h"
 
 void (*iomap_dirty_hook)(struct vfs_inode *inode);
 
@@ -187,12 +188,14 @@ static int __iomap_write_begin(const struct iomap_iter *iter, loff_t pos, size_t
 			if (to < poff + plen)
 				memset(folio->data + to, 0, poff + plen - to);
 			atomic_fetch_add(&iomap_stats.folios_zeroed, 1);
+			xf_trace("write_zero_blocks", inode->i_ino, folio_pos(folio, inode->i_mapping.pc) + poff, plen, "type=%s", xf_iomap_type_name(srcmap->type));
 		} else {
 			status = iomap_read_folio_sync(inode, block_start, folio, poff, plen,
 						       srcmap);
 			if (status)
 				return status;
 			atomic_fetch_add(&iomap_stats.folios_read, 1);
+			xf_trace("write_read_blocks", inode->i_ino, folio_pos(folio, inode->i_mapping.pc) + poff, plen, "type=%s", xf_iomap_type_name(srcmap->type));
 		}
 		iomap_set_range_uptodate(inode, folio, poff, plen);
 	} while ((block_start += (loff_t) plen) < block_end);
@@ -256,6 +259,7 @@ static int iomap_write_begin(struct iomap_iter *iter, loff_t pos, size_t len,
 	    !folio_ops->iomap_valid(inode, &iter->iomap)) {
 		iter->iomap.flags |= IOMAP_F_STALE;
 		atomic_fetch_add(&iomap_stats.stale_iomaps, 1);
+		xf_trace("iomap_stale", inode->i_ino, pos, len, "type=%s map=%lld+%llu cookie=0x%llx", xf_iomap_type_name(iter->iomap.type), (long long) iter->iomap.offset, (unsigned long long) iter->iomap.length, (unsigned long long) iter->iomap.validity_cookie);
 		goto out_unlock;
 	}
 
@@ -373,6 +377,8 @@ again:
 			break;
 
 		copied = iomap_copy_from_user(folio, offset, ctx, pos, bytes);
+		if (copied < bytes)
+			xf_trace("short_copy", iter->inode->i_ino, pos, bytes, "copied=%zu", copied);
 		status = (int64_t) iomap_write_end(iter, ctx, pos, bytes, copied, folio);
 		if (status == 0) {
 			/* short copy into a !uptodate folio: retry what was copyable */
@@ -408,8 +414,10 @@ static ssize_t iomap_write_loop(struct iomap_iter *iter, struct iomap_write_ctx 
 		iter->processed = iomap_write_iter(iter, ctx);
 	}
 	iomap_note_dirtied(iter->inode, ctx);
-	if (iter->len)	/* ended before its end: error, fault, ENOSPC... */
+	if (iter->len) {	/* ended before its end: error, fault, ENOSPC... */
 		atomic_fetch_add(&iomap_stats.short_writes, 1);
+		xf_trace("short_write", iter->inode->i_ino, iter->pos, iter->len, "start=%lld ret=%d", (long long) start, ret);
+	}
 	if (iter->pos == start)
 		return ret;
 	return iter->pos - start;
@@ -432,6 +440,7 @@ ssize_t iomap_file_buffered_write(struct vfs_inode *inode, const void *buf, size
 
 	if (!len)
 		return 0;
+	xf_trace("write", inode->i_ino, pos, len, "isize=%llu", (unsigned long long) vfs_i_size_read(inode));
 	return iomap_write_loop(&iter, &ctx, ops);
 }
 
@@ -466,6 +475,7 @@ ssize_t iomap_fault_write(struct vfs_inode *inode, const void *buf, size_t len, 
 		len = (size_t) (isize - (uint64_t) pos);
 	iter.len = len;
 	ctx.buf_end = pos + (loff_t) len;
+	xf_trace("fault_write", inode->i_ino, pos, len, "isize=%llu", (unsigned long long) isize);
 	ret = iomap_write_loop(&iter, &ctx, ops);
 out_unlock:
 	pthread_rwlock_unlock(&inode->invalidate_lock);

@@ -20,11 +20,14 @@
 #include <errno.h>
 
 #include "iomap_internal.h"
+#include "trace.h"
 
 static int iomap_punch(struct vfs_inode *inode, loff_t offset, loff_t length,
 		       iomap_punch_t punch)
 {
 	int error = punch(inode, offset, length);
+
+	xf_trace("delalloc_punch", inode->i_ino, offset, length, "err=%d legacy=%d", error, (int) atomic_load(&iomap_tunables.legacy_punch));
 
 	if (!error)
 		atomic_fetch_add(&iomap_stats.delalloc_punched, (uint64_t) length);

@@ -21,6 +21,7 @@
 #include "reclaim.h"
 #include "iomap.h"
 #include "writeback.h"
+#include "trace.h"
 
 #define RECLAIM_BATCH 32
 #define RECLAIM_AGGRESSIVE_MS 2       /* pass interval in aggressive mode */
@@ -78,6 +79,7 @@ static bool pc_above(struct page_cache *pc, uint64_t nr)
 static bool shrink_folio(struct reclaimer *r, struct folio *f)
 {
 	void *host = NULL;
+	uint64_t ino = xf_trace_folio_ino(f); /* trace only (0 when off): @host may die */
 
 	if (folio_test_dirty(f)) {
 		atomic_fetch_add(&r->stats.skipped_dirty, 1);
@@ -88,6 +90,7 @@ static bool shrink_folio(struct reclaimer *r, struct folio *f)
 		return false;
 	}
 	atomic_fetch_add(&r->stats.evicted, 1);
+	xf_trace("evict", ino, f->index << r->pc->folio_shift, r->pc->folio_size, "index=%llu", (unsigned long long) f->index);
 	/* @host is only an identity here: the inode may be going. */
 	iomap_inject(INJECT_AFTER_EVICT, host,
 		     (loff_t) (f->index << r->pc->folio_shift));

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "wb_internal.h"
+#include "trace.h"
 
 /* Closed ioends waiting for the folio to be unlocked (the kernel's submit_list). */
 struct wb_submit_list {
@@ -31,6 +32,7 @@ struct wb_submit_list {
 static void iomap_submit_ioend(struct iomap_writepage_ctx *wpc, struct iomap_ioend *ioend)
 {
 	ioend->io_error = iomap_ioend_write(ioend);
+	xf_trace("ioend_submit", ioend->io_inode->i_ino, ioend->io_offset, ioend->io_size, "type=%s addr=%llu disk_len=%zu err=%d", xf_iomap_type_name(ioend->io_type), (unsigned long long) ioend->io_addr, ioend->io_disk_len, ioend->io_error);
 	if (wpc->stats) {
 		atomic_fetch_add(&wpc->stats->ioends, 1);
 		if (ioend->io_error)
@@ -133,6 +135,7 @@ static int iomap_writepage_map_blocks(struct iomap_writepage_ctx *wpc, struct fo
 
 		iomap_inject(INJECT_WB_BEFORE_MAP, inode, pos);
 		error = wpc->ops->map_blocks(wpc, inode, pos, (unsigned int) dirty_len);
+		xf_trace("wb_map", inode->i_ino, pos, dirty_len, "err=%d type=%s map=%lld+%llu addr=%lld", error, xf_iomap_type_name(wpc->iomap.type), (long long) wpc->iomap.offset, (unsigned long long) wpc->iomap.length, wpc->iomap.addr == IOMAP_NULL_ADDR ? -1LL : (long long) wpc->iomap.addr);
 		if (error)
 			break;
 		map_end = (uint64_t) wpc->iomap.offset + wpc->iomap.length;

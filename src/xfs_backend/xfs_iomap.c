@@ -25,6 +25,7 @@
  * is therefore reported by write(), never by writeback.
  */
 #include "xb_internal.h"
+#include "trace.h"
 
 struct xfs_iomap_config xfs_iomap_config = {
 	.speculative_prealloc = true,
@@ -202,6 +203,7 @@ static int xfs_iomap_reserve_delalloc(struct xb_inode *xi, xfs_fileoff_t off, xf
 		return error;
 	atomic_fetch_add(&xfs_iomap_stats.delalloc_reserved_blocks,
 			 (uint64_t) (ip->i_delayed_blks - before));
+	xf_trace("delalloc_reserve", xi->ino, XFS_FSB_TO_B(xi->m->mp, off), XFS_FSB_TO_B(xi->m->mp, len), "prealloc_blocks=%llu reserved_blocks=%u seq=%u", (unsigned long long) prealloc, ip->i_delayed_blks - before, ip->i_df.if_seq);
 	return 0;
 }
 

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The engine's counters as text (xfsfuse.counters, and at unmount): one
+ * "name value" line per counter, always in the same order.  Sources:
+ * iomap_stats, xfs_iomap_stats, the bdi's writeback_stats, reclaim_stats,
+ * the page cache's pc_stats and gauges, the injection knobs' own counts.
+ *
+ * Reset ("0") does not touch the engine's counters (they belong to their
+ * modules): it records a baseline that xfsfuse.counters subtracts.  The
+ * unmount report is always the totals since mount.
+ */
+#include "control.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fault.h"
+#include "fuse_ops.h"
+#include "xfs_iomap.h"
+
+#define XF_COUNTERS_MAX 40
+
+struct xf_counter {
+	const char *name;
+	uint64_t value;
+	bool gauge;                    /* a current level: never reset */
+};
+
+struct xf_counters {
+	struct xf_counter c[XF_COUNTERS_MAX];
+	unsigned int n;
+};
+
+/* xf_counters_lock: protects xf_baseline (leaf lock). */
+static pthread_mutex_t xf_counters_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t xf_baseline[XF_COUNTERS_MAX];
+
+/* ---- text buffer ---- */
+
+void xf_text_init(struct xf_text *t, size_t max)
+{
+	memset(t, 0, sizeof(*t));
+	t->max = max;
+}
+
+void xf_text_free(struct xf_text *t)
+{
+	free(t->buf);
+	memset(t, 0, sizeof(*t));
+}
+
+static bool xf_text_reserve(struct xf_text *t, size_t need)
+{
+	size_t cap = t->cap ? t->cap : 1024;
+	char *nbuf;
+
+	if (t->len + need + 1 <= t->cap)
+		return true;
+	while (cap < t->len + need + 1)
+		cap *= 2;
+	nbuf = realloc(t->buf, cap);
+	if (!nbuf)
+		return false;
+	t->buf = nbuf;
+	t->cap = cap;
+	return true;
+}
+
+void xf_text_printf(struct xf_text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (t->truncated)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	/* Whole lines or nothing: a cut value would read as a wrong number. */
+	if (n < 0 || t->len + (size_t) n > t->max || !xf_text_reserve(t, (size_t) n)) {
+		t->truncated = true;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(t->buf + t->len, (size_t) n + 1, fmt, ap);
+	va_end(ap);
+	t->len += (size_t) n;
+}
+
+/* ---- collection ---- */
+
+static void xf_add(struct xf_counters *cs, const char *name, uint64_t value, bool gauge)
+{
+	if (cs->n < XF_COUNTERS_MAX)
+		cs->c[cs->n++] = (struct xf_counter) { name, value, gauge };
+}
+
+static void xf_collect_iomap(struct xf_counters *cs)
+{
+	xf_add(cs, "stale_iomaps", atomic_load(&iomap_stats.stale_iomaps), false);
+	xf_add(cs, "remaps", atomic_load(&iomap_stats.remaps), false);
+	xf_add(cs, "short_writes", atomic_load(&iomap_stats.short_writes), false);
+	xf_add(cs, "folios_zeroed", atomic_load(&iomap_stats.folios_zeroed), false);
+	xf_add(cs, "folios_read", atomic_load(&iomap_stats.folios_read), false);
+	xf_add(cs, "delalloc_punched_bytes", atomic_load(&iomap_stats.delalloc_punched), false);
+}
+
+static void xf_collect_xfs(struct xf_counters *cs)
+{
+	struct xfs_iomap_stats *s = &xfs_iomap_stats;
+
+	xf_add(cs, "delalloc_reserved_blocks", atomic_load(&s->delalloc_reserved_blocks), false);
+	xf_add(cs, "delalloc_punched_blocks", atomic_load(&s->delalloc_punched_blocks), false);
+	xf_add(cs, "delalloc_converted_blocks", atomic_load(&s->delalloc_converted_blocks), false);
+	xf_add(cs, "unwritten_converted_bytes", atomic_load(&s->unwritten_converted_bytes), false);
+	xf_add(cs, "eofblocks_trimmed_blocks", atomic_load(&s->eofblocks_trimmed_blocks), false);
+}
+
+/* The bdi and the reclaimer exist only while the engine runs: zeroes otherwise. */
+static void xf_collect_writeback(struct xf_counters *cs, struct xf_engine *e)
+{
+	const struct writeback_stats *s = e->running ? bdi_stats(e->bdi) : NULL;
+	static const struct writeback_stats none;
+
+	if (!s)
+		s = &none;
+	xf_add(cs, "ioends", atomic_load(&s->ioends), false);
+	xf_add(cs, "folios_written", atomic_load(&s->folios_written), false);
+	xf_add(cs, "bytes_written", atomic_load(&s->bytes_written), false);
+	xf_add(cs, "map_revalidated", atomic_load(&s->map_revalidated), false);
+	xf_add(cs, "map_invalidated", atomic_load(&s->map_invalidated), false);
+	xf_add(cs, "write_errors", atomic_load(&s->write_errors), false);
+	xf_add(cs, "write_errors_injected", atomic_load(&xf_fault_stats.write_errors_injected),
+	       false);
+}
+
+static void xf_collect_reclaim(struct xf_counters *cs, struct xf_engine *e)
+{
+	const struct reclaim_stats *s = e->running ? reclaim_stats(e->reclaim) : NULL;
+	static const struct reclaim_stats none;
+
+	if (!s)
+		s = &none;
+	xf_add(cs, "folios_reclaimed", atomic_load(&s->evicted), false);
+	xf_add(cs, "reclaim_scans", atomic_load(&s->scans), false);
+	xf_add(cs, "reclaim_skipped_busy", atomic_load(&s->skipped_busy), false);
+	xf_add(cs, "reclaim_skipped_dirty", atomic_load(&s->skipped_dirty), false);
+	xf_add(cs, "reclaim_waits_for_writeback", atomic_load(&s->waits_for_writeback), false);
+}
+
+static void xf_collect_cache(struct xf_counters *cs, struct xf_engine *e)
+{
+	struct page_cache *pc = &e->pc;
+
+	xf_add(cs, "folios_direct_reclaimed", atomic_load(&pc->stats.direct_reclaimed), false);
+	xf_add(cs, "folios_created", atomic_load(&pc->stats.folios_created), false);
+	xf_add(cs, "folios_truncated", atomic_load(&pc->stats.folios_truncated), false);
+	xf_add(cs, "folio_reads", atomic_load(&pc->stats.reads), false);
+	xf_add(cs, "injected_delays", xf_inject_delays_done(), false);
+	xf_add(cs, "cache_folios", atomic_load(&pc->nr_folios), true);
+	xf_add(cs, "cache_dirty", atomic_load(&pc->nr_dirty), true);
+	xf_add(cs, "cache_writeback", atomic_load(&pc->nr_writeback), true);
+}
+
+static void xf_counters_collect(struct xf_engine *e, struct xf_counters *cs)
+{
+	cs->n = 0;
+	xf_collect_iomap(cs);
+	xf_collect_xfs(cs);
+	xf_collect_writeback(cs, e);
+	xf_collect_reclaim(cs, e);
+	xf_collect_cache(cs, e);
+}
+
+void xf_counters_format(struct xf_engine *e, struct xf_text *t, bool totals)
+{
+	struct xf_counters cs;
+	unsigned int i;
+
+	xf_counters_collect(e, &cs);
+	pthread_mutex_lock(&xf_counters_lock);
+	for (i = 0; i < cs.n; i++) {
+		uint64_t v = cs.c[i].value, base = xf_baseline[i];
+
+		if (!totals && !cs.c[i].gauge)
+			v = v >= base ? v - base : 0;
+		xf_text_printf(t, "%s %llu\n", cs.c[i].name, (unsigned long long) v);
+	}
+	pthread_mutex_unlock(&xf_counters_lock);
+}
+
+void xf_counters_reset(struct xf_engine *e)
+{
+	struct xf_counters cs;
+	unsigned int i;
+
+	xf_counters_collect(e, &cs);
+	pthread_mutex_lock(&xf_counters_lock);
+	for (i = 0; i < cs.n; i++)
+		xf_baseline[i] = cs.c[i].gauge ? 0 : cs.c[i].value;
+	pthread_mutex_unlock(&xf_counters_lock);
+}
+
+/*
+ * Foreground: the lines as xfsfuse.counters shows them, after a header, on
+ * stderr.  Daemonized: one syslog message per counter (syslog mangles
+ * multi-line messages).
+ */
+void xf_counters_print(struct xf_engine *e, bool foreground)
+{
+	struct xf_text t;
+	char *line, *save = NULL;
+
+	xf_text_init(&t, 1 << 16);
+	xf_counters_format(e, &t, true);
+	if (!t.buf) {
+		xf_text_free(&t);
+		return;
+	}
+	if (foreground) {
+		fprintf(stderr, "xfsfuse: counters at unmount:\n%s", t.buf);
+		fflush(stderr);
+	} else {
+		xf_log("counters at unmount:");
+		for (line = strtok_r(t.buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+			xf_log("counter %s", line);
+	}
+	xf_text_free(&t);
+}
