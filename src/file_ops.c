@@ -109,7 +109,16 @@ void xf_engine_destroy(struct xf_engine *e)
 	page_cache_destroy(&e->pc);
 }
 
-ssize_t xf_file_read(struct xf_engine *e, struct xb_inode *ip, void *buf, size_t len, off_t off)
+/*
+ * A FUSE READ is either a read(2) (direct_io opens: cache=none, O_DIRECT),
+ * which takes i_rwsem shared like xfs_file_buffered_read, or the kernel
+ * filling its own page cache (readahead, a page fault of an mmap), which in
+ * the kernel holds only invalidate_lock shared -- taken by the engine around
+ * its own folio fills.  Taking i_rwsem there would serialise page faults
+ * behind writers, which the kernel never does (and hides DESIGN.md race 3).
+ */
+ssize_t xf_file_read(struct xf_engine *e, struct xb_inode *ip, void *buf, size_t len, off_t off,
+		     bool page_cache_fill)
 {
 	struct vfs_inode *v = xb_vfs_inode(ip);
 	ssize_t n;
@@ -117,6 +126,8 @@ ssize_t xf_file_read(struct xf_engine *e, struct xb_inode *ip, void *buf, size_t
 	(void) e;
 	if (!v)
 		return xb_read(ip, buf, len, (uint64_t) off);
+	if (page_cache_fill)
+		return iomap_file_buffered_read(v, buf, len, off, &xfs_read_iomap_ops);
 	pthread_rwlock_rdlock(&v->i_rwsem);
 	n = iomap_file_buffered_read(v, buf, len, off, &xfs_read_iomap_ops);
 	pthread_rwlock_unlock(&v->i_rwsem);

@@ -46,7 +46,9 @@ int xf_engine_stop(struct xf_engine *e);
 /* After xb_unmount: free the page cache. */
 void xf_engine_destroy(struct xf_engine *e);
 
-ssize_t xf_file_read(struct xf_engine *e, struct xb_inode *ip, void *buf, size_t len, off_t off);
+/* @page_cache_fill: the FUSE kernel filling its page cache (not a direct read). */
+ssize_t xf_file_read(struct xf_engine *e, struct xb_inode *ip, void *buf, size_t len, off_t off,
+		     bool page_cache_fill);
 /* @writepage: the FUSE kernel writing back an mmap store (a page fault). */
 ssize_t xf_file_write(struct xf_engine *e, struct xb_inode *ip, const void *buf, size_t len,
 		      off_t off, bool writepage);

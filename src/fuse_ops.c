@@ -697,7 +697,8 @@ static void xf_read(fuse_req_t req, fuse_ino_t nodeid, size_t size, off_t off,
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	n = (int) xf_file_read(&xf_fs(req)->engine, xf_fh_inode(fi), buf, size, off);
+	n = (int) xf_file_read(&xf_fs(req)->engine, xf_fh_inode(fi), buf, size, off,
+			       !fi->direct_io);
 	if (n < 0)
 		xf_reply_err(req, "read", nodeid, n);
 	else

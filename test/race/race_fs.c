@@ -95,7 +95,7 @@ struct xb_inode *race_lookup(struct race_fs *rf, const char *name)
 
 void race_read(struct race_fs *rf, struct xb_inode *ip, unsigned char *buf, size_t len)
 {
-	ssize_t n = xf_file_read(&rf->e, ip, buf, len, 0);
+	ssize_t n = xf_file_read(&rf->e, ip, buf, len, 0, false);
 
 	CHECK_EQ(n, (long long) len);
 }
