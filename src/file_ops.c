@@ -157,8 +157,8 @@ static ssize_t xf_buffered_write(struct xf_engine *e, struct xb_inode *ip, struc
 
 	pthread_rwlock_wrlock(&v->i_rwsem);
 	error = xf_zero_eof_gap(v, off);
-	n = error ? error : iomap_file_buffered_write(v, buf, len, off,
-						      &xfs_buffered_write_iomap_ops);
+	n = error ? error
+		  : iomap_file_buffered_write(v, buf, len, off, &xfs_buffered_write_iomap_ops);
 	pthread_rwlock_unlock(&v->i_rwsem);
 	if (n > 0) {
 		bdi_mark_inode_dirty(e->bdi, v);

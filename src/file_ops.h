@@ -21,13 +21,13 @@
 #include "writeback.h"
 
 struct xf_engine_opts {
-	size_t folio_size;              /* folio_size=, default 4096 */
-	uint64_t cache_size;            /* cache_size=, default 256 MiB */
-	struct bdi_config bdi;          /* writeback_interval=, dirty_expire=, dirty_background= */
-	struct reclaim_config reclaim;  /* reclaim=aggressive */
-	bool validate;                  /* iomap_validate=on|off */
-	bool legacy_punch;              /* delalloc_punch=safe|legacy */
-	bool prealloc;                  /* prealloc=on|off (speculative EOF preallocation) */
+	size_t folio_size;	       /* folio_size=, default 4096 */
+	uint64_t cache_size;	       /* cache_size=, default 256 MiB */
+	struct bdi_config bdi;	       /* writeback_interval=, dirty_expire=, dirty_background= */
+	struct reclaim_config reclaim; /* reclaim=aggressive */
+	bool validate;		       /* iomap_validate=on|off */
+	bool legacy_punch;	       /* delalloc_punch=safe|legacy */
+	bool prealloc;		       /* prealloc=on|off (speculative EOF preallocation) */
 };
 void xf_engine_default_opts(struct xf_engine_opts *o);
 
@@ -37,7 +37,7 @@ struct xf_engine {
 	struct bdi *bdi;
 	struct reclaimer *reclaim;
 	struct xb_mount *m;
-	bool running;                   /* threads up; false once stopped */
+	bool running; /* threads up; false once stopped */
 };
 
 int xf_engine_start(struct xf_engine *e, struct xb_mount *m);

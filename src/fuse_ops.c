@@ -126,8 +126,8 @@ static int xf_errno(fuse_req_t req, const char *op, uint64_t ino, int error)
 
 	if (err == EUCLEAN) {
 		if (xf_corrupt_first_time(ino))
-			xf_log("%s: inode %llu: metadata corruption detected; run xfs_repair",
-			       op, (unsigned long long) ino);
+			xf_log("%s: inode %llu: metadata corruption detected; run xfs_repair", op,
+			       (unsigned long long) ino);
 		return EIO;
 	}
 	if (err == ENOSYS) {
@@ -266,9 +266,9 @@ static void xf_init(void *userdata, struct fuse_conn_info *conn)
 	 * the umask itself (no ACL inheritance yet, so that is what XFS would
 	 * do); no NFS export (lookup of "." and ".." is not promised).
 	 */
-	conn->want &= ~(FUSE_CAP_WRITEBACK_CACHE | FUSE_CAP_ATOMIC_O_TRUNC |
-			FUSE_CAP_HANDLE_KILLPRIV | FUSE_CAP_DONT_MASK |
-			FUSE_CAP_EXPORT_SUPPORT | FUSE_CAP_POSIX_ACL);
+	conn->want &=
+		~(FUSE_CAP_WRITEBACK_CACHE | FUSE_CAP_ATOMIC_O_TRUNC | FUSE_CAP_HANDLE_KILLPRIV |
+		  FUSE_CAP_DONT_MASK | FUSE_CAP_EXPORT_SUPPORT | FUSE_CAP_POSIX_ACL);
 	if (conn->max_write > XF_MAX_WRITE || conn->max_write == 0)
 		conn->max_write = XF_MAX_WRITE;
 }
@@ -496,8 +496,7 @@ static int xf_make_node(fuse_req_t req, fuse_ino_t parent, const char *name, mod
 	return error;
 }
 
-static void xf_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
-		     dev_t rdev)
+static void xf_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
 {
 	struct xb_inode *ip;
 	int error;
@@ -711,8 +710,8 @@ static void xf_read(fuse_req_t req, fuse_ino_t nodeid, size_t size, off_t off,
  * fi->writepage marks the kernel writing back pages dirtied through a shared
  * mmap: those are page faults for the engine (IOMAP_FAULT: never punch).
  */
-static void xf_write(fuse_req_t req, fuse_ino_t nodeid, const char *buf, size_t size,
-		     off_t off, struct fuse_file_info *fi)
+static void xf_write(fuse_req_t req, fuse_ino_t nodeid, const char *buf, size_t size, off_t off,
+		     struct fuse_file_info *fi)
 {
 	ssize_t n = xf_file_write(&xf_fs(req)->engine, xf_fh_inode(fi), buf, size, off,
 				  fi->writepage != 0);
@@ -797,8 +796,7 @@ static void xf_releasedir(fuse_req_t req, fuse_ino_t nodeid, struct fuse_file_in
 	fuse_reply_err(req, 0);
 }
 
-static void xf_fsyncdir(fuse_req_t req, fuse_ino_t nodeid, int datasync,
-			struct fuse_file_info *fi)
+static void xf_fsyncdir(fuse_req_t req, fuse_ino_t nodeid, int datasync, struct fuse_file_info *fi)
 {
 	/* Directory changes live in metadata: commit it all and sync the image. */
 	(void) datasync;
@@ -839,7 +837,7 @@ static int xf_readdir_fill(void *ctx, const char *name, size_t namelen, uint64_t
 static void xf_readdir(fuse_req_t req, fuse_ino_t nodeid, size_t size, off_t off,
 		       struct fuse_file_info *fi)
 {
-	struct xf_readdir_buf rb = { .req = req, .size = size, .pos = 0 };
+	struct xf_readdir_buf rb = {.req = req, .size = size, .pos = 0};
 	int error;
 
 	rb.buf = malloc(size ? size : 1);
@@ -938,7 +936,7 @@ static int xf_plus_entry(struct xf_fs *fs, const struct xf_plus_ent *ent,
  * Returns the bytes packed.
  */
 static size_t xf_plus_pack(fuse_req_t req, const struct xf_plus_buf *pb, char *buf,
-			 struct xb_inode **held, size_t *nheld)
+			   struct xb_inode **held, size_t *nheld)
 {
 	struct xf_fs *fs = xf_fs(req);
 	size_t i, pos = 0, len;
@@ -983,7 +981,7 @@ static size_t xf_plus_pack(fuse_req_t req, const struct xf_plus_buf *pb, char *b
 static void xf_readdirplus(fuse_req_t req, fuse_ino_t nodeid, size_t size, off_t off,
 			   struct fuse_file_info *fi)
 {
-	struct xf_plus_buf pb = { .req = req, .size = size };
+	struct xf_plus_buf pb = {.req = req, .size = size};
 	struct xb_inode **held = NULL;
 	size_t nheld = 0, i;
 	char *buf = NULL;

@@ -49,7 +49,7 @@ static void xf_version(void)
 
 static int xf_mount_backend(const struct xf_options *o, bool quiet, struct xf_fs *fs)
 {
-	struct xb_mount_opts mo = { .image = o->image, .readonly = o->readonly, .quiet = quiet };
+	struct xb_mount_opts mo = {.image = o->image, .readonly = o->readonly, .quiet = quiet};
 	char why[512];
 	int error;
 
@@ -74,8 +74,8 @@ static int xf_loop(struct fuse_session *se, const struct fuse_cmdline_opts *co)
 		return -1;
 	fuse_loop_cfg_set_clone_fd(cfg, co->clone_fd);
 	/* libfuse 3.12+ defaults to "unlimited" idle threads: keep ~10. */
-	fuse_loop_cfg_set_idle_threads(cfg, co->max_idle_threads == UINT_MAX ?
-				       10 : co->max_idle_threads);
+	fuse_loop_cfg_set_idle_threads(
+		cfg, co->max_idle_threads == UINT_MAX ? 10 : co->max_idle_threads);
 	fuse_loop_cfg_set_max_threads(cfg, co->max_threads);
 	ret = fuse_session_loop_mt(se, cfg);
 	fuse_loop_cfg_destroy(cfg);
@@ -143,9 +143,9 @@ out_unmount:
 int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
-	struct fuse_cmdline_opts co = { 0 };
+	struct fuse_cmdline_opts co = {0};
 	struct xf_control_opts copts;
-	struct xf_fs fs = { 0 };
+	struct xf_fs fs = {0};
 	struct fuse_session *se;
 	struct xf_options o;
 	int ret = 1, error;

@@ -26,38 +26,29 @@ enum {
 	XF_KEY_WRITEBACK_CACHE,
 };
 
-#define XF_OPT(t, p) { t, offsetof(struct xf_options, p), 0 }
+#define XF_OPT(t, p)                                                                               \
+	{                                                                                          \
+		t, offsetof(struct xf_options, p), 0                                               \
+	}
 
 static const struct fuse_opt xf_opt_spec[] = {
-	XF_OPT("cache=%s", cache),
-	XF_OPT("folio_size=%s", folio_size),
-	XF_OPT("cache_size=%s", cache_size),
-	XF_OPT("reclaim=%s", reclaim),
-	XF_OPT("iomap_validate=%s", iomap_validate),
-	XF_OPT("delalloc_punch=%s", delalloc_punch),
-	XF_OPT("prealloc=%s", prealloc),
-	XF_OPT("writeback_interval=%s", writeback_interval),
-	XF_OPT("dirty_expire=%s", dirty_expire),
-	XF_OPT("dirty_background=%s", dirty_background),
+	XF_OPT("cache=%s", cache), XF_OPT("folio_size=%s", folio_size),
+	XF_OPT("cache_size=%s", cache_size), XF_OPT("reclaim=%s", reclaim),
+	XF_OPT("iomap_validate=%s", iomap_validate), XF_OPT("delalloc_punch=%s", delalloc_punch),
+	XF_OPT("prealloc=%s", prealloc), XF_OPT("writeback_interval=%s", writeback_interval),
+	XF_OPT("dirty_expire=%s", dirty_expire), XF_OPT("dirty_background=%s", dirty_background),
 	XF_OPT("inject_write_delay_ms=%s", inject_write_delay_ms),
 	XF_OPT("inject_folio_delay_ms=%s", inject_folio_delay_ms),
 	XF_OPT("inject_wb_delay_ms=%s", inject_wb_delay_ms),
 	XF_OPT("inject_ioend_delay_ms=%s", inject_ioend_delay_ms),
 	XF_OPT("inject_evict_delay_ms=%s", inject_evict_delay_ms),
-	XF_OPT("inject_jitter=%s", inject_jitter),
-	XF_OPT("fail_write_nth=%s", fail_write_nth),
-	XF_OPT("short_copy_at=%s", short_copy_at),
-	XF_OPT("trace=%s", trace),
-	FUSE_OPT_KEY("ro", XF_KEY_RO),
-	FUSE_OPT_KEY("-r", XF_KEY_RO),
-	FUSE_OPT_KEY("rw", XF_KEY_RW),
-	FUSE_OPT_KEY("fsname=", XF_KEY_FSNAME),
-	FUSE_OPT_KEY("subtype=", XF_KEY_SUBTYPE),
+	XF_OPT("inject_jitter=%s", inject_jitter), XF_OPT("fail_write_nth=%s", fail_write_nth),
+	XF_OPT("short_copy_at=%s", short_copy_at), XF_OPT("trace=%s", trace),
+	FUSE_OPT_KEY("ro", XF_KEY_RO), FUSE_OPT_KEY("-r", XF_KEY_RO), FUSE_OPT_KEY("rw", XF_KEY_RW),
+	FUSE_OPT_KEY("fsname=", XF_KEY_FSNAME), FUSE_OPT_KEY("subtype=", XF_KEY_SUBTYPE),
 	/* Always on; we add it once ourselves. */
 	FUSE_OPT_KEY("default_permissions", XF_KEY_DROP),
-	FUSE_OPT_KEY("writeback_cache", XF_KEY_WRITEBACK_CACHE),
-	FUSE_OPT_END
-};
+	FUSE_OPT_KEY("writeback_cache", XF_KEY_WRITEBACK_CACHE), FUSE_OPT_END};
 
 /*
  * Options that mount(8) or an fstab line may hand to the helper but that
@@ -67,11 +58,10 @@ static const struct fuse_opt xf_opt_spec[] = {
  * instead of failing the mount.
  */
 static const char *const xf_dropped_opts[] = {
-	"defaults", "relatime", "norelatime", "strictatime", "nostrictatime",
-	"lazytime", "nolazytime", "diratime", "nodiratime", "nomand", "silent",
-	"loud", "auto", "noauto", "nofail", "_netdev", "user", "nouser", "users",
-	"owner", "group", NULL
-};
+	"defaults",   "relatime", "norelatime", "strictatime", "nostrictatime", "lazytime",
+	"nolazytime", "diratime", "nodiratime", "nomand",      "silent",	"loud",
+	"auto",	      "noauto",	  "nofail",	"_netdev",     "user",		"nouser",
+	"users",      "owner",	  "group",	NULL};
 
 static bool xf_is_dropped_opt(const char *arg)
 {
@@ -107,7 +97,9 @@ static int xf_opt_proc(void *data, const char *arg, int key, struct fuse_args *o
 			return xf_image_arg(o, arg) ? -1 : 0; /* ours, not libfuse's */
 		if (o->nonopts == 2)
 			return 1; /* MOUNTPOINT: fuse_parse_cmdline takes it */
-		fprintf(stderr, "xfsfuse: too many arguments: `%s' (usage: xfsfuse [options] IMAGE MOUNTPOINT)\n",
+		fprintf(stderr,
+			"xfsfuse: too many arguments: `%s' (usage: xfsfuse [options] IMAGE "
+			"MOUNTPOINT)\n",
 			arg);
 		return -1;
 	case XF_KEY_RO:
@@ -125,7 +117,8 @@ static int xf_opt_proc(void *data, const char *arg, int key, struct fuse_args *o
 	case XF_KEY_DROP:
 		return 0;
 	case XF_KEY_WRITEBACK_CACHE:
-		fprintf(stderr, "xfsfuse: -o writeback_cache is not supported (writes must reach xfsfuse with their exact ranges)\n");
+		fprintf(stderr, "xfsfuse: -o writeback_cache is not supported (writes must reach "
+				"xfsfuse with their exact ranges)\n");
 		return -1;
 	case FUSE_OPT_KEY_OPT:
 		return xf_is_dropped_opt(arg) ? 0 : 1;
@@ -227,10 +220,23 @@ static int xf_parse_size(const char *name, const char *v, uint64_t *out)
 	if (errno || end == v)
 		goto bad;
 	switch (*end) {
-	case 'k': case 'K': n <<= 10; end++; break;
-	case 'm': case 'M': n <<= 20; end++; break;
-	case 'g': case 'G': n <<= 30; end++; break;
-	default: break;
+	case 'k':
+	case 'K':
+		n <<= 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		n <<= 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		n <<= 30;
+		end++;
+		break;
+	default:
+		break;
 	}
 	if (*end)
 		goto bad;
@@ -291,15 +297,14 @@ int xf_engine_options(const struct xf_options *o, struct xf_engine_opts *eo)
 		}
 		eo->cache_size = n;
 	}
-	if (o->writeback_interval &&
-	    xf_parse_ms("writeback_interval", o->writeback_interval, 3600000,
-			&eo->bdi.writeback_interval_ms))
+	if (o->writeback_interval && xf_parse_ms("writeback_interval", o->writeback_interval,
+						 3600000, &eo->bdi.writeback_interval_ms))
 		return -1;
 	if (o->dirty_expire &&
 	    xf_parse_ms("dirty_expire", o->dirty_expire, 3600000, &eo->bdi.dirty_expire_ms))
 		return -1;
-	if (o->dirty_background &&
-	    xf_parse_ms("dirty_background", o->dirty_background, 100, &eo->bdi.dirty_background_pct))
+	if (o->dirty_background && xf_parse_ms("dirty_background", o->dirty_background, 100,
+					       &eo->bdi.dirty_background_pct))
 		return -1;
 	if (o->reclaim &&
 	    xf_parse_choice("reclaim", o->reclaim, "aggressive", "normal", &eo->reclaim.aggressive))
@@ -307,8 +312,8 @@ int xf_engine_options(const struct xf_options *o, struct xf_engine_opts *eo)
 	if (o->iomap_validate &&
 	    xf_parse_choice("iomap_validate", o->iomap_validate, "on", "off", &eo->validate))
 		return -1;
-	if (o->delalloc_punch &&
-	    xf_parse_choice("delalloc_punch", o->delalloc_punch, "legacy", "safe", &eo->legacy_punch))
+	if (o->delalloc_punch && xf_parse_choice("delalloc_punch", o->delalloc_punch, "legacy",
+						 "safe", &eo->legacy_punch))
 		return -1;
 	if (o->prealloc && xf_parse_choice("prealloc", o->prealloc, "on", "off", &eo->prealloc))
 		return -1;
@@ -402,10 +407,13 @@ void xf_print_options_help(void)
 	       "    -o folio_size=4k|16k|64k     page cache folio size (default 4k)\n"
 	       "    -o cache_size=SIZE           page cache limit (default 256M)\n"
 	       "    -o writeback_interval=MS     flusher period (default 500)\n"
-	       "    -o dirty_expire=MS           age at which dirty data is written (default 3000)\n"
-	       "    -o dirty_background=PCT      dirty share of the cache that starts writeback (10)\n"
+	       "    -o dirty_expire=MS           age at which dirty data is written (default "
+	       "3000)\n"
+	       "    -o dirty_background=PCT      dirty share of the cache that starts writeback "
+	       "(10)\n"
 	       "    -o reclaim=normal|aggressive evict clean folios at once when aggressive\n"
-	       "    -o iomap_validate=on|off     off: pre-Linux-6.2 behaviour (stale iomaps corrupt)\n"
+	       "    -o iomap_validate=on|off     off: pre-Linux-6.2 behaviour (stale iomaps "
+	       "corrupt)\n"
 	       "    -o delalloc_punch=safe|legacy  legacy: pre-6.2 short-write cleanup\n"
 	       "    -o prealloc=on|off           speculative preallocation past EOF (default on)\n"
 	       "  race injection and tracing (doc/control.md; also xattrs xfsfuse.* at run time):\n"
@@ -415,7 +423,8 @@ void xf_print_options_help(void)
 	       "    -o inject_ioend_delay_ms=N   sleep before I/O completion converts extents\n"
 	       "    -o inject_evict_delay_ms=N   sleep after reclaim evicts a folio\n"
 	       "    -o inject_jitter=1           sleep a random 0..N ms instead of N\n"
-	       "    -o fail_write_nth=N          the Nth data write of writeback fails (EIO), once\n"
+	       "    -o fail_write_nth=N          the Nth data write of writeback fails (EIO), "
+	       "once\n"
 	       "    -o short_copy_at=OFFSET      write() copies fall short at this file offset\n"
 	       "    -o trace=PATH                append an engine event trace to PATH (absolute)\n"
 	       "  always on: default_permissions (the kernel checks permissions),\n"

@@ -18,13 +18,13 @@
 #include <stdbool.h>
 
 struct xf_options {
-	char *image;      /* IMAGE, made absolute (fuse_daemonize does chdir("/")) */
-	char *cache;      /* -o cache=kernel|none, as given */
+	char *image; /* IMAGE, made absolute (fuse_daemonize does chdir("/")) */
+	char *cache; /* -o cache=kernel|none, as given */
 	bool cache_none;
-	bool readonly;    /* -o ro or -r (and not a later -o rw) */
-	bool has_fsname;  /* the user chose fsname= / subtype= */
+	bool readonly;	 /* -o ro or -r (and not a later -o rw) */
+	bool has_fsname; /* the user chose fsname= / subtype= */
 	bool has_subtype;
-	int nonopts;      /* positional arguments seen */
+	int nonopts; /* positional arguments seen */
 	/* the iomap engine (validated into struct xf_engine_opts) */
 	char *folio_size, *cache_size, *reclaim, *iomap_validate, *delalloc_punch, *prealloc;
 	char *writeback_interval, *dirty_expire, *dirty_background;

@@ -21,8 +21,8 @@
 
 #include "xfs_bmap_report.h"
 
-#define XF_BMAP_MAX_RECS 4096  /* more would not fit in 64 KiB anyway */
-#define XF_BMAP_BATCH 16
+#define XF_BMAP_MAX_RECS 4096 /* more would not fit in 64 KiB anyway */
+#define XF_BMAP_BATCH	 16
 
 struct xf_bmap_recs {
 	struct xb_bmap_rec *r;
@@ -120,7 +120,7 @@ static void xf_bmap_cache_range(struct address_space *m, uint64_t off, uint64_t 
 
 static void xf_bmap_print_rec(struct xf_text *t, struct vfs_inode *v, const struct xb_bmap_rec *r)
 {
-	struct xf_cache_state cs = { 0 };
+	struct xf_cache_state cs = {0};
 	char addr[32] = "-", fsb[32] = "-";
 
 	if (r->addr != XB_BMAP_NO_ADDR) {
@@ -135,7 +135,9 @@ static void xf_bmap_print_rec(struct xf_text *t, struct vfs_inode *v, const stru
 		return;
 	}
 	xf_bmap_cache_range(&v->i_mapping, r->offset, r->length, &cs);
-	xf_text_printf(t, " folios=%u uptodate=%u dirty=%u writeback=%u uptodate_blocks=%llu dirty_blocks=%llu\n",
+	xf_text_printf(t,
+		       " folios=%u uptodate=%u dirty=%u writeback=%u uptodate_blocks=%llu "
+		       "dirty_blocks=%llu\n",
 		       cs.folios, cs.uptodate, cs.dirty, cs.writeback,
 		       (unsigned long long) cs.uptodate_blocks,
 		       (unsigned long long) cs.dirty_blocks);
@@ -144,7 +146,7 @@ static void xf_bmap_print_rec(struct xf_text *t, struct vfs_inode *v, const stru
 int xf_control_bmap(struct xf_engine *e, struct xb_inode *ip, struct xf_text *t)
 {
 	struct vfs_inode *v = xb_vfs_inode(ip);
-	struct xf_bmap_recs recs = { 0 };
+	struct xf_bmap_recs recs = {0};
 	struct xb_bmap_info info;
 	size_t i;
 	int error;
@@ -154,11 +156,12 @@ int xf_control_bmap(struct xf_engine *e, struct xb_inode *ip, struct xf_text *t)
 		free(recs.r);
 		return error == -EINVAL ? -ENODATA : error; /* not a regular file */
 	}
-	xf_text_printf(t, "# ino=%llu size=%llu disk_size=%llu blocksize=%u folio_size=%zu extents=%llu delayed_blocks=%llu data_seq=%llu\n",
+	xf_text_printf(t,
+		       "# ino=%llu size=%llu disk_size=%llu blocksize=%u folio_size=%zu "
+		       "extents=%llu delayed_blocks=%llu data_seq=%llu\n",
 		       (unsigned long long) xb_ino(ip), (unsigned long long) info.size,
 		       (unsigned long long) info.disk_size, info.blocksize, e->pc.folio_size,
-		       (unsigned long long) info.nextents,
-		       (unsigned long long) info.delayed_blocks,
+		       (unsigned long long) info.nextents, (unsigned long long) info.delayed_blocks,
 		       (unsigned long long) info.data_seq);
 	for (i = 0; i < recs.n; i++)
 		xf_bmap_print_rec(t, v, &recs.r[i]);

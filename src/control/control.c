@@ -33,17 +33,17 @@
  */
 static pthread_mutex_t xf_ctl_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
-	struct xf_engine *engine;      /* NULL until xf_control_start */
-	char *mountpoint;              /* resolved: trace files may not be under it */
+	struct xf_engine *engine; /* NULL until xf_control_start */
+	char *mountpoint;	  /* resolved: trace files may not be under it */
 	bool reclaim_aggressive;
 } xf_ctl;
 
 struct xf_knob {
-	const char *name;              /* without the "xfsfuse." prefix */
+	const char *name; /* without the "xfsfuse." prefix */
 	int (*get)(const struct xf_knob *k, struct xb_inode *ip, struct xf_text *t);
 	int (*set)(const struct xf_knob *k, const char *value); /* NULL: read-only */
-	int arg;                       /* inject point of the delay knobs */
-	bool report;                   /* value may grow between size query and read */
+	int arg;     /* inject point of the delay knobs */
+	bool report; /* value may grow between size query and read */
 };
 
 /* ---- value parsing ---- */
@@ -310,21 +310,21 @@ static int xf_get_bmap(const struct xf_knob *k, struct xb_inode *ip, struct xf_t
 static int xf_get_help(const struct xf_knob *k, struct xb_inode *ip, struct xf_text *t);
 
 static const struct xf_knob xf_knobs[] = {
-	{ "iomap_validate", xf_get_validate, xf_set_validate, 0, false },
-	{ "delalloc_punch", xf_get_punch, xf_set_punch, 0, false },
-	{ "reclaim", xf_get_reclaim, xf_set_reclaim, 0, false },
-	{ "inject_write_delay_ms", xf_get_delay, xf_set_delay, INJECT_WRITE_AFTER_BEGIN, false },
-	{ "inject_folio_delay_ms", xf_get_delay, xf_set_delay, INJECT_WRITE_BEFORE_FOLIO, false },
-	{ "inject_wb_delay_ms", xf_get_delay, xf_set_delay, INJECT_WB_BEFORE_MAP, false },
-	{ "inject_ioend_delay_ms", xf_get_delay, xf_set_delay, INJECT_IOEND_BEFORE_COMPLETE, false },
-	{ "inject_evict_delay_ms", xf_get_delay, xf_set_delay, INJECT_AFTER_EVICT, false },
-	{ "inject_jitter", xf_get_jitter, xf_set_jitter, 0, false },
-	{ "fail_write_nth", xf_get_fail_write, xf_set_fail_write, 0, false },
-	{ "short_copy_at", xf_get_short_copy, xf_set_short_copy, 0, false },
-	{ "counters", xf_get_counters, xf_set_counters, 0, true },
-	{ "trace", xf_get_trace, xf_set_trace, 0, true },
-	{ "bmap", xf_get_bmap, NULL, 0, true },
-	{ "help", xf_get_help, NULL, 0, false },
+	{"iomap_validate", xf_get_validate, xf_set_validate, 0, false},
+	{"delalloc_punch", xf_get_punch, xf_set_punch, 0, false},
+	{"reclaim", xf_get_reclaim, xf_set_reclaim, 0, false},
+	{"inject_write_delay_ms", xf_get_delay, xf_set_delay, INJECT_WRITE_AFTER_BEGIN, false},
+	{"inject_folio_delay_ms", xf_get_delay, xf_set_delay, INJECT_WRITE_BEFORE_FOLIO, false},
+	{"inject_wb_delay_ms", xf_get_delay, xf_set_delay, INJECT_WB_BEFORE_MAP, false},
+	{"inject_ioend_delay_ms", xf_get_delay, xf_set_delay, INJECT_IOEND_BEFORE_COMPLETE, false},
+	{"inject_evict_delay_ms", xf_get_delay, xf_set_delay, INJECT_AFTER_EVICT, false},
+	{"inject_jitter", xf_get_jitter, xf_set_jitter, 0, false},
+	{"fail_write_nth", xf_get_fail_write, xf_set_fail_write, 0, false},
+	{"short_copy_at", xf_get_short_copy, xf_set_short_copy, 0, false},
+	{"counters", xf_get_counters, xf_set_counters, 0, true},
+	{"trace", xf_get_trace, xf_set_trace, 0, true},
+	{"bmap", xf_get_bmap, NULL, 0, true},
+	{"help", xf_get_help, NULL, 0, false},
 };
 
 #define XF_NR_KNOBS (sizeof(xf_knobs) / sizeof(xf_knobs[0]))

@@ -32,10 +32,10 @@
 /* What -o inject_*=, fail_write_nth=, short_copy_at=, trace= asked for. */
 struct xf_control_opts {
 	unsigned int delay_ms[INJECT_NR_POINTS]; /* inject_*_delay_ms= */
-	bool jitter;                             /* inject_jitter=1: 0..N ms */
-	uint64_t fail_write_nth;                 /* 0: off */
-	int64_t short_copy_at;                   /* -1: off */
-	char *trace;                             /* trace=PATH, or NULL */
+	bool jitter;				 /* inject_jitter=1: 0..N ms */
+	uint64_t fail_write_nth;		 /* 0: off */
+	int64_t short_copy_at;			 /* -1: off */
+	char *trace;				 /* trace=PATH, or NULL */
 };
 void xf_control_default_opts(struct xf_control_opts *o);
 
@@ -86,7 +86,7 @@ int xf_control_bmap(struct xf_engine *e, struct xb_inode *ip, struct xf_text *t)
 struct xf_text {
 	char *buf;
 	size_t len, cap, max;
-	bool truncated;                /* something did not fit under max */
+	bool truncated; /* something did not fit under max */
 };
 void xf_text_init(struct xf_text *t, size_t max);
 void xf_text_free(struct xf_text *t);

@@ -26,7 +26,7 @@
 struct xf_counter {
 	const char *name;
 	uint64_t value;
-	bool gauge;                    /* a current level: never reset */
+	bool gauge; /* a current level: never reset */
 };
 
 struct xf_counters {
@@ -95,7 +95,7 @@ void xf_text_printf(struct xf_text *t, const char *fmt, ...)
 static void xf_add(struct xf_counters *cs, const char *name, uint64_t value, bool gauge)
 {
 	if (cs->n < XF_COUNTERS_MAX)
-		cs->c[cs->n++] = (struct xf_counter) { name, value, gauge };
+		cs->c[cs->n++] = (struct xf_counter){name, value, gauge};
 }
 
 static void xf_collect_iomap(struct xf_counters *cs)

@@ -83,7 +83,7 @@ static unsigned int xf_inject_random(unsigned int max)
 
 static void xf_inject_sleep_ms(unsigned int ms)
 {
-	struct timespec ts = { ms / 1000, (long) (ms % 1000) * 1000000L };
+	struct timespec ts = {ms / 1000, (long) (ms % 1000) * 1000000L};
 
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;

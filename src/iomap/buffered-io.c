@@ -22,10 +22,10 @@ void (*iomap_dirty_hook)(struct vfs_inode *inode);
 
 /* What a write copies from, and what it did (the kernel's iov_iter). */
 struct iomap_write_ctx {
-	const char *buf;        /* the caller's data */
-	loff_t buf_pos;         /* file offset of buf[0] */
-	loff_t buf_end;         /* file offset just past the data */
-	bool dirtied;           /* some clean folio was dirtied */
+	const char *buf; /* the caller's data */
+	loff_t buf_pos;	 /* file offset of buf[0] */
+	loff_t buf_end;	 /* file offset just past the data */
+	bool dirtied;	 /* some clean folio was dirtied */
 };
 
 /* ---- reading blocks from the image ---- */
@@ -50,9 +50,8 @@ static int iomap_pread(int fd, char *dst, size_t len, uint64_t addr)
 }
 
 /* Read [poff, poff+plen) of @folio, file offset @block_start, from @iomap. */
-static int iomap_read_folio_sync(struct vfs_inode *inode, loff_t block_start,
-				 struct folio *folio, size_t poff, size_t plen,
-				 const struct iomap *iomap)
+static int iomap_read_folio_sync(struct vfs_inode *inode, loff_t block_start, struct folio *folio,
+				 size_t poff, size_t plen, const struct iomap *iomap)
 {
 	uint64_t addr = iomap->addr + (uint64_t) (block_start - iomap->offset);
 
@@ -118,7 +117,8 @@ static void iomap_adjust_read_range(struct vfs_inode *inode, struct folio *folio
 	/* handle the halves of a range straddling EOF separately */
 	if (orig_pos <= isize && orig_pos + length > isize && isize > 0 &&
 	    (isize - 1) >> mapping_folio_size_shift(m) == orig_pos >> mapping_folio_size_shift(m)) {
-		unsigned int end = (unsigned int) (offset_in_mapping_folio(m, isize - 1) >> block_bits);
+		unsigned int end =
+			(unsigned int) (offset_in_mapping_folio(m, isize - 1) >> block_bits);
 
 		if (first <= end && last > end)
 			plen -= (last - end) * block_size;
@@ -188,14 +188,18 @@ static int __iomap_write_begin(const struct iomap_iter *iter, loff_t pos, size_t
 			if (to < poff + plen)
 				memset(folio->data + to, 0, poff + plen - to);
 			atomic_fetch_add(&iomap_stats.folios_zeroed, 1);
-			xf_trace("write_zero_blocks", inode->i_ino, folio_pos(folio, inode->i_mapping.pc) + poff, plen, "type=%s", xf_iomap_type_name(srcmap->type));
+			xf_trace("write_zero_blocks", inode->i_ino,
+				 folio_pos(folio, inode->i_mapping.pc) + poff, plen, "type=%s",
+				 xf_iomap_type_name(srcmap->type));
 		} else {
 			status = iomap_read_folio_sync(inode, block_start, folio, poff, plen,
 						       srcmap);
 			if (status)
 				return status;
 			atomic_fetch_add(&iomap_stats.folios_read, 1);
-			xf_trace("write_read_blocks", inode->i_ino, folio_pos(folio, inode->i_mapping.pc) + poff, plen, "type=%s", xf_iomap_type_name(srcmap->type));
+			xf_trace("write_read_blocks", inode->i_ino,
+				 folio_pos(folio, inode->i_mapping.pc) + poff, plen, "type=%s",
+				 xf_iomap_type_name(srcmap->type));
 		}
 		iomap_set_range_uptodate(inode, folio, poff, plen);
 	} while ((block_start += (loff_t) plen) < block_end);
@@ -216,8 +220,7 @@ static void iomap_put_folio(struct folio *folio)
  * i_size, and nothing else instantiates folios wholly past EOF.  Faults
  * never get here (their range is inside EOF).
  */
-static void iomap_write_failed(struct vfs_inode *inode, unsigned int flags, loff_t pos,
-			       size_t len)
+static void iomap_write_failed(struct vfs_inode *inode, unsigned int flags, loff_t pos, size_t len)
 {
 	loff_t i_size = (loff_t) vfs_i_size_read(inode);
 	loff_t end = pos + (loff_t) len;
@@ -236,8 +239,7 @@ static void iomap_write_failed(struct vfs_inode *inode, unsigned int flags, loff
  * folio is looked at: on "stale" the folio is released, IOMAP_F_STALE set,
  * and 0 returned with *foliop NULL.
  */
-static int iomap_write_begin(struct iomap_iter *iter, loff_t pos, size_t len,
-			     struct folio **foliop)
+static int iomap_write_begin(struct iomap_iter *iter, loff_t pos, size_t len, struct folio **foliop)
 {
 	struct vfs_inode *inode = iter->inode;
 	struct address_space *m = &inode->i_mapping;
@@ -259,7 +261,11 @@ static int iomap_write_begin(struct iomap_iter *iter, loff_t pos, size_t len,
 	    !folio_ops->iomap_valid(inode, &iter->iomap)) {
 		iter->iomap.flags |= IOMAP_F_STALE;
 		atomic_fetch_add(&iomap_stats.stale_iomaps, 1);
-		xf_trace("iomap_stale", inode->i_ino, pos, len, "type=%s map=%lld+%llu cookie=0x%llx", xf_iomap_type_name(iter->iomap.type), (long long) iter->iomap.offset, (unsigned long long) iter->iomap.length, (unsigned long long) iter->iomap.validity_cookie);
+		xf_trace("iomap_stale", inode->i_ino, pos, len,
+			 "type=%s map=%lld+%llu cookie=0x%llx",
+			 xf_iomap_type_name(iter->iomap.type), (long long) iter->iomap.offset,
+			 (unsigned long long) iter->iomap.length,
+			 (unsigned long long) iter->iomap.validity_cookie);
 		goto out_unlock;
 	}
 
@@ -284,8 +290,8 @@ out_unlock:
  * !uptodate folio is rejected (blocks the copy was to overwrite whole were
  * neither read nor zeroed): the caller retries with the copied length.
  */
-static size_t __iomap_write_end(struct vfs_inode *inode, struct iomap_write_ctx *ctx,
-				loff_t pos, size_t len, size_t copied, struct folio *folio)
+static size_t __iomap_write_end(struct vfs_inode *inode, struct iomap_write_ctx *ctx, loff_t pos,
+				size_t len, size_t copied, struct folio *folio)
 {
 	size_t off = offset_in_mapping_folio(&inode->i_mapping, pos);
 
@@ -360,7 +366,7 @@ static int64_t iomap_write_iter(struct iomap_iter *iter, struct iomap_write_ctx 
 
 		if ((loff_t) bytes > ctx->buf_end - pos)
 			bytes = (size_t) (ctx->buf_end - pos);
-again:
+	again:
 		if ((loff_t) bytes > length)
 			bytes = (size_t) length;
 
@@ -378,7 +384,8 @@ again:
 
 		copied = iomap_copy_from_user(folio, offset, ctx, pos, bytes);
 		if (copied < bytes)
-			xf_trace("short_copy", iter->inode->i_ino, pos, bytes, "copied=%zu", copied);
+			xf_trace("short_copy", iter->inode->i_ino, pos, bytes, "copied=%zu",
+				 copied);
 		status = (int64_t) iomap_write_end(iter, ctx, pos, bytes, copied, folio);
 		if (status == 0) {
 			/* short copy into a !uptodate folio: retry what was copyable */
@@ -414,17 +421,18 @@ static ssize_t iomap_write_loop(struct iomap_iter *iter, struct iomap_write_ctx 
 		iter->processed = iomap_write_iter(iter, ctx);
 	}
 	iomap_note_dirtied(iter->inode, ctx);
-	if (iter->len) {	/* ended before its end: error, fault, ENOSPC... */
+	if (iter->len) { /* ended before its end: error, fault, ENOSPC... */
 		atomic_fetch_add(&iomap_stats.short_writes, 1);
-		xf_trace("short_write", iter->inode->i_ino, iter->pos, iter->len, "start=%lld ret=%d", (long long) start, ret);
+		xf_trace("short_write", iter->inode->i_ino, iter->pos, iter->len,
+			 "start=%lld ret=%d", (long long) start, ret);
 	}
 	if (iter->pos == start)
 		return ret;
 	return iter->pos - start;
 }
 
-ssize_t iomap_file_buffered_write(struct vfs_inode *inode, const void *buf, size_t len,
-				  loff_t pos, const struct iomap_ops *ops)
+ssize_t iomap_file_buffered_write(struct vfs_inode *inode, const void *buf, size_t len, loff_t pos,
+				  const struct iomap_ops *ops)
 {
 	struct iomap_iter iter = {
 		.inode = inode,
@@ -440,7 +448,8 @@ ssize_t iomap_file_buffered_write(struct vfs_inode *inode, const void *buf, size
 
 	if (!len)
 		return 0;
-	xf_trace("write", inode->i_ino, pos, len, "isize=%llu", (unsigned long long) vfs_i_size_read(inode));
+	xf_trace("write", inode->i_ino, pos, len, "isize=%llu",
+		 (unsigned long long) vfs_i_size_read(inode));
 	return iomap_write_loop(&iter, &ctx, ops);
 }
 
@@ -533,8 +542,8 @@ int iomap_read_folio(struct vfs_inode *inode, struct folio *folio, const struct 
 }
 
 /* Are the blocks under [off, off+len) of @folio all uptodate? */
-static bool iomap_is_partially_uptodate(struct vfs_inode *inode, struct folio *folio,
-					size_t off, size_t len)
+static bool iomap_is_partially_uptodate(struct vfs_inode *inode, struct folio *folio, size_t off,
+					size_t len)
 {
 	unsigned int first = (unsigned int) (off >> inode->i_blkbits);
 	unsigned int last = (unsigned int) ((off + len - 1) >> inode->i_blkbits);
@@ -632,8 +641,7 @@ ssize_t iomap_file_buffered_read(struct vfs_inode *inode, void *buf, size_t len,
 
 /* ---- zeroing ---- */
 
-static int64_t iomap_zero_iter(struct iomap_iter *iter, struct iomap_write_ctx *ctx,
-			       bool *did_zero)
+static int64_t iomap_zero_iter(struct iomap_iter *iter, struct iomap_write_ctx *ctx, bool *did_zero)
 {
 	const struct iomap *srcmap = iomap_iter_srcmap(iter);
 	struct address_space *m = &iter->inode->i_mapping;
@@ -684,7 +692,7 @@ int iomap_zero_range(struct vfs_inode *inode, loff_t pos, loff_t len, bool *did_
 		.len = (uint64_t) len,
 		.flags = IOMAP_ZERO,
 	};
-	struct iomap_write_ctx ctx = { 0 };
+	struct iomap_write_ctx ctx = {0};
 	int ret;
 
 	if (len <= 0)

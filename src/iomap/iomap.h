@@ -39,15 +39,15 @@
 #define IOMAP_NULL_ADDR UINT64_MAX
 
 /* iomap->type */
-#define IOMAP_HOLE      0 /* no blocks allocated, need allocation */
-#define IOMAP_DELALLOC  1 /* delayed allocation blocks */
-#define IOMAP_MAPPED    2 /* blocks allocated at @addr */
+#define IOMAP_HOLE	0 /* no blocks allocated, need allocation */
+#define IOMAP_DELALLOC	1 /* delayed allocation blocks */
+#define IOMAP_MAPPED	2 /* blocks allocated at @addr */
 #define IOMAP_UNWRITTEN 3 /* blocks allocated at @addr in unwritten state */
 
 /* iomap->flags */
-#define IOMAP_F_NEW        (1U << 0) /* blocks were just allocated/reserved by this call */
-#define IOMAP_F_SHARED     (1U << 2)
-#define IOMAP_F_STALE      (1U << 5) /* set by the engine: remap from iter->pos */
+#define IOMAP_F_NEW    (1U << 0) /* blocks were just allocated/reserved by this call */
+#define IOMAP_F_SHARED (1U << 2)
+#define IOMAP_F_STALE  (1U << 5) /* set by the engine: remap from iter->pos */
 
 /* flags passed to ->iomap_begin (the operation) */
 #define IOMAP_WRITE  (1U << 0)
@@ -59,12 +59,12 @@
 struct iomap_folio_ops;
 
 struct iomap {
-	uint64_t addr;                 /* image byte offset of @offset, or IOMAP_NULL_ADDR */
-	loff_t offset;                 /* file offset of the mapping */
-	uint64_t length;               /* bytes */
-	uint16_t type;                 /* IOMAP_* */
-	uint16_t flags;                /* IOMAP_F_* */
-	uint64_t validity_cookie;      /* fork sequence sampled under ILOCK */
+	uint64_t addr;		  /* image byte offset of @offset, or IOMAP_NULL_ADDR */
+	loff_t offset;		  /* file offset of the mapping */
+	uint64_t length;	  /* bytes */
+	uint16_t type;		  /* IOMAP_* */
+	uint16_t flags;		  /* IOMAP_F_* */
+	uint64_t validity_cookie; /* fork sequence sampled under ILOCK */
 	const struct iomap_folio_ops *folio_ops;
 };
 
@@ -83,12 +83,12 @@ struct iomap_folio_ops {
 
 struct iomap_iter {
 	struct vfs_inode *inode;
-	loff_t pos;                    /* current position */
-	uint64_t len;                  /* bytes left */
-	int64_t processed;             /* of the current mapping (or -errno) */
-	unsigned int flags;            /* IOMAP_WRITE, ... */
+	loff_t pos;	    /* current position */
+	uint64_t len;	    /* bytes left */
+	int64_t processed;  /* of the current mapping (or -errno) */
+	unsigned int flags; /* IOMAP_WRITE, ... */
 	struct iomap iomap;
-	struct iomap srcmap;           /* COW source; type HOLE-initialised == unused */
+	struct iomap srcmap; /* COW source; type HOLE-initialised == unused */
 };
 
 /*
@@ -101,8 +101,8 @@ int iomap_iter(struct iomap_iter *iter, const struct iomap_ops *ops);
 
 /* The engine's knobs (mount options, changeable at runtime). */
 struct iomap_tunables {
-	_Atomic bool validate;         /* iomap_validate=on (default) */
-	_Atomic bool legacy_punch;     /* delalloc_punch=legacy */
+	_Atomic bool validate;	   /* iomap_validate=on (default) */
+	_Atomic bool legacy_punch; /* delalloc_punch=legacy */
 	/*
 	 * Test hook modelling a user buffer that faults part way (the kernel's
 	 * short copy_folio_from_iter_atomic): the copy from the caller's
@@ -128,11 +128,11 @@ extern void (*iomap_dirty_hook)(struct vfs_inode *inode);
 
 /* Counters (part of the interface; printed at unmount). */
 struct iomap_stats {
-	_Atomic uint64_t stale_iomaps;     /* iomap_valid said stale */
+	_Atomic uint64_t stale_iomaps; /* iomap_valid said stale */
 	_Atomic uint64_t remaps;
 	_Atomic uint64_t short_writes;
-	_Atomic uint64_t folios_zeroed;    /* partial blocks zeroed instead of read */
-	_Atomic uint64_t folios_read;      /* partial blocks read for a write */
+	_Atomic uint64_t folios_zeroed;	   /* partial blocks zeroed instead of read */
+	_Atomic uint64_t folios_read;	   /* partial blocks read for a write */
 	_Atomic uint64_t delalloc_punched; /* bytes punched by write-failure cleanup */
 };
 extern struct iomap_stats iomap_stats;
@@ -145,8 +145,8 @@ extern struct iomap_stats iomap_stats;
  * (iomap_zero_range, as xfs_file_write_checks does) and marks the inode
  * dirty for writeback (or sets iomap_dirty_hook).
  */
-ssize_t iomap_file_buffered_write(struct vfs_inode *inode, const void *buf, size_t len,
-				  loff_t pos, const struct iomap_ops *ops);
+ssize_t iomap_file_buffered_write(struct vfs_inode *inode, const void *buf, size_t len, loff_t pos,
+				  const struct iomap_ops *ops);
 /*
  * An mmap store of the FUSE kernel (fi->writepage): iomap_page_mkwrite
  * semantics.  The caller holds NO lock; the engine takes invalidate_lock
@@ -202,11 +202,11 @@ int iomap_file_buffered_write_punch_delalloc(struct vfs_inode *inode, struct iom
 
 /* ---- the race harness's injection points (DESIGN.md §4; issue 6) ---- */
 enum iomap_inject_point {
-	INJECT_WRITE_AFTER_BEGIN,      /* after ->iomap_begin in a buffered write */
-	INJECT_WRITE_BEFORE_FOLIO,     /* before write_begin of each folio */
-	INJECT_WB_BEFORE_MAP,          /* writeback, before map_blocks revalidation */
-	INJECT_IOEND_BEFORE_COMPLETE,  /* before ioend unwritten conversion */
-	INJECT_AFTER_EVICT,            /* reclaim, after evicting a folio */
+	INJECT_WRITE_AFTER_BEGIN,     /* after ->iomap_begin in a buffered write */
+	INJECT_WRITE_BEFORE_FOLIO,    /* before write_begin of each folio */
+	INJECT_WB_BEFORE_MAP,	      /* writeback, before map_blocks revalidation */
+	INJECT_IOEND_BEFORE_COMPLETE, /* before ioend unwritten conversion */
+	INJECT_AFTER_EVICT,	      /* reclaim, after evicting a folio */
 	INJECT_NR_POINTS,
 };
 /* Called by the engine at each point; a no-op unless a hook is installed. */

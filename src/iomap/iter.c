@@ -55,8 +55,7 @@ static int iomap_iter_done(struct iomap_iter *iter)
 	const struct iomap *iomap = &iter->iomap;
 
 	if (iomap->length == 0 || iomap->offset > iter->pos ||
-	    iomap->offset + (loff_t) iomap->length <= iter->pos ||
-	    (iomap->flags & IOMAP_F_STALE))
+	    iomap->offset + (loff_t) iomap->length <= iter->pos || (iomap->flags & IOMAP_F_STALE))
 		return -EIO;
 	return 1;
 }
@@ -66,7 +65,9 @@ int iomap_iter(struct iomap_iter *iter, const struct iomap_ops *ops)
 	int ret;
 
 	if (iter->iomap.length && ops->iomap_end) {
-		xf_trace("iomap_end", iter->inode->i_ino, iter->pos, iomap_length(iter), "processed=%lld type=%s flags=0x%x op=0x%x", (long long) iter->processed, xf_iomap_type_name(iter->iomap.type), iter->iomap.flags, iter->flags);
+		xf_trace("iomap_end", iter->inode->i_ino, iter->pos, iomap_length(iter),
+			 "processed=%lld type=%s flags=0x%x op=0x%x", (long long) iter->processed,
+			 xf_iomap_type_name(iter->iomap.type), iter->iomap.flags, iter->flags);
 		ret = ops->iomap_end(iter->inode, iter->pos, (loff_t) iomap_length(iter),
 				     iter->processed > 0 ? iter->processed : 0, iter->flags,
 				     &iter->iomap);
@@ -82,6 +83,11 @@ int iomap_iter(struct iomap_iter *iter, const struct iomap_ops *ops)
 			       &iter->iomap, &iter->srcmap);
 	if (ret < 0)
 		return ret;
-	xf_trace("iomap_begin", iter->inode->i_ino, iter->pos, iter->len, "type=%s flags=0x%x op=0x%x map=%lld+%llu addr=%lld cookie=0x%llx", xf_iomap_type_name(iter->iomap.type), iter->iomap.flags, iter->flags, (long long) iter->iomap.offset, (unsigned long long) iter->iomap.length, iter->iomap.addr == IOMAP_NULL_ADDR ? -1LL : (long long) iter->iomap.addr, (unsigned long long) iter->iomap.validity_cookie);
+	xf_trace("iomap_begin", iter->inode->i_ino, iter->pos, iter->len,
+		 "type=%s flags=0x%x op=0x%x map=%lld+%llu addr=%lld cookie=0x%llx",
+		 xf_iomap_type_name(iter->iomap.type), iter->iomap.flags, iter->flags,
+		 (long long) iter->iomap.offset, (unsigned long long) iter->iomap.length,
+		 iter->iomap.addr == IOMAP_NULL_ADDR ? -1LL : (long long) iter->iomap.addr,
+		 (unsigned long long) iter->iomap.validity_cookie);
 	return iomap_iter_done(iter);
 }

@@ -22,12 +22,12 @@
 #include "iomap_internal.h"
 #include "trace.h"
 
-static int iomap_punch(struct vfs_inode *inode, loff_t offset, loff_t length,
-		       iomap_punch_t punch)
+static int iomap_punch(struct vfs_inode *inode, loff_t offset, loff_t length, iomap_punch_t punch)
 {
 	int error = punch(inode, offset, length);
 
-	xf_trace("delalloc_punch", inode->i_ino, offset, length, "err=%d legacy=%d", error, (int) atomic_load(&iomap_tunables.legacy_punch));
+	xf_trace("delalloc_punch", inode->i_ino, offset, length, "err=%d legacy=%d", error,
+		 (int) atomic_load(&iomap_tunables.legacy_punch));
 
 	if (!error)
 		atomic_fetch_add(&iomap_stats.delalloc_punched, (uint64_t) length);
@@ -39,8 +39,7 @@ static int iomap_punch(struct vfs_inode *inode, loff_t offset, loff_t length,
  * those of [start_byte, end_byte) within it.
  */
 static int iomap_write_delalloc_ifs_punch(struct vfs_inode *inode, struct folio *folio,
-					  loff_t start_byte, loff_t end_byte,
-					  iomap_punch_t punch)
+					  loff_t start_byte, loff_t end_byte, iomap_punch_t punch)
 {
 	struct address_space *m = &inode->i_mapping;
 	loff_t fpos = (loff_t) folio_pos(folio, m->pc);
@@ -73,8 +72,8 @@ static int iomap_write_delalloc_ifs_punch(struct vfs_inode *inode, struct folio 
 
 /* A dirty folio at start_byte: punch the clean gap before it, keep it. */
 static int iomap_write_delalloc_punch(struct vfs_inode *inode, struct folio *folio,
-				      loff_t *punch_start_byte, loff_t start_byte,
-				      loff_t end_byte, iomap_punch_t punch)
+				      loff_t *punch_start_byte, loff_t start_byte, loff_t end_byte,
+				      iomap_punch_t punch)
 {
 	struct address_space *m = &inode->i_mapping;
 	loff_t folio_end = (loff_t) folio_pos(folio, m->pc) + (loff_t) mapping_folio_size(m);
@@ -138,8 +137,8 @@ static int iomap_write_delalloc_scan(struct vfs_inode *inode, loff_t *punch_star
  * mapping_seek_hole_data), and each data range is walked folio by folio;
  * past EOF everything goes.
  */
-static int iomap_write_delalloc_release(struct vfs_inode *inode, loff_t start_byte,
-					loff_t end_byte, iomap_punch_t punch)
+static int iomap_write_delalloc_release(struct vfs_inode *inode, loff_t start_byte, loff_t end_byte,
+					iomap_punch_t punch)
 {
 	struct address_space *m = &inode->i_mapping;
 	loff_t punch_start_byte = start_byte;

@@ -185,7 +185,7 @@ unsigned int isolate_lru_folios(struct page_cache *pc, struct folio **batch, uns
 		struct folio *f = pc_lru_entry(pc->lru.next);
 
 		pc_list_move_tail(&f->lru, &pc->lru);
-		folio_get(f);	/* on the LRU, so the cache holds one */
+		folio_get(f); /* on the LRU, so the cache holds one */
 		batch[n++] = f;
 	}
 	pthread_mutex_unlock(&pc->lru_lock);
@@ -319,8 +319,8 @@ struct folio *filemap_grab_folio(struct address_space *m, uint64_t index)
  * under i_pages_lock.  libfrog's gang lookups do not stop at an end index,
  * so filter here.
  */
-static unsigned int filemap_gang_get(struct address_space *m, uint64_t start, uint64_t end,
-				     int tag, struct folio **folios, unsigned int max)
+static unsigned int filemap_gang_get(struct address_space *m, uint64_t start, uint64_t end, int tag,
+				     struct folio **folios, unsigned int max)
 {
 	void *batch[PC_BATCH];
 	unsigned int got = 0, n, i, want;
@@ -371,7 +371,7 @@ unsigned int filemap_get_folios(struct address_space *m, uint64_t start, uint64_
 
 void __filemap_remove_folio(struct address_space *m, struct folio *f)
 {
-	radix_tree_delete(&m->i_pages, f->index);	/* drops its tags too */
+	radix_tree_delete(&m->i_pages, f->index); /* drops its tags too */
 	f->mapping = NULL;
 	m->nrpages--;
 }
@@ -383,5 +383,5 @@ void filemap_free_removed_folio(struct page_cache *pc, struct folio *f)
 	if (folio_test_clear_flag(f, PG_dirty))
 		atomic_fetch_sub(&pc->nr_dirty, 1);
 	atomic_fetch_sub(&pc->nr_folios, 1);
-	folio_put(f);	/* the cache's reference */
+	folio_put(f); /* the cache's reference */
 }

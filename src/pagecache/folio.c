@@ -65,7 +65,7 @@ static bool folio_change_tagged_flag(struct folio *f, int bit, unsigned int tag,
 
 	if (m) {
 		pthread_mutex_lock(&m->i_pages_lock);
-		if (f->mapping != m) {	/* removed meanwhile: no tags */
+		if (f->mapping != m) { /* removed meanwhile: no tags */
 			pthread_mutex_unlock(&m->i_pages_lock);
 			m = NULL;
 		}

@@ -52,7 +52,7 @@
 
 #include "radix-tree.h" /* libfrog (xfsprogs): the kernel's radix tree with tags */
 
-#define PC_TAG_DIRTY     0
+#define PC_TAG_DIRTY	 0
 #define PC_TAG_WRITEBACK 1
 
 enum {
@@ -71,18 +71,18 @@ struct pc_list {
 
 struct folio {
 	struct address_space *mapping; /* NULL once removed from the cache */
-	uint64_t index;                /* pos >> folio_shift */
+	uint64_t index;		       /* pos >> folio_shift */
 	_Atomic int refcount;
-	_Atomic unsigned long flags;   /* PG_* bits */
-	pthread_mutex_t lock;          /* the folio lock */
-	pthread_mutex_t state_lock;    /* protects the bitmaps below */
-	unsigned long *uptodate;       /* one bit per block */
-	unsigned long *dirty;          /* one bit per block */
-	char *data;                    /* folio_size bytes */
-	struct pc_list lru;            /* on page_cache->lru, under lru_lock */
+	_Atomic unsigned long flags; /* PG_* bits */
+	pthread_mutex_t lock;	     /* the folio lock */
+	pthread_mutex_t state_lock;  /* protects the bitmaps below */
+	unsigned long *uptodate;     /* one bit per block */
+	unsigned long *dirty;	     /* one bit per block */
+	char *data;		     /* folio_size bytes */
+	struct pc_list lru;	     /* on page_cache->lru, under lru_lock */
 	bool on_lru;
-	uint64_t dirtied_when_ms;      /* for dirty_expire */
-	struct folio *wb_next;         /* writeback: chain in an ioend */
+	uint64_t dirtied_when_ms; /* for dirty_expire */
+	struct folio *wb_next;	  /* writeback: chain in an ioend */
 	/*
 	 * src/writeback (added by the writeback work): ioends holding this
 	 * folio plus a submission bias while iomap_writepage_map runs (the
@@ -92,25 +92,25 @@ struct folio {
 	_Atomic int wb_pending;
 	/* Fixed at allocation (valid after removal, unlike mapping): */
 	struct page_cache *pc;
-	unsigned int blkbits;          /* block size log2 of the mapping */
-	unsigned int nr_blocks;        /* bits in uptodate[] and dirty[] */
+	unsigned int blkbits;	/* block size log2 of the mapping */
+	unsigned int nr_blocks; /* bits in uptodate[] and dirty[] */
 };
 
 struct pc_stats {
 	_Atomic uint64_t folios_created;
 	_Atomic uint64_t folios_reclaimed;
 	_Atomic uint64_t folios_truncated;
-	_Atomic uint64_t reads;         /* folio fills from disk */
-	_Atomic uint64_t folios_freed;  /* last reference dropped */
+	_Atomic uint64_t reads;		   /* folio fills from disk */
+	_Atomic uint64_t folios_freed;	   /* last reference dropped */
 	_Atomic uint64_t direct_reclaimed; /* evicted by creators (hard limit) */
 };
 
 struct page_cache {
 	size_t folio_size;
 	unsigned int folio_shift;
-	uint64_t limit_bytes;          /* cache_size= */
+	uint64_t limit_bytes; /* cache_size= */
 	pthread_mutex_t lru_lock;
-	struct pc_list lru;            /* clean and dirty folios, oldest first */
+	struct pc_list lru; /* clean and dirty folios, oldest first */
 	_Atomic uint64_t nr_folios;
 	_Atomic uint64_t nr_dirty;     /* folios with PG_dirty */
 	_Atomic uint64_t nr_writeback; /* folios with PG_writeback */
@@ -132,20 +132,20 @@ struct page_cache {
 
 struct address_space {
 	struct page_cache *pc;
-	void *host;                    /* struct vfs_inode * */
-	unsigned int blkbits;          /* fs block size log2 */
+	void *host;	      /* struct vfs_inode * */
+	unsigned int blkbits; /* fs block size log2 */
 	pthread_mutex_t i_pages_lock;
 	struct radix_tree_root i_pages;
 	uint64_t nrpages;
-	_Atomic int wb_err;            /* first writeback error not yet reported (-errno) */
-	_Atomic uint32_t wb_err_seq;   /* bumped on every new error (errseq-like) */
+	_Atomic int wb_err;	     /* first writeback error not yet reported (-errno) */
+	_Atomic uint32_t wb_err_seq; /* bumped on every new error (errseq-like) */
 };
 
 /* ---- the cache and mappings ---- */
 int page_cache_init(struct page_cache *pc, size_t folio_size, uint64_t limit_bytes);
 void page_cache_destroy(struct page_cache *pc); /* all mappings must be empty */
 void mapping_init(struct address_space *m, struct page_cache *pc, void *host, unsigned int blkbits);
-void mapping_destroy(struct address_space *m);  /* must be empty */
+void mapping_destroy(struct address_space *m); /* must be empty */
 static inline unsigned int folio_nr_blocks(const struct address_space *m)
 {
 	return (unsigned int) (m->pc->folio_size >> m->blkbits);
@@ -156,7 +156,7 @@ static inline uint64_t folio_pos(const struct folio *f, const struct page_cache 
 }
 
 /* ---- lookup (every returned folio carries a reference) ---- */
-struct folio *filemap_get_folio(struct address_space *m, uint64_t index);  /* NULL if absent */
+struct folio *filemap_get_folio(struct address_space *m, uint64_t index); /* NULL if absent */
 /* Find, lock: NULL if absent.  Retries if the folio is removed meanwhile. */
 struct folio *filemap_lock_folio(struct address_space *m, uint64_t index);
 /* Find or create (not uptodate, no blocks uptodate), locked.  -ENOMEM as NULL. */
@@ -186,10 +186,10 @@ bool folio_clear_dirty_for_io(struct folio *f);
 /* Undo the dirty state without I/O (truncate, failed delalloc): PG_dirty,
  * its tag and every block's dirty bit. */
 void folio_cancel_dirty(struct folio *f);
-void folio_start_writeback(struct folio *f);   /* folio locked */
-void folio_end_writeback(struct folio *f);     /* any thread; wakes waiters */
-void folio_wait_writeback(struct folio *f);    /* caller holds a reference */
-void folio_mark_accessed(struct folio *f);     /* LRU: move to the young end */
+void folio_start_writeback(struct folio *f); /* folio locked */
+void folio_end_writeback(struct folio *f);   /* any thread; wakes waiters */
+void folio_wait_writeback(struct folio *f);  /* caller holds a reference */
+void folio_mark_accessed(struct folio *f);   /* LRU: move to the young end */
 
 /* ---- per-block state (iomap_folio_state) ---- */
 bool ifs_block_is_uptodate(struct folio *f, unsigned int block);
@@ -200,7 +200,8 @@ bool ifs_block_is_dirty(struct folio *f, unsigned int block);
  * (off + len - 1) >> blkbits): a one-byte write dirties its block.  Callers
  * make partially written blocks uptodate (read or zero) before saying so.
  */
-void ifs_set_range_uptodate(struct folio *f, size_t off, size_t len); /* sets PG_uptodate when all are */
+void ifs_set_range_uptodate(struct folio *f, size_t off,
+			    size_t len); /* sets PG_uptodate when all are */
 void ifs_set_range_dirty(struct folio *f, size_t off, size_t len);
 void ifs_clear_range_dirty(struct folio *f, size_t off, size_t len);
 /* First dirty block run at or after block *@start: returns its length (0 if none). */

@@ -10,9 +10,9 @@
 
 #include "pagecache.h"
 
-#define PC_BITS_PER_LONG (sizeof(unsigned long) * CHAR_BIT)
-#define PC_BATCH 16	/* folios per gang lookup (the kernel's folio_batch) */
-#define PC_DIRECT_RECLAIM_BATCH 32	/* folios a creator scans past the hard limit */
+#define PC_BITS_PER_LONG	(sizeof(unsigned long) * CHAR_BIT)
+#define PC_BATCH		16 /* folios per gang lookup (the kernel's folio_batch) */
+#define PC_DIRECT_RECLAIM_BATCH 32 /* folios a creator scans past the hard limit */
 
 /* ---- list_head ---- */
 static inline bool pc_list_empty(const struct pc_list *l)
@@ -41,8 +41,7 @@ static inline void pc_list_move_tail(struct pc_list *e, struct pc_list *head)
 	pc_list_add_tail(e, head);
 }
 
-#define pc_lru_entry(ptr) \
-	((struct folio *) ((char *) (ptr) - offsetof(struct folio, lru)))
+#define pc_lru_entry(ptr) ((struct folio *) ((char *) (ptr) -offsetof(struct folio, lru)))
 
 /* ---- atomic flag bits ---- */
 static inline bool folio_test_flag(struct folio *f, int bit)

@@ -12,8 +12,7 @@
 /* Is @block of @f data for the scan?  Dirty always; uptodate if asked. */
 static bool folio_block_is_data(struct folio *f, unsigned int block, bool uptodate_counts)
 {
-	return pc_test_bit(f->dirty, block) ||
-	       (uptodate_counts && pc_test_bit(f->uptodate, block));
+	return pc_test_bit(f->dirty, block) || (uptodate_counts && pc_test_bit(f->uptodate, block));
 }
 
 /*
@@ -67,7 +66,7 @@ static int64_t mapping_seek_range(struct address_space *m, uint64_t start, uint6
 			uint64_t fpos = folio_pos(batch[i], pc);
 
 			if (found < 0 && fpos > pos && !want_data)
-				found = (int64_t) pos;	/* a gap: hole */
+				found = (int64_t) pos; /* a gap: hole */
 			if (found < 0) {
 				if (fpos > pos)
 					pos = fpos;
@@ -79,7 +78,7 @@ static int64_t mapping_seek_range(struct address_space *m, uint64_t start, uint6
 		}
 	}
 	if (found < 0 && !want_data && pos < end)
-		found = (int64_t) pos;	/* no folio after pos: hole */
+		found = (int64_t) pos; /* no folio after pos: hole */
 	return found;
 }
 

@@ -29,15 +29,15 @@ static void truncate_inode_folio(struct address_space *m, struct folio *f)
  * state (iomap_invalidate_folio), the others keep theirs.  The kernel would
  * then try to split a large folio; ours stay whole.
  */
-static void truncate_inode_partial_folio(struct address_space *m, struct folio *f,
-					 uint64_t start, uint64_t end)
+static void truncate_inode_partial_folio(struct address_space *m, struct folio *f, uint64_t start,
+					 uint64_t end)
 {
 	size_t fsize = m->pc->folio_size;
 	uint64_t pos = folio_pos(f, m->pc);
 	size_t offset = pos < start ? (size_t) (start - pos) : 0;
 	size_t length;
 
-	if (end - pos >= fsize - 1)	/* end reaches past the folio */
+	if (end - pos >= fsize - 1) /* end reaches past the folio */
 		length = fsize - offset;
 	else
 		length = (size_t) (end + 1 - pos) - offset;
@@ -130,9 +130,8 @@ bool folio_try_evict_from(struct folio *f, void **host)
 	 * dirt before it is gone (the kernel's folio_ref_freeze(2)).
 	 */
 	pthread_mutex_lock(&m->i_pages_lock);
-	if (atomic_load(&f->refcount) == 2 && !folio_test_dirty(f) &&
-	    !folio_test_writeback(f)) {
-		if (host)	/* still indexed: the inode is alive */
+	if (atomic_load(&f->refcount) == 2 && !folio_test_dirty(f) && !folio_test_writeback(f)) {
+		if (host) /* still indexed: the inode is alive */
 			*host = m->host;
 		__filemap_remove_folio(m, f);
 		evict = true;
@@ -140,7 +139,7 @@ bool folio_try_evict_from(struct folio *f, void **host)
 	pthread_mutex_unlock(&m->i_pages_lock);
 	if (!evict)
 		goto out_unlock;
-	ifs_drop_state(f);	/* iomap_release_folio */
+	ifs_drop_state(f); /* iomap_release_folio */
 	atomic_fetch_add(&m->pc->stats.folios_reclaimed, 1);
 	folio_unlock(f);
 	filemap_free_removed_folio(m->pc, f);

@@ -23,18 +23,18 @@
 #include "writeback.h"
 #include "trace.h"
 
-#define RECLAIM_BATCH 32
-#define RECLAIM_AGGRESSIVE_MS 2       /* pass interval in aggressive mode */
-#define RECLAIM_THROTTLE_MS 100       /* bounded wait for writeback (HZ/10) */
-#define RECLAIM_MAX_ROUNDS 8          /* scan/kick/wait rounds per wake-up */
+#define RECLAIM_BATCH	      32
+#define RECLAIM_AGGRESSIVE_MS 2	  /* pass interval in aggressive mode */
+#define RECLAIM_THROTTLE_MS   100 /* bounded wait for writeback (HZ/10) */
+#define RECLAIM_MAX_ROUNDS    8	  /* scan/kick/wait rounds per wake-up */
 
 struct reclaimer {
 	struct page_cache *pc;
-	struct bdi *bdi;                /* may be NULL: no flusher to kick */
+	struct bdi *bdi; /* may be NULL: no flusher to kick */
 	unsigned int interval_ms;
 	_Atomic bool aggressive;
 	pthread_t thread;
-	pthread_mutex_t lock;           /* protects stop, kicked */
+	pthread_mutex_t lock; /* protects stop, kicked */
 	pthread_cond_t cond;
 	bool stop;
 	bool kicked;
@@ -90,10 +90,10 @@ static bool shrink_folio(struct reclaimer *r, struct folio *f)
 		return false;
 	}
 	atomic_fetch_add(&r->stats.evicted, 1);
-	xf_trace("evict", ino, f->index << r->pc->folio_shift, r->pc->folio_size, "index=%llu", (unsigned long long) f->index);
+	xf_trace("evict", ino, f->index << r->pc->folio_shift, r->pc->folio_size, "index=%llu",
+		 (unsigned long long) f->index);
 	/* @host is only an identity here: the inode may be going. */
-	iomap_inject(INJECT_AFTER_EVICT, host,
-		     (loff_t) (f->index << r->pc->folio_shift));
+	iomap_inject(INJECT_AFTER_EVICT, host, (loff_t) (f->index << r->pc->folio_shift));
 	return true;
 }
 
@@ -108,8 +108,8 @@ static uint64_t shrink_lru(struct reclaimer *r, uint64_t nr_to_scan, uint64_t ta
 	unsigned int n, i, want;
 
 	while (scanned < nr_to_scan && pc_above(r->pc, target)) {
-		want = nr_to_scan - scanned < RECLAIM_BATCH ?
-			(unsigned int) (nr_to_scan - scanned) : RECLAIM_BATCH;
+		want = nr_to_scan - scanned < RECLAIM_BATCH ? (unsigned int) (nr_to_scan - scanned)
+							    : RECLAIM_BATCH;
 		n = isolate_lru_folios(r->pc, batch, want);
 		if (!n)
 			break;
@@ -226,8 +226,8 @@ static void reclaim_remove_hook(struct reclaimer *r)
 
 	__atomic_compare_exchange_n(&r->pc->over_limit, &ours, NULL, false, __ATOMIC_ACQ_REL,
 				    __ATOMIC_ACQUIRE);
-	__atomic_compare_exchange_n(&r->pc->over_limit_data, &me, NULL, false,
-				    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+	__atomic_compare_exchange_n(&r->pc->over_limit_data, &me, NULL, false, __ATOMIC_ACQ_REL,
+				    __ATOMIC_ACQUIRE);
 }
 
 int reclaim_start(struct reclaimer **rp, struct page_cache *pc, struct bdi *bdi,

@@ -21,14 +21,14 @@
 struct bdi;
 
 struct reclaim_config {
-	unsigned int interval_ms;      /* scan period when idle, default 100 */
-	bool aggressive;               /* evict clean folios at once */
+	unsigned int interval_ms; /* scan period when idle, default 100 */
+	bool aggressive;	  /* evict clean folios at once */
 };
 
 struct reclaim_stats {
 	_Atomic uint64_t scans;
 	_Atomic uint64_t evicted;
-	_Atomic uint64_t skipped_busy;  /* locked, referenced or under writeback */
+	_Atomic uint64_t skipped_busy; /* locked, referenced or under writeback */
 	_Atomic uint64_t skipped_dirty;
 	_Atomic uint64_t waits_for_writeback;
 };

@@ -19,7 +19,7 @@
 #include "vfs_inode.h"
 
 #define XF_TRACE_LINE_MAX 512
-#define XF_TRACE_BUFSIZE (1u << 20)
+#define XF_TRACE_BUFSIZE  (1u << 20)
 #define XF_TRACE_FLUSH_NS 100000000ull /* 100 ms */
 
 _Atomic bool xf_trace_on;
@@ -76,8 +76,7 @@ static void xf_trace_write_locked(const char *line, uint64_t now)
 	}
 }
 
-void xf_trace_event(const char *event, uint64_t ino, int64_t pos, int64_t len,
-		    const char *fmt, ...)
+void xf_trace_event(const char *event, uint64_t ino, int64_t pos, int64_t len, const char *fmt, ...)
 {
 	char line[XF_TRACE_LINE_MAX];
 	uint64_t now = xf_trace_now_ns();
@@ -150,7 +149,9 @@ int xf_trace_start(const char *path)
 	xf_trace_file_path = copy;
 	xf_trace_buf = buf;
 	xf_trace_last_flush = xf_trace_now_ns();
-	fprintf(f, "%llu %d trace_start ino=0 pos=0 len=0 format=\"ns tid event ino pos len details\"\n",
+	fprintf(f,
+		"%llu %d trace_start ino=0 pos=0 len=0 format=\"ns tid event ino pos len "
+		"details\"\n",
 		(unsigned long long) xf_trace_last_flush, (int) xf_trace_tid());
 	fflush(f); /* nothing buffered across a fork (fuse_daemonize) */
 	atomic_store(&xf_trace_on, true);

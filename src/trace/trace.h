@@ -30,15 +30,15 @@ extern _Atomic bool xf_trace_on;
 #define xf_trace_enabled() atomic_load_explicit(&xf_trace_on, memory_order_relaxed)
 
 /* xf_trace("iomap_begin", ino, pos, len, "type=%s", ...): a no-op when off. */
-#define xf_trace(event, ino, pos, len, ...)						\
-	do {										\
-		if (xf_trace_enabled())							\
-			xf_trace_event((event), (uint64_t) (ino), (int64_t) (pos),	\
-				       (int64_t) (len), __VA_ARGS__);			\
+#define xf_trace(event, ino, pos, len, ...)                                                        \
+	do {                                                                                       \
+		if (xf_trace_enabled())                                                            \
+			xf_trace_event((event), (uint64_t) (ino), (int64_t) (pos),                 \
+				       (int64_t) (len), __VA_ARGS__);                              \
 	} while (0)
 
-void xf_trace_event(const char *event, uint64_t ino, int64_t pos, int64_t len,
-		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void xf_trace_event(const char *event, uint64_t ino, int64_t pos, int64_t len, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 
 /* Start appending to @path (absolute); a running trace is stopped first. */
 int xf_trace_start(const char *path);

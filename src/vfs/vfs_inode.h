@@ -23,8 +23,8 @@
 
 struct vfs_inode {
 	uint64_t i_ino;
-	unsigned int i_blkbits;         /* filesystem block size, log2 */
-	int bdev_fd;                    /* the image: data I/O goes here */
+	unsigned int i_blkbits; /* filesystem block size, log2 */
+	int bdev_fd;		/* the image: data I/O goes here */
 
 	/*
 	 * i_rwsem (IOLOCK): exclusive for write, truncate, fallocate, setattr
@@ -47,11 +47,11 @@ struct vfs_inode {
 
 	struct address_space i_mapping; /* the page cache of this file */
 
-	void *i_private;                /* struct xb_inode * */
-	_Atomic int i_opens;            /* open file handles (last close trims EOF prealloc) */
+	void *i_private;     /* struct xb_inode * */
+	_Atomic int i_opens; /* open file handles (last close trims EOF prealloc) */
 
 	/* Writeback bookkeeping (src/writeback), under the bdi's lock. */
-	struct vfs_inode *wb_next;      /* on the bdi's dirty-inode list */
+	struct vfs_inode *wb_next; /* on the bdi's dirty-inode list */
 	int wb_listed;
 	uint64_t dirtied_when_ms;
 };

@@ -32,7 +32,9 @@ struct wb_submit_list {
 static void iomap_submit_ioend(struct iomap_writepage_ctx *wpc, struct iomap_ioend *ioend)
 {
 	ioend->io_error = iomap_ioend_write(ioend);
-	xf_trace("ioend_submit", ioend->io_inode->i_ino, ioend->io_offset, ioend->io_size, "type=%s addr=%llu disk_len=%zu err=%d", xf_iomap_type_name(ioend->io_type), (unsigned long long) ioend->io_addr, ioend->io_disk_len, ioend->io_error);
+	xf_trace("ioend_submit", ioend->io_inode->i_ino, ioend->io_offset, ioend->io_size,
+		 "type=%s addr=%llu disk_len=%zu err=%d", xf_iomap_type_name(ioend->io_type),
+		 (unsigned long long) ioend->io_addr, ioend->io_disk_len, ioend->io_error);
 	if (wpc->stats) {
 		atomic_fetch_add(&wpc->stats->ioends, 1);
 		if (ioend->io_error)
@@ -66,8 +68,8 @@ static void iomap_submit_list(struct iomap_writepage_ctx *wpc, struct wb_submit_
  * of the current ioend?  Same type and sharing, contiguous in the file and
  * on the image, and the ioend not full (iomap_can_add_to_ioend).
  */
-static bool iomap_can_add_to_ioend(struct iomap_writepage_ctx *wpc, struct folio *folio,
-				   loff_t pos, size_t len)
+static bool iomap_can_add_to_ioend(struct iomap_writepage_ctx *wpc, struct folio *folio, loff_t pos,
+				   size_t len)
 {
 	struct iomap_ioend *ioend = wpc->ioend;
 	uint64_t addr = wpc->iomap.addr + (uint64_t) (pos - wpc->iomap.offset);
@@ -135,7 +137,11 @@ static int iomap_writepage_map_blocks(struct iomap_writepage_ctx *wpc, struct fo
 
 		iomap_inject(INJECT_WB_BEFORE_MAP, inode, pos);
 		error = wpc->ops->map_blocks(wpc, inode, pos, (unsigned int) dirty_len);
-		xf_trace("wb_map", inode->i_ino, pos, dirty_len, "err=%d type=%s map=%lld+%llu addr=%lld", error, xf_iomap_type_name(wpc->iomap.type), (long long) wpc->iomap.offset, (unsigned long long) wpc->iomap.length, wpc->iomap.addr == IOMAP_NULL_ADDR ? -1LL : (long long) wpc->iomap.addr);
+		xf_trace("wb_map", inode->i_ino, pos, dirty_len,
+			 "err=%d type=%s map=%lld+%llu addr=%lld", error,
+			 xf_iomap_type_name(wpc->iomap.type), (long long) wpc->iomap.offset,
+			 (unsigned long long) wpc->iomap.length,
+			 wpc->iomap.addr == IOMAP_NULL_ADDR ? -1LL : (long long) wpc->iomap.addr);
 		if (error)
 			break;
 		map_end = (uint64_t) wpc->iomap.offset + wpc->iomap.length;
@@ -152,7 +158,8 @@ static int iomap_writepage_map_blocks(struct iomap_writepage_ctx *wpc, struct fo
 			break; /* nothing to write (raced with a punch) */
 		case IOMAP_MAPPED:
 		case IOMAP_UNWRITTEN:
-			error = iomap_add_to_ioend(wpc, folio, inode, pos, map_len, end_pos, submit);
+			error = iomap_add_to_ioend(wpc, folio, inode, pos, map_len, end_pos,
+						   submit);
 			if (!error)
 				(*count)++;
 			break;
@@ -200,7 +207,7 @@ static int iomap_writepage_map(struct iomap_writepage_ctx *wpc, struct writeback
 	unsigned int blkbits = mapping->blkbits;
 	uint64_t pos = folio_pos(folio, pc);
 	uint64_t end_pos = pos + pc->folio_size;
-	struct wb_submit_list submit = { NULL, &submit.head };
+	struct wb_submit_list submit = {NULL, &submit.head};
 	unsigned int count = 0, blk = 0, end_blk, nblks;
 	int error = 0;
 
@@ -221,10 +228,9 @@ static int iomap_writepage_map(struct iomap_writepage_ctx *wpc, struct writeback
 			break;
 		if (nblks > end_blk - blk)
 			nblks = end_blk - blk;
-		error = iomap_writepage_map_blocks(wpc, folio, inode,
-						   (loff_t) (pos + ((uint64_t) blk << blkbits)),
-						   (size_t) nblks << blkbits, end_pos, &count,
-						   &submit);
+		error = iomap_writepage_map_blocks(
+			wpc, folio, inode, (loff_t) (pos + ((uint64_t) blk << blkbits)),
+			(size_t) nblks << blkbits, end_pos, &count, &submit);
 		if (error)
 			break;
 		blk += nblks;

@@ -37,7 +37,7 @@
 #include "wb_internal.h"
 
 #define WB_I_DIRTY   0x01
-#define WB_I_IO      0x02
+#define WB_I_IO	     0x02
 #define WB_I_SYNC    0x04
 #define WB_I_REDIRTY 0x08
 #define WB_I_FREEING 0x10
@@ -48,8 +48,8 @@
 enum wb_reason {
 	WB_REASON_PERIODIC,   /* expired inodes only */
 	WB_REASON_BACKGROUND, /* over the background threshold: oldest first, until under */
-	WB_REASON_KICK,       /* everything, without waiting */
-	WB_REASON_SYNC,       /* everything, waited for (sync, unmount) */
+	WB_REASON_KICK,	      /* everything, without waiting */
+	WB_REASON_SYNC,	      /* everything, waited for (sync, unmount) */
 };
 
 struct wb_list {
@@ -63,8 +63,8 @@ struct bdi {
 	struct writeback_stats stats;
 
 	pthread_mutex_t list_lock;
-	pthread_cond_t work_cond;     /* the flusher sleeps here (CLOCK_MONOTONIC) */
-	pthread_cond_t done_cond;     /* WB_I_SYNC cleared, sync pass done */
+	pthread_cond_t work_cond; /* the flusher sleeps here (CLOCK_MONOTONIC) */
+	pthread_cond_t done_cond; /* WB_I_SYNC cleared, sync pass done */
 	struct wb_list b_dirty, b_io;
 	bool kicked, stopping;
 	uint64_t sync_requested, sync_done;
@@ -201,7 +201,7 @@ static bool mapping_tagged_dirty(struct address_space *mapping)
 /* __writeback_single_inode: write (and, for sync, wait for) the inode's folios. */
 static int writeback_single_inode(struct bdi *bdi, struct vfs_inode *inode, bool sync_all)
 {
-	struct iomap_writepage_ctx wpc = { .bdi = bdi, .stats = &bdi->stats };
+	struct iomap_writepage_ctx wpc = {.bdi = bdi, .stats = &bdi->stats};
 	struct writeback_control wbc = {
 		.range_start = 0,
 		.range_end = UINT64_MAX,
@@ -242,7 +242,7 @@ static void queue_io(struct bdi *bdi, enum wb_reason reason)
 {
 	struct vfs_inode *inode = bdi->b_dirty.head, *next;
 	uint64_t now = wb_now_ms();
-	struct wb_list keep = { NULL, NULL };
+	struct wb_list keep = {NULL, NULL};
 
 	for (; inode; inode = next) {
 		next = inode->wb_next;
@@ -433,11 +433,11 @@ static void *wb_end_io_worker(void *arg)
 /* ---- public entry points ---- */
 static void bdi_apply_config(struct bdi *bdi, const struct bdi_config *cfg)
 {
-	bdi->cfg.writeback_interval_ms = cfg && cfg->writeback_interval_ms ?
-		cfg->writeback_interval_ms : 500;
+	bdi->cfg.writeback_interval_ms =
+		cfg && cfg->writeback_interval_ms ? cfg->writeback_interval_ms : 500;
 	bdi->cfg.dirty_expire_ms = cfg && cfg->dirty_expire_ms ? cfg->dirty_expire_ms : 3000;
-	bdi->cfg.dirty_background_pct = cfg && cfg->dirty_background_pct ?
-		cfg->dirty_background_pct : 10;
+	bdi->cfg.dirty_background_pct =
+		cfg && cfg->dirty_background_pct ? cfg->dirty_background_pct : 10;
 }
 
 static int bdi_init_locks(struct bdi *bdi)
@@ -544,7 +544,7 @@ int bdi_sync_all(struct bdi *bdi)
 int filemap_write_and_wait_range(struct bdi *bdi, struct vfs_inode *inode, uint64_t start,
 				 uint64_t end)
 {
-	struct iomap_writepage_ctx wpc = { .bdi = bdi, .stats = &bdi->stats };
+	struct iomap_writepage_ctx wpc = {.bdi = bdi, .stats = &bdi->stats};
 	struct writeback_control wbc = {
 		.range_start = start,
 		.range_end = end,

@@ -104,20 +104,25 @@ int iomap_ioend_write(struct iomap_ioend *ioend)
 
 	/* Injected device error (fault.h, -o fail_write_nth=N): nothing is written. */
 	if (xf_fault_data_write_fails()) {
-		xf_trace("inject_write_error", ioend->io_inode->i_ino, ioend->io_offset, ioend->io_size, "addr=%llu", (unsigned long long) ioend->io_addr);
-		fprintf(stderr, "xfsfuse: writeback of inode %llu at %llu failed: injected EIO (fail_write_nth)\n",
+		xf_trace("inject_write_error", ioend->io_inode->i_ino, ioend->io_offset,
+			 ioend->io_size, "addr=%llu", (unsigned long long) ioend->io_addr);
+		fprintf(stderr,
+			"xfsfuse: writeback of inode %llu at %llu failed: injected EIO "
+			"(fail_write_nth)\n",
 			(unsigned long long) ioend->io_inode->i_ino, (unsigned long long) addr);
 		return -EIO;
 	}
 	while (first < nr) {
-		ssize_t done = pwritev(ioend->io_inode->bdev_fd, iov + first, (int) (nr - first), addr);
+		ssize_t done =
+			pwritev(ioend->io_inode->bdev_fd, iov + first, (int) (nr - first), addr);
 
 		if (done < 0 && errno == EINTR)
 			continue;
 		if (done <= 0) {
 			fprintf(stderr, "xfsfuse: writeback of inode %llu at %llu failed: %s\n",
 				(unsigned long long) ioend->io_inode->i_ino,
-				(unsigned long long) addr, done < 0 ? strerror(errno) : "short write");
+				(unsigned long long) addr,
+				done < 0 ? strerror(errno) : "short write");
 			return -EIO;
 		}
 		addr += done;
@@ -153,7 +158,9 @@ void iomap_finish_ioend(struct iomap_ioend *ioend)
 
 	iomap_inject(INJECT_IOEND_BEFORE_COMPLETE, inode, ioend->io_offset);
 	error = ioend->io_ops->end_io(inode, ioend);
-	xf_trace("ioend_complete", inode->i_ino, ioend->io_offset, ioend->io_size, "type=%s io_error=%d err=%d", xf_iomap_type_name(ioend->io_type), ioend->io_error, error);
+	xf_trace("ioend_complete", inode->i_ino, ioend->io_offset, ioend->io_size,
+		 "type=%s io_error=%d err=%d", xf_iomap_type_name(ioend->io_type), ioend->io_error,
+		 error);
 	if (ioend->io_error)
 		error = ioend->io_error;
 	if (error)

@@ -33,15 +33,15 @@
 struct bdi;
 
 struct iomap_ioend {
-	struct iomap_ioend *io_next;   /* completion queue */
+	struct iomap_ioend *io_next; /* completion queue */
 	struct vfs_inode *io_inode;
-	uint16_t io_type;              /* IOMAP_MAPPED or IOMAP_UNWRITTEN (after conversion) */
-	uint16_t io_flags;             /* IOMAP_F_SHARED ... */
-	loff_t io_offset;              /* file offset */
-	size_t io_size;                /* bytes */
-	uint64_t io_addr;              /* image byte offset of io_offset */
-	struct folio *io_folios;       /* folios under writeback (chained via wb_next) */
-	int io_error;                  /* -errno of the data write, if any */
+	uint16_t io_type;	 /* IOMAP_MAPPED or IOMAP_UNWRITTEN (after conversion) */
+	uint16_t io_flags;	 /* IOMAP_F_SHARED ... */
+	loff_t io_offset;	 /* file offset */
+	size_t io_size;		 /* bytes */
+	uint64_t io_addr;	 /* image byte offset of io_offset */
+	struct folio *io_folios; /* folios under writeback (chained via wb_next) */
+	int io_error;		 /* -errno of the data write, if any */
 
 	/*
 	 * Writeback-private from here on (added by the writeback work).  A
@@ -52,11 +52,11 @@ struct iomap_ioend {
 	 * count of folio->wb_pending.  io_folios stays NULL.
 	 */
 	const struct iomap_writeback_ops *io_ops; /* whose ->end_io completes it */
-	struct bdi *io_bdi;            /* completion queue, NULL: complete inline */
-	size_t io_disk_len;            /* bytes written at io_addr (whole blocks) */
+	struct bdi *io_bdi;			  /* completion queue, NULL: complete inline */
+	size_t io_disk_len;			  /* bytes written at io_addr (whole blocks) */
 	unsigned int io_nr_vecs, io_max_vecs;
-	struct folio **io_vec_folio;   /* [io_max_vecs] */
-	struct iovec *io_iov;          /* [io_max_vecs]: the data in the folios */
+	struct folio **io_vec_folio; /* [io_max_vecs] */
+	struct iovec *io_iov;	     /* [io_max_vecs]: the data in the folios */
 };
 
 struct iomap_writepage_ctx;
@@ -84,10 +84,10 @@ struct iomap_writeback_ops {
 };
 
 struct iomap_writepage_ctx {
-	struct iomap iomap;            /* cached mapping, type HOLE when none */
-	struct iomap_ioend *ioend;     /* being built */
+	struct iomap iomap;	   /* cached mapping, type HOLE when none */
+	struct iomap_ioend *ioend; /* being built */
 	const struct iomap_writeback_ops *ops;
-	uint64_t data_seq, cow_seq;    /* filesystem's revalidation cookies */
+	uint64_t data_seq, cow_seq; /* filesystem's revalidation cookies */
 	struct writeback_stats *stats;
 	/*
 	 * Where ioends go once their data is written: the bdi's completion
@@ -102,17 +102,17 @@ struct writeback_stats {
 	_Atomic uint64_t ioends;
 	_Atomic uint64_t folios_written;
 	_Atomic uint64_t bytes_written;
-	_Atomic uint64_t map_revalidated;   /* cached mapping checked again */
-	_Atomic uint64_t map_invalidated;   /* ... and found stale */
+	_Atomic uint64_t map_revalidated; /* cached mapping checked again */
+	_Atomic uint64_t map_invalidated; /* ... and found stale */
 	_Atomic uint64_t write_errors;
 };
 
 /* Writeback control: what to write, and whether to wait (WB_SYNC_ALL). */
 struct writeback_control {
 	uint64_t range_start, range_end; /* bytes, inclusive */
-	bool sync_all;                   /* write every dirty folio, wait for locks */
+	bool sync_all;			 /* write every dirty folio, wait for locks */
 	bool for_reclaim;
-	int64_t nr_to_write;             /* folios budget; <0 = unlimited */
+	int64_t nr_to_write; /* folios budget; <0 = unlimited */
 };
 
 /* Write back the dirty folios of @mapping in the range. */
@@ -133,7 +133,7 @@ int filemap_check_and_clear_wb_err(struct address_space *mapping);
 /* ---- the per-mount flusher and completion worker ("bdi") ---- */
 struct bdi_config {
 	unsigned int writeback_interval_ms; /* default 500 */
-	unsigned int dirty_expire_ms;       /* default 3000 */
+	unsigned int dirty_expire_ms;	    /* default 3000 */
 	unsigned int dirty_background_pct;  /* of the cache limit, default 10 */
 };
 

@@ -37,9 +37,9 @@ struct xb_inode;
 struct vfs_inode;
 
 struct xb_mount_opts {
-	const char *image;  /* image file or block device */
-	bool readonly;      /* never write a byte to the image */
-	bool quiet;         /* no informational messages on stderr */
+	const char *image; /* image file or block device */
+	bool readonly;	   /* never write a byte to the image */
+	bool quiet;	   /* no informational messages on stderr */
 };
 
 /*
@@ -59,9 +59,9 @@ unsigned int xb_blocksize(const struct xb_mount *m);
 
 /* ---- inode references ---- */
 int xb_iget(struct xb_mount *m, uint64_t ino, struct xb_inode **ipp);
-void xb_igrab(struct xb_inode *ip);                 /* +1 reference */
-void xb_iput(struct xb_inode *ip);                  /* -1 reference */
-void xb_iput_n(struct xb_inode *ip, uint64_t n);    /* -n references */
+void xb_igrab(struct xb_inode *ip);		 /* +1 reference */
+void xb_iput(struct xb_inode *ip);		 /* -1 reference */
+void xb_iput_n(struct xb_inode *ip, uint64_t n); /* -n references */
 uint64_t xb_ino(const struct xb_inode *ip);
 /* The iomap engine's inode of a regular file, NULL otherwise (xfs_iomap.h). */
 struct vfs_inode *xb_vfs_inode(struct xb_inode *ip);
@@ -74,9 +74,9 @@ struct xb_stat {
 	uint32_t nlink;
 	uint32_t uid;
 	uint32_t gid;
-	uint64_t rdev;     /* makedev() form */
+	uint64_t rdev; /* makedev() form */
 	uint64_t size;
-	uint64_t blocks;   /* 512-byte units, like st_blocks */
+	uint64_t blocks; /* 512-byte units, like st_blocks */
 	uint32_t blksize;
 	uint32_t generation;
 	struct timespec atime, mtime, ctime, crtime;
@@ -89,11 +89,11 @@ enum {
 	XB_SET_UID = 1 << 1,
 	XB_SET_GID = 1 << 2,
 	XB_SET_SIZE = 1 << 3,
-	XB_SET_ATIME = 1 << 4,      /* to .atime */
-	XB_SET_MTIME = 1 << 5,      /* to .mtime */
+	XB_SET_ATIME = 1 << 4, /* to .atime */
+	XB_SET_MTIME = 1 << 5, /* to .mtime */
 	XB_SET_ATIME_NOW = 1 << 6,
 	XB_SET_MTIME_NOW = 1 << 7,
-	XB_SET_CTIME = 1 << 8,      /* to .ctime (else ctime = now when anything changes) */
+	XB_SET_CTIME = 1 << 8, /* to .ctime (else ctime = now when anything changes) */
 };
 struct xb_setattr {
 	unsigned int valid;
@@ -115,8 +115,8 @@ int xb_lookup(struct xb_inode *dir, const char *name, struct xb_inode **ipp);
 /* Regular files, directories, fifos, sockets, char and block devices. */
 int xb_create(struct xb_inode *dir, const char *name, uint32_t mode, uint64_t rdev,
 	      const struct xb_cred *cr, struct xb_inode **ipp);
-int xb_symlink(struct xb_inode *dir, const char *name, const char *target,
-	       const struct xb_cred *cr, struct xb_inode **ipp);
+int xb_symlink(struct xb_inode *dir, const char *name, const char *target, const struct xb_cred *cr,
+	       struct xb_inode **ipp);
 int xb_readlink(struct xb_inode *ip, char *buf, size_t size); /* returns length */
 int xb_link(struct xb_inode *ip, struct xb_inode *newdir, const char *name);
 int xb_unlink(struct xb_inode *dir, const char *name);
@@ -139,7 +139,7 @@ int xb_readdir(struct xb_inode *dir, uint64_t cookie, xb_filldir_t fill, void *c
 int xb_statfs(struct xb_mount *m, struct statvfs *st);
 
 /* ---- extended attributes ("user.x", "trusted.x", "security.x") ---- */
-#define XB_XATTR_CREATE  1 /* same values as XATTR_* */
+#define XB_XATTR_CREATE	 1 /* same values as XATTR_* */
 #define XB_XATTR_REPLACE 2
 int xb_getxattr(struct xb_inode *ip, const char *name, void *buf, size_t size); /* len */
 int xb_setxattr(struct xb_inode *ip, const char *name, const void *val, size_t size, int flags);
@@ -147,8 +147,8 @@ int xb_listxattr(struct xb_inode *ip, char *buf, size_t size); /* len */
 int xb_removexattr(struct xb_inode *ip, const char *name);
 
 /* ---- file data ---- */
-int xb_read(struct xb_inode *ip, void *buf, size_t len, uint64_t off);           /* bytes */
-int xb_write(struct xb_inode *ip, const void *buf, size_t len, uint64_t off);    /* bytes */
+int xb_read(struct xb_inode *ip, void *buf, size_t len, uint64_t off);	      /* bytes */
+int xb_write(struct xb_inode *ip, const void *buf, size_t len, uint64_t off); /* bytes */
 /* Allocate [off, off+len) as unwritten extents (fallocate mode 0 / KEEP_SIZE). */
 int xb_prealloc(struct xb_inode *ip, uint64_t off, uint64_t len, bool keep_size);
 int xb_fsync(struct xb_inode *ip, bool datasync);

@@ -59,8 +59,7 @@ static bool xb_is_mounted_bdev(dev_t rdev)
 	while (!found && fgets(line, sizeof(line), f)) {
 		unsigned int maj, min;
 
-		if (sscanf(line, "%*u %*u %u:%u", &maj, &min) == 2 &&
-		    makedev(maj, min) == rdev)
+		if (sscanf(line, "%*u %*u %u:%u", &maj, &min) == 2 && makedev(maj, min) == rdev)
 			found = true;
 	}
 	fclose(f);

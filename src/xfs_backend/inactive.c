@@ -20,9 +20,9 @@
 #include "xb_internal.h"
 
 /* As the kernel's xfs_itruncate_extents(): extents unmapped per transaction. */
-#define XFS_ITRUNC_MAX_EXTENTS	2
+#define XFS_ITRUNC_MAX_EXTENTS 2
 /* Buffers invalidated per transaction (bounds the transaction's item list). */
-#define XB_BINVAL_BATCH		64
+#define XB_BINVAL_BATCH 64
 
 static int xb_inactive_trans_alloc(struct xb_mount *m, struct xfs_trans **tpp)
 {
@@ -53,7 +53,8 @@ static int xb_inactive_binval_fork(struct xb_mount *m, struct xfs_inode *ip, int
 	error = xb_err(libxfs_iread_extents(tp, ip, whichfork));
 	if (error)
 		goto out_cancel;
-	for_each_xfs_iext(ifp, &icur, &got) {
+	for_each_xfs_iext(ifp, &icur, &got)
+	{
 		xfs_filblks_t i;
 
 		if (isnullstartblock(got.br_startblock))
@@ -61,9 +62,9 @@ static int xb_inactive_binval_fork(struct xb_mount *m, struct xfs_inode *ip, int
 		for (i = 0; i < got.br_blockcount; i++) {
 			struct xfs_buf *bp;
 
-			error = xb_err(libxfs_trans_get_buf(tp, mp->m_ddev_targp,
-					XFS_FSB_TO_DADDR(mp, got.br_startblock + i),
-					XFS_FSB_TO_BB(mp, 1), 0, &bp));
+			error = xb_err(libxfs_trans_get_buf(
+				tp, mp->m_ddev_targp, XFS_FSB_TO_DADDR(mp, got.br_startblock + i),
+				XFS_FSB_TO_BB(mp, 1), 0, &bp));
 			if (error)
 				goto out_cancel;
 			libxfs_trans_binval(tp, bp);
@@ -175,8 +176,7 @@ static int xb_inactive_attr(struct xb_mount *m, struct xfs_inode *ip)
  * space (xfs_ifree_cluster): invalidate the cached cluster buffers so that
  * nothing is ever written to blocks that now belong to somebody else.
  */
-static int xb_ifree_cluster(struct xfs_trans *tp, struct xfs_perag *pag,
-			    struct xfs_icluster *xic)
+static int xb_ifree_cluster(struct xfs_trans *tp, struct xfs_perag *pag, struct xfs_icluster *xic)
 {
 	struct xfs_mount *mp = tp->t_mountp;
 	struct xfs_ino_geometry *igeo = M_IGEO(mp);
@@ -194,8 +194,8 @@ static int xb_ifree_cluster(struct xfs_trans *tp, struct xfs_perag *pag,
 			continue;
 		blkno = XFS_AGB_TO_DADDR(mp, pag->pag_agno, XFS_INO_TO_AGBNO(mp, inum));
 		error = xb_err(libxfs_trans_get_buf(tp, mp->m_ddev_targp, blkno,
-						    XFS_FSB_TO_BB(mp, igeo->blocks_per_cluster),
-						    0, &bp));
+						    XFS_FSB_TO_BB(mp, igeo->blocks_per_cluster), 0,
+						    &bp));
 		if (error)
 			return error;
 		libxfs_trans_binval(tp, bp);
@@ -230,7 +230,7 @@ static int xb_inactive_ifree(struct xb_mount *m, struct xfs_inode *ip)
 {
 	struct xfs_mount *mp = m->mp;
 	unsigned int resblks = XFS_IFREE_SPACE_RES(mp);
-	struct xfs_icluster xic = { 0 };
+	struct xfs_icluster xic = {0};
 	struct xfs_perag *pag;
 	struct xfs_trans *tp;
 	int error;

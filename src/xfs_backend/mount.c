@@ -122,7 +122,8 @@ static int xb_check_log(struct xb_mount *m, char *why, size_t whylen)
 			 "%s: log is dirty: mount it once with the kernel or run xfs_repair -L",
 			 m->image);
 	else
-		snprintf(why, whylen, "%s: cannot find the log head/tail; run xfs_repair", m->image);
+		snprintf(why, whylen, "%s: cannot find the log head/tail; run xfs_repair",
+			 m->image);
 	return -EUCLEAN;
 }
 

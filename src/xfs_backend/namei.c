@@ -84,7 +84,7 @@ struct xb_new {
 	uint32_t mode;
 	xfs_dev_t rdev;
 	const struct xb_cred *cr;
-	const char *target;     /* symlinks */
+	const char *target; /* symlinks */
 	size_t target_len;
 };
 
@@ -117,9 +117,8 @@ static int xb_symlink_remote(struct xfs_trans *tp, struct xfs_inode *ip, const c
 	int nmaps = XFS_SYMLINK_MAPS, i, error;
 	size_t done = 0;
 
-
-	error = xb_err(libxfs_bmapi_write(tp, ip, 0, fsblocks, XFS_BMAPI_METADATA, resblks, mval,
-					  &nmaps));
+	error = xb_err(
+		libxfs_bmapi_write(tp, ip, 0, fsblocks, XFS_BMAPI_METADATA, resblks, mval, &nmaps));
 	if (error)
 		return error;
 	/* One header per mapping, as the kernel's xfs_symlink() writes them. */
@@ -200,7 +199,8 @@ static int xb_new_inode(struct xb_new *n, struct xb_inode **ipp)
 	if (error)
 		return error;
 	/* May roll the transaction: join the parent only afterwards (proto.c). */
-	error = xb_err(libxfs_dir_ialloc(&tp, dp, n->mode, is_dir ? 2 : 1, n->rdev, &cr, NULL, &ip));
+	error = xb_err(
+		libxfs_dir_ialloc(&tp, dp, n->mode, is_dir ? 2 : 1, n->rdev, &cr, NULL, &ip));
 	if (error)
 		goto out_cancel;
 	xb_init_new_inode(tp, ip);
@@ -267,8 +267,8 @@ int xb_create(struct xb_inode *dir, const char *name, uint32_t mode, uint64_t rd
 	return error;
 }
 
-int xb_symlink(struct xb_inode *dir, const char *name, const char *target,
-	       const struct xb_cred *cr, struct xb_inode **ipp)
+int xb_symlink(struct xb_inode *dir, const char *name, const char *target, const struct xb_cred *cr,
+	       struct xb_inode **ipp)
 {
 	struct xb_new n = {.dir = dir, .mode = S_IFLNK | 0777, .cr = cr, .target = target};
 	int error;
@@ -307,10 +307,9 @@ static int xb_readlink_remote(struct xfs_inode *ip, char *link, size_t len)
 		if (mval[i].br_startblock == HOLESTARTBLOCK ||
 		    mval[i].br_startblock == DELAYSTARTBLOCK)
 			return -EUCLEAN;
-		error = xb_err(libxfs_buf_read(mp->m_ddev_targp,
-					       XFS_FSB_TO_DADDR(mp, mval[i].br_startblock),
-					       XFS_FSB_TO_BB(mp, mval[i].br_blockcount), 0, &bp,
-					       &xfs_symlink_buf_ops));
+		error = xb_err(libxfs_buf_read(
+			mp->m_ddev_targp, XFS_FSB_TO_DADDR(mp, mval[i].br_startblock),
+			XFS_FSB_TO_BB(mp, mval[i].br_blockcount), 0, &bp, &xfs_symlink_buf_ops));
 		if (error)
 			return error;
 		cur = bp->b_addr;

@@ -30,9 +30,9 @@ struct xb_dir_ctx {
 	struct xfs_da_geometry *geo;
 	xb_filldir_t fill;
 	void *ctx;
-	unsigned long emitted;   /* entries fill() accepted */
-	bool full;               /* fill() refused an entry: stop */
-	bool pending;            /* an entry waits for its successor's cookie */
+	unsigned long emitted; /* entries fill() accepted */
+	bool full;	       /* fill() refused an entry: stop */
+	bool pending;	       /* an entry waits for its successor's cookie */
 	uint8_t namelen;
 	uint64_t ino;
 	unsigned int dtype;
@@ -40,14 +40,10 @@ struct xb_dir_ctx {
 };
 
 static const unsigned char xfs_dir3_filetype_table[] = {
-	[XFS_DIR3_FT_UNKNOWN] = DT_UNKNOWN,
-	[XFS_DIR3_FT_REG_FILE] = DT_REG,
-	[XFS_DIR3_FT_DIR] = DT_DIR,
-	[XFS_DIR3_FT_CHRDEV] = DT_CHR,
-	[XFS_DIR3_FT_BLKDEV] = DT_BLK,
-	[XFS_DIR3_FT_FIFO] = DT_FIFO,
-	[XFS_DIR3_FT_SOCK] = DT_SOCK,
-	[XFS_DIR3_FT_SYMLINK] = DT_LNK,
+	[XFS_DIR3_FT_UNKNOWN] = DT_UNKNOWN, [XFS_DIR3_FT_REG_FILE] = DT_REG,
+	[XFS_DIR3_FT_DIR] = DT_DIR,	    [XFS_DIR3_FT_CHRDEV] = DT_CHR,
+	[XFS_DIR3_FT_BLKDEV] = DT_BLK,	    [XFS_DIR3_FT_FIFO] = DT_FIFO,
+	[XFS_DIR3_FT_SOCK] = DT_SOCK,	    [XFS_DIR3_FT_SYMLINK] = DT_LNK,
 	[XFS_DIR3_FT_WHT] = DT_WHT,
 };
 
@@ -125,16 +121,15 @@ static int xfs_dir2_sf_getdents(struct xb_dir_ctx *dc, struct xfs_inode *dp, uin
 		return 0;
 
 	dot_offset = xfs_dir2_db_off_to_dataptr(geo, geo->datablk, geo->data_entry_offset);
-	dotdot_offset = xfs_dir2_db_off_to_dataptr(geo, geo->datablk,
-						   geo->data_entry_offset +
-						   libxfs_dir2_data_entsize(mp, sizeof(".") - 1));
+	dotdot_offset = xfs_dir2_db_off_to_dataptr(
+		geo, geo->datablk,
+		geo->data_entry_offset + libxfs_dir2_data_entsize(mp, sizeof(".") - 1));
 
 	if (pos <= dot_offset &&
 	    !xb_dir_emit(dc, dot_offset & XB_DIR_POS_MASK, ".", 1, dp->i_ino, DT_DIR))
 		return 0;
-	if (pos <= dotdot_offset &&
-	    !xb_dir_emit(dc, dotdot_offset & XB_DIR_POS_MASK, "..", 2,
-			 libxfs_dir2_sf_get_parent_ino(sfp), DT_DIR))
+	if (pos <= dotdot_offset && !xb_dir_emit(dc, dotdot_offset & XB_DIR_POS_MASK, "..", 2,
+						 libxfs_dir2_sf_get_parent_ino(sfp), DT_DIR))
 		return 0;
 
 	sfep = xfs_dir2_sf_firstentry(sfp);
@@ -158,8 +153,8 @@ static int xfs_dir2_sf_getdents(struct xb_dir_ctx *dc, struct xfs_inode *dp, uin
  * or after byte @*curoff of the data space, which lies in block @db.  On
  * return @*curoff is the start of the next block, or the stopping point.
  */
-static int xb_dir2_data_block_getdents(struct xb_dir_ctx *dc, struct xfs_buf *bp,
-				       xfs_dir2_db_t db, xfs_dir2_off_t *curoff)
+static int xb_dir2_data_block_getdents(struct xb_dir_ctx *dc, struct xfs_buf *bp, xfs_dir2_db_t db,
+				       xfs_dir2_off_t *curoff)
 {
 	struct xfs_da_geometry *geo = dc->geo;
 	struct xfs_mount *mp = dc->mp;
@@ -179,8 +174,9 @@ static int xb_dir2_data_block_getdents(struct xb_dir_ctx *dc, struct xfs_buf *bp
 		if (be16_to_cpu(dup->freetag) == XFS_DIR2_DATA_FREE_TAG) {
 			length = be16_to_cpu(dup->length);
 			if (!length || (length & (XFS_DIR2_DATA_ALIGN - 1)))
-				return xb_dir_corrupt(dc, xfs_dir2_db_off_to_dataptr(geo, db, offset) &
-						      XB_DIR_POS_MASK);
+				return xb_dir_corrupt(dc,
+						      xfs_dir2_db_off_to_dataptr(geo, db, offset) &
+							      XB_DIR_POS_MASK);
 			offset += length;
 			continue;
 		}
@@ -191,10 +187,10 @@ static int xb_dir2_data_block_getdents(struct xb_dir_ctx *dc, struct xfs_buf *bp
 		}
 		*curoff = xfs_dir2_db_off_to_byte(geo, db, offset);
 		if (!libxfs_dir2_namecheck(dep->name, dep->namelen))
-			return xb_dir_corrupt(dc, xfs_dir2_byte_to_dataptr(*curoff) &
-					      XB_DIR_POS_MASK);
-		if (!xb_dir_emit(dc, xfs_dir2_byte_to_dataptr(*curoff) & XB_DIR_POS_MASK,
-				 dep->name, dep->namelen, be64_to_cpu(dep->inumber),
+			return xb_dir_corrupt(dc,
+					      xfs_dir2_byte_to_dataptr(*curoff) & XB_DIR_POS_MASK);
+		if (!xb_dir_emit(dc, xfs_dir2_byte_to_dataptr(*curoff) & XB_DIR_POS_MASK, dep->name,
+				 dep->namelen, be64_to_cpu(dep->inumber),
 				 xfs_dir3_get_dtype(mp, libxfs_dir2_data_get_ftype(mp, dep))))
 			return 0;
 		offset += length;
@@ -354,7 +350,7 @@ static int xb_readdir_locked(struct xb_dir_ctx *dc, struct xfs_inode *dp, uint64
 
 int xb_readdir(struct xb_inode *dir, uint64_t cookie, xb_filldir_t fill, void *ctx)
 {
-	struct xb_dir_ctx dc = { .fill = fill, .ctx = ctx };
+	struct xb_dir_ctx dc = {.fill = fill, .ctx = ctx};
 	struct xfs_inode *dp;
 	int error;
 

@@ -175,7 +175,7 @@ static int xb_link_locked(struct xb_inode *xi, struct xb_inode *newdir, const ch
 	error = xb_trans_alloc_dirent(m, &M_RES(m->mp)->tr_link, &resblks, &tp);
 	if (error)
 		return error;
-	xb_ijoin_all(tp, (struct xfs_inode *[]){ ip, dp }, 2);
+	xb_ijoin_all(tp, (struct xfs_inode *[]){ip, dp}, 2);
 	error = xb_check_canenter(tp, dp, &xname, resblks);
 	if (error)
 		goto out_cancel;
@@ -240,7 +240,7 @@ static int xb_remove_trans(struct xb_inode *dir, struct xfs_name *xname, struct 
 	error = xb_trans_alloc_dirent(m, &M_RES(m->mp)->tr_remove, &resblks, &tp);
 	if (error)
 		return error;
-	xb_ijoin_all(tp, (struct xfs_inode *[]){ dp, ip }, 2);
+	xb_ijoin_all(tp, (struct xfs_inode *[]){dp, ip}, 2);
 
 	if (is_dir) {
 		/* ".." of the child, then "." of the child. */
@@ -302,8 +302,8 @@ int xb_rmdir(struct xb_inode *dir, const char *name)
 /* ---- rename ---- */
 
 struct xb_rename {
-	struct xb_inode *sdir, *tdir;      /* source and target parents */
-	struct xb_inode *src, *tgt;        /* tgt NULL if the new name is free */
+	struct xb_inode *sdir, *tdir; /* source and target parents */
+	struct xb_inode *src, *tgt;   /* tgt NULL if the new name is free */
 	struct xfs_name sname, tname;
 	unsigned int flags;
 	unsigned int resblks;
@@ -345,12 +345,11 @@ static int xb_rename_check(struct xb_rename *r)
  * @newp, and if the inode it was swapped with is no directory, move the
  * parent link from @oldp to @newp.
  */
-static int xb_cross_rename_dotdot(struct xfs_trans *tp, struct xb_rename *r,
-				  struct xfs_inode *dir, struct xfs_inode *other,
-				  struct xfs_inode *oldp, struct xfs_inode *newp)
+static int xb_cross_rename_dotdot(struct xfs_trans *tp, struct xb_rename *r, struct xfs_inode *dir,
+				  struct xfs_inode *other, struct xfs_inode *oldp,
+				  struct xfs_inode *newp)
 {
-	int error = xb_err(libxfs_dir_replace(tp, dir, &xfs_name_dotdot, newp->i_ino,
-					      r->resblks));
+	int error = xb_err(libxfs_dir_replace(tp, dir, &xfs_name_dotdot, newp->i_ino, r->resblks));
 
 	if (error || xb_is_dir(other))
 		return error;
@@ -434,8 +433,8 @@ static int xb_plain_rename(struct xfs_trans *tp, struct xb_rename *r)
 	if (error)
 		return error;
 	if (new_parent && xb_is_dir(sip)) {
-		error = xb_err(libxfs_dir_replace(tp, sip, &xfs_name_dotdot, tdp->i_ino,
-						  r->resblks));
+		error = xb_err(
+			libxfs_dir_replace(tp, sip, &xfs_name_dotdot, tdp->i_ino, r->resblks));
 		if (error)
 			return error;
 	}
@@ -470,8 +469,10 @@ static int xb_rename_trans(struct xb_rename *r)
 	error = xb_trans_alloc_dirent(m, &M_RES(m->mp)->tr_rename, &r->resblks, &tp);
 	if (error)
 		return error;
-	xb_ijoin_all(tp, (struct xfs_inode *[]){ r->sdir->ip, r->tdir->ip, r->src->ip,
-			 r->tgt ? r->tgt->ip : NULL }, 4);
+	xb_ijoin_all(tp,
+		     (struct xfs_inode *[]){r->sdir->ip, r->tdir->ip, r->src->ip,
+					    r->tgt ? r->tgt->ip : NULL},
+		     4);
 	if (!r->tgt) {
 		error = xb_check_canenter(tp, r->tdir->ip, &r->tname, r->resblks);
 		if (error)
@@ -523,7 +524,7 @@ static int xb_rename_prepare(struct xb_rename *r, const char *oname, const char 
 int xb_rename(struct xb_inode *odir, const char *oname, struct xb_inode *ndir, const char *nname,
 	      unsigned int flags)
 {
-	struct xb_rename r = { .sdir = odir, .tdir = ndir, .flags = flags };
+	struct xb_rename r = {.sdir = odir, .tdir = ndir, .flags = flags};
 	int error;
 
 	if (flags & ~(XB_RENAME_NOREPLACE | XB_RENAME_EXCHANGE) ||

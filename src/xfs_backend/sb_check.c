@@ -33,12 +33,12 @@ static int xb_image_size(int fd, uint64_t *size)
 	return 0;
 }
 
-#define REFUSE(err, ...)                                 \
-	do {                                             \
-		int __n = snprintf(why, whylen, "%s: ", image); \
-		if (__n > 0 && (size_t) __n < whylen)    \
-			snprintf(why + __n, whylen - __n, __VA_ARGS__); \
-		return (err);                            \
+#define REFUSE(err, ...)                                                                           \
+	do {                                                                                       \
+		int __n = snprintf(why, whylen, "%s: ", image);                                    \
+		if (__n > 0 && (size_t) __n < whylen)                                              \
+			snprintf(why + __n, whylen - __n, __VA_ARGS__);                            \
+		return (err);                                                                      \
 	} while (0)
 
 /* Geometry that libxfs's arithmetic depends on. */
@@ -52,12 +52,12 @@ static int xb_sb_geometry(const char *image, const struct xfs_sb *sb, char *why,
 	    sb->sb_blocksize < sb->sb_sectsize)
 		REFUSE(-EUCLEAN, "corrupt superblock: block size %u", sb->sb_blocksize);
 	if (!is_pow2(sb->sb_inodesize) || sb->sb_inodesize < XFS_DINODE_MIN_SIZE ||
-	    sb->sb_inodesize > XFS_DINODE_MAX_SIZE ||
-	    (1U << sb->sb_inodelog) != sb->sb_inodesize ||
+	    sb->sb_inodesize > XFS_DINODE_MAX_SIZE || (1U << sb->sb_inodelog) != sb->sb_inodesize ||
 	    sb->sb_inopblock != sb->sb_blocksize / sb->sb_inodesize)
 		REFUSE(-EUCLEAN, "corrupt superblock: inode size %u", sb->sb_inodesize);
 	if (sb->sb_agcount == 0 || sb->sb_agblocks < XFS_MIN_AG_BLOCKS ||
-	    sb->sb_agblocks > XFS_MAX_AG_BLOCKS || sb->sb_agblklog != xfs_highbit32(sb->sb_agblocks - 1) + 1)
+	    sb->sb_agblocks > XFS_MAX_AG_BLOCKS ||
+	    sb->sb_agblklog != xfs_highbit32(sb->sb_agblocks - 1) + 1)
 		REFUSE(-EUCLEAN, "corrupt superblock: AG geometry (%u AGs of %u blocks)",
 		       sb->sb_agcount, sb->sb_agblocks);
 	if (sb->sb_dblocks > (uint64_t) sb->sb_agcount * sb->sb_agblocks ||
@@ -78,9 +78,11 @@ static int xb_sb_features(const char *image, const struct xfs_sb *sb, bool reado
 	bool v5 = XFS_SB_VERSION_NUM(sb) == XFS_SB_VERSION_5;
 
 	if (!xfs_sb_good_version((struct xfs_sb *) sb))
-		REFUSE(-EOPNOTSUPP, "unsupported XFS superblock version %u", XFS_SB_VERSION_NUM(sb));
+		REFUSE(-EOPNOTSUPP, "unsupported XFS superblock version %u",
+		       XFS_SB_VERSION_NUM(sb));
 	if (!v5 && !readonly)
-		REFUSE(-EROFS, "V4 (non-crc) filesystem: only read-only mounts (-o ro) are supported");
+		REFUSE(-EROFS,
+		       "V4 (non-crc) filesystem: only read-only mounts (-o ro) are supported");
 	if (v5 && (sb->sb_features_incompat & XFS_SB_FEAT_INCOMPAT_UNKNOWN))
 		REFUSE(-EOPNOTSUPP, "unknown incompatible features 0x%x",
 		       sb->sb_features_incompat & XFS_SB_FEAT_INCOMPAT_UNKNOWN);
@@ -96,9 +98,8 @@ static int xb_sb_features(const char *image, const struct xfs_sb *sb, bool reado
 	if (sb->sb_logstart == 0)
 		REFUSE(-EOPNOTSUPP, "external logs are not supported");
 	if (sb->sb_inprogress && !readonly)
-		REFUSE(-EUCLEAN,
-		       "filesystem was being modified offline and not cleanly unmounted "
-		       "(sb_inprogress set): run xfs_repair");
+		REFUSE(-EUCLEAN, "filesystem was being modified offline and not cleanly unmounted "
+				 "(sb_inprogress set): run xfs_repair");
 	return 0;
 }
 
@@ -157,8 +158,8 @@ int xb_sb_check(const char *image, bool readonly, struct xfs_sb *sb, char *why, 
 		goto out_close;
 	if (size < sb->sb_dblocks * sb->sb_blocksize) {
 		error = -EUCLEAN;
-		snprintf(why, whylen, "%s: truncated image: %llu bytes, filesystem needs %llu", image,
-			 (unsigned long long) size,
+		snprintf(why, whylen, "%s: truncated image: %llu bytes, filesystem needs %llu",
+			 image, (unsigned long long) size,
 			 (unsigned long long) sb->sb_dblocks * sb->sb_blocksize);
 	}
 out_close:

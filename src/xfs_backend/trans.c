@@ -71,7 +71,8 @@ static void xb_flush_committed(struct xb_mount *m, struct xfs_trans *tp)
 {
 	struct xfs_log_item *lip;
 
-	list_for_each_entry(lip, &tp->t_items, li_trans) {
+	list_for_each_entry(lip, &tp->t_items, li_trans)
+	{
 		if (lip->li_type == XFS_LI_BUF)
 			((struct xfs_buf_log_item *) lip)->bli_buf->b_flags &= ~LIBXFS_B_DIRTY;
 	}

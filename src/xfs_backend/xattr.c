@@ -33,9 +33,9 @@ struct xb_xattr_ns {
 
 /* The kernel's xfs_xattr_handlers, minus the POSIX ACL ones. */
 static const struct xb_xattr_ns xb_xattr_namespaces[] = {
-	{ "user.", 5, 0 },
-	{ "trusted.", 8, XFS_ATTR_ROOT },
-	{ "security.", 9, XFS_ATTR_SECURE },
+	{"user.", 5, 0},
+	{"trusted.", 8, XFS_ATTR_ROOT},
+	{"security.", 9, XFS_ATTR_SECURE},
 };
 
 /*
@@ -170,8 +170,8 @@ static int xb_xattr_check_extents(struct xfs_da_args *args)
 		if (!local)
 			rmt_blks = xfs_attr3_rmt_blocks(mp, args->valuelen);
 	}
-	return xb_err(xfs_iext_count_may_overflow(ip, XFS_ATTR_FORK,
-						  XFS_IEXT_ATTR_MANIP_CNT(rmt_blks)));
+	return xb_err(
+		xfs_iext_count_may_overflow(ip, XFS_ATTR_FORK, XFS_IEXT_ATTR_MANIP_CNT(rmt_blks)));
 }
 
 /*

@@ -28,10 +28,10 @@
 /* The output buffer, as the kernel's struct xfs_attr_list_context. */
 struct xb_attr_list_context {
 	struct xfs_inode *dp;
-	char *buffer;        /* NULL: only count (size 0) */
+	char *buffer; /* NULL: only count (size 0) */
 	size_t bufsize;
-	size_t count;        /* bytes emitted (or needed) so far */
-	bool overflow;       /* did not fit: -ERANGE */
+	size_t count;  /* bytes emitted (or needed) so far */
+	bool overflow; /* did not fit: -ERANGE */
 };
 
 static void xb_attr_put_prefixed(struct xb_attr_list_context *context, const char *prefix,
@@ -116,12 +116,14 @@ static int xb_attr3_leaf_list_int(struct xfs_buf *bp, struct xb_attr_list_contex
 		if (entry->flags & XFS_ATTR_INCOMPLETE)
 			continue;
 		if (entry->flags & XFS_ATTR_LOCAL) {
-			struct xfs_attr_leaf_name_local *name_loc = xfs_attr3_leaf_name_local(leaf, i);
+			struct xfs_attr_leaf_name_local *name_loc =
+				xfs_attr3_leaf_name_local(leaf, i);
 
 			name = name_loc->nameval;
 			namelen = name_loc->namelen;
 		} else {
-			struct xfs_attr_leaf_name_remote *name_rmt = xfs_attr3_leaf_name_remote(leaf, i);
+			struct xfs_attr_leaf_name_remote *name_rmt =
+				xfs_attr3_leaf_name_remote(leaf, i);
 
 			name = name_rmt->name;
 			namelen = name_rmt->namelen;
@@ -221,8 +223,7 @@ static int xb_attr_fork_blocks(struct xfs_inode *dp, uint64_t *nblocks)
 	error = libxfs_iread_extents(NULL, dp, XFS_ATTR_FORK);
 	if (error)
 		return error;
-	for_each_xfs_iext(ifp, &icur, &got)
-		fsbs += got.br_blockcount;
+	for_each_xfs_iext(ifp, &icur, &got) fsbs += got.br_blockcount;
 	*nblocks = fsbs / dp->i_mount->m_attr_geo->fsbcount;
 	return 0;
 }

@@ -28,23 +28,23 @@
 struct xb_inode {
 	struct xb_mount *m;
 	uint64_t ino;
-	struct xfs_inode *ip;      /* the one libxfs incore inode */
-	uint64_t ref;              /* lookup counts + open handles + temporary holds */
-	struct xb_inode *hnext;    /* hash chain */
-	struct vfs_inode *vfs;     /* engine state of a regular file, else NULL */
-	bool dying;                /* being evicted: xb_iget waits (I_FREEING) */
+	struct xfs_inode *ip;	/* the one libxfs incore inode */
+	uint64_t ref;		/* lookup counts + open handles + temporary holds */
+	struct xb_inode *hnext; /* hash chain */
+	struct vfs_inode *vfs;	/* engine state of a regular file, else NULL */
+	bool dying;		/* being evicted: xb_iget waits (I_FREEING) */
 };
 
 struct xb_mount {
-	struct xfs_mount xmnt;     /* libxfs mount; xmnt is what libxfs calls mp */
-	struct xfs_mount *mp;      /* == &xmnt after libxfs_mount */
+	struct xfs_mount xmnt; /* libxfs mount; xmnt is what libxfs calls mp */
+	struct xfs_mount *mp;  /* == &xmnt after libxfs_mount */
 	struct libxfs_xinit xi;
 	char *image;
-	int lock_fd;               /* flock(LOCK_EX) held for the whole mount */
+	int lock_fd; /* flock(LOCK_EX) held for the whole mount */
 	bool readonly;
 	bool quiet;
-	bool marked;               /* sb_inprogress set by us, clear at unmount */
-	bool shutdown;             /* a dirty transaction failed: no more writes */
+	bool marked;   /* sb_inprogress set by us, clear at unmount */
+	bool shutdown; /* a dirty transaction failed: no more writes */
 
 	/* inode table (inode_table.c), under xb_lock */
 	struct xb_inode **htab;

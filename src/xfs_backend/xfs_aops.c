@@ -101,13 +101,14 @@ static int xfs_convert_blocks(struct iomap_writepage_ctx *wpc, struct xb_inode *
 
 		if (xi->m->readonly || xi->m->shutdown)
 			return -EIO;
-		error = xb_err(xfs_bmapi_convert_delalloc(ip, XFS_DATA_FORK, offset, &wpc->iomap,
-							  &seq));
+		error = xb_err(
+			xfs_bmapi_convert_delalloc(ip, XFS_DATA_FORK, offset, &wpc->iomap, &seq));
 		if (error)
 			return error;
 		atomic_fetch_add(&xfs_iomap_stats.delalloc_converted_blocks,
 				 (uint64_t) (before - ip->i_delayed_blks));
-		xf_trace("delalloc_convert", xi->ino, offset, XFS_FSB_TO_B(mp, before - ip->i_delayed_blks), "seq=%u", ip->i_df.if_seq);
+		xf_trace("delalloc_convert", xi->ino, offset,
+			 XFS_FSB_TO_B(mp, before - ip->i_delayed_blks), "seq=%u", ip->i_df.if_seq);
 		if (!xfs_iext_lookup_extent(ip, &ip->i_df, offset_fsb, &icur, &imap) ||
 		    imap.br_startoff > offset_fsb)
 			return xb_err(-EFSCORRUPTED); /* the extent we converted is gone */
@@ -134,11 +135,14 @@ static int xfs_map_blocks_locked(struct iomap_writepage_ctx *wpc, struct xb_inod
 	cached = xfs_wpc_covers(wpc, offset);
 	if (xfs_imap_valid(wpc, ip, offset)) {
 		xfs_wb_count(wpc, true, false);
-		xf_trace("wb_map_cached", xi->ino, offset, 0, "valid=1 seq=%llu", (unsigned long long) wpc->data_seq);
+		xf_trace("wb_map_cached", xi->ino, offset, 0, "valid=1 seq=%llu",
+			 (unsigned long long) wpc->data_seq);
 		return 0;
 	}
 	xfs_wb_count(wpc, cached, cached);
-	xf_trace("wb_map_lookup", xi->ino, offset, 0, "cached=%d invalidated=%d old_seq=%llu seq=%u", cached, cached, (unsigned long long) wpc->data_seq, ip->i_df.if_seq);
+	xf_trace("wb_map_lookup", xi->ino, offset, 0,
+		 "cached=%d invalidated=%d old_seq=%llu seq=%u", cached, cached,
+		 (unsigned long long) wpc->data_seq, ip->i_df.if_seq);
 
 	error = xb_err(libxfs_iread_extents(NULL, ip, XFS_DATA_FORK));
 	if (error)
@@ -205,8 +209,8 @@ static int xfs_iomap_convert_one(struct xb_inode *xi, xfs_fileoff_t offset_fsb,
 	if (error)
 		return error;
 	libxfs_trans_ijoin(tp, ip, 0);
-	error = xb_err(xfs_iext_count_may_overflow(ip, XFS_DATA_FORK,
-						   XFS_IEXT_WRITE_UNWRITTEN_CNT));
+	error = xb_err(
+		xfs_iext_count_may_overflow(ip, XFS_DATA_FORK, XFS_IEXT_WRITE_UNWRITTEN_CNT));
 	if (error == -EFBIG)
 		error = xb_err(xfs_iext_count_upgrade(tp, ip, XFS_IEXT_WRITE_UNWRITTEN_CNT));
 	if (!error)
@@ -257,7 +261,8 @@ int xfs_iomap_write_unwritten(struct xb_inode *xi, uint64_t offset, uint64_t cou
 		count_fsb -= imap.br_blockcount;
 	}
 	atomic_fetch_add(&xfs_iomap_stats.unwritten_converted_bytes, count);
-	xf_trace("unwritten_convert", xi->ino, offset, count, "seq=%u disk_size=%lld", xi->ip->i_df.if_seq, (long long) xi->ip->i_disk_size);
+	xf_trace("unwritten_convert", xi->ino, offset, count, "seq=%u disk_size=%lld",
+		 xi->ip->i_df.if_seq, (long long) xi->ip->i_disk_size);
 	return 0;
 }
 
@@ -340,7 +345,8 @@ static void xfs_discard_folio(struct folio *folio, loff_t pos)
 		fprintf(stderr, "xfsfuse: discarding folio of inode %llu at %lld\n",
 			(unsigned long long) xi->ino, (long long) pos);
 		xfs_bmap_punch_delalloc_range(xi, pos, end);
-		xf_trace("discard_folio", xi->ino, pos, end - (uint64_t) pos, "seq=%u", xi->ip->i_df.if_seq);
+		xf_trace("discard_folio", xi->ino, pos, end - (uint64_t) pos, "seq=%u",
+			 xi->ip->i_df.if_seq);
 	}
 	xb_unlock();
 }

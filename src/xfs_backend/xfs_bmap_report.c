@@ -26,7 +26,9 @@ static void xb_bmap_irec_to_rec(struct xfs_mount *mp, const struct xfs_bmbt_irec
 static int xb_bmap_hole(uint64_t start, uint64_t end, xb_bmap_fn fn, void *arg)
 {
 	struct xb_bmap_rec rec = {
-		.offset = start, .length = end - start, .addr = XB_BMAP_NO_ADDR,
+		.offset = start,
+		.length = end - start,
+		.addr = XB_BMAP_NO_ADDR,
 		.type = XB_BMAP_HOLE,
 	};
 
@@ -64,7 +66,8 @@ static int xb_bmap_walk_locked(struct xb_inode *xi, struct xb_bmap_info *info, x
 		return error;
 	xb_bmap_fill_info(xi, info);
 
-	for_each_xfs_iext(&ip->i_df, &icur, &got) {
+	for_each_xfs_iext(&ip->i_df, &icur, &got)
+	{
 		struct xb_bmap_rec rec;
 
 		xb_bmap_irec_to_rec(mp, &got, &rec);

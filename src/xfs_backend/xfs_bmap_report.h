@@ -14,29 +14,29 @@
 
 enum xb_bmap_type {
 	XB_BMAP_HOLE,
-	XB_BMAP_DELALLOC,     /* reserved, not allocated (delayed allocation) */
-	XB_BMAP_UNWRITTEN,    /* allocated, reads as zeroes until converted */
+	XB_BMAP_DELALLOC,  /* reserved, not allocated (delayed allocation) */
+	XB_BMAP_UNWRITTEN, /* allocated, reads as zeroes until converted */
 	XB_BMAP_WRITTEN,
 };
 
 #define XB_BMAP_NO_ADDR UINT64_MAX
 
 struct xb_bmap_rec {
-	uint64_t offset;            /* file offset, bytes */
-	uint64_t length;            /* bytes */
-	uint64_t addr;              /* byte offset on the image, or XB_BMAP_NO_ADDR */
-	uint64_t fsblock;           /* XFS filesystem block number (0 if no addr) */
+	uint64_t offset;  /* file offset, bytes */
+	uint64_t length;  /* bytes */
+	uint64_t addr;	  /* byte offset on the image, or XB_BMAP_NO_ADDR */
+	uint64_t fsblock; /* XFS filesystem block number (0 if no addr) */
 	enum xb_bmap_type type;
 };
 
 /* The file as the report saw it (sampled in the same locked section). */
 struct xb_bmap_info {
-	uint64_t size;              /* in-memory size (the engine's i_size) */
-	uint64_t disk_size;         /* size logged in the inode (di_size) */
+	uint64_t size;	    /* in-memory size (the engine's i_size) */
+	uint64_t disk_size; /* size logged in the inode (di_size) */
 	unsigned int blocksize;
-	uint64_t nextents;          /* incore data-fork records, delalloc included */
-	uint64_t delayed_blocks;    /* i_delayed_blks */
-	uint64_t data_seq;          /* if_seq: what validity cookies are made of */
+	uint64_t nextents;	 /* incore data-fork records, delalloc included */
+	uint64_t delayed_blocks; /* i_delayed_blks */
+	uint64_t data_seq;	 /* if_seq: what validity cookies are made of */
 };
 
 /*

@@ -64,9 +64,8 @@ uint64_t xfs_inode_delalloc_reserved(struct xfs_inode *ip)
 	if (!S_ISREG(VFS_I(ip)->i_mode) || xfs_need_iread_extents(ifp) ||
 	    !xfs_ifork_has_extents(ifp))
 		return 0;
-	for_each_xfs_iext(ifp, &icur, &got)
-		if (isnullstartblock(got.br_startblock))
-			total += got.br_blockcount + startblockval(got.br_startblock);
+	for_each_xfs_iext(ifp, &icur, &got) if (isnullstartblock(got.br_startblock)) total +=
+		got.br_blockcount + startblockval(got.br_startblock);
 	return total;
 }
 

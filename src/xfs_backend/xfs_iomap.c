@@ -89,8 +89,7 @@ static bool xfs_buffered_write_iomap_valid(struct vfs_inode *inode, const struct
 	bool valid;
 
 	xb_lock();
-	valid = xi->ip && iomap->validity_cookie ==
-			xfs_iomap_inode_sequence(xi->ip, iomap->flags);
+	valid = xi->ip && iomap->validity_cookie == xfs_iomap_inode_sequence(xi->ip, iomap->flags);
 	xb_unlock();
 	return valid;
 }
@@ -162,9 +161,8 @@ xfs_filblks_t xfs_bmap_worst_indlen(struct xfs_inode *ip, xfs_filblks_t len)
 }
 
 /* The extent length xfs_bmapi_reserve_delalloc will reserve (its own capping). */
-static xfs_filblks_t xfs_delalloc_alen(xfs_fileoff_t off, xfs_filblks_t len,
-				       xfs_filblks_t prealloc, const struct xfs_bmbt_irec *got,
-				       bool eof)
+static xfs_filblks_t xfs_delalloc_alen(xfs_fileoff_t off, xfs_filblks_t len, xfs_filblks_t prealloc,
+				       const struct xfs_bmbt_irec *got, bool eof)
 {
 	xfs_filblks_t alen = min(len + prealloc, (xfs_filblks_t) XFS_MAX_BMBT_EXTLEN);
 
@@ -197,13 +195,15 @@ static int xfs_iomap_reserve_delalloc(struct xb_inode *xi, xfs_fileoff_t off, xf
 		prealloc = 0;
 	if (!xfs_delalloc_fits(xi, xfs_delalloc_alen(off, len, 0, got, eof)))
 		return -ENOSPC;
-	error = xb_err(xfs_bmapi_reserve_delalloc(ip, XFS_DATA_FORK, off, len, prealloc, got, icur,
-						  eof));
+	error = xb_err(
+		xfs_bmapi_reserve_delalloc(ip, XFS_DATA_FORK, off, len, prealloc, got, icur, eof));
 	if (error)
 		return error;
 	atomic_fetch_add(&xfs_iomap_stats.delalloc_reserved_blocks,
 			 (uint64_t) (ip->i_delayed_blks - before));
-	xf_trace("delalloc_reserve", xi->ino, XFS_FSB_TO_B(xi->m->mp, off), XFS_FSB_TO_B(xi->m->mp, len), "prealloc_blocks=%llu reserved_blocks=%u seq=%u", (unsigned long long) prealloc, ip->i_delayed_blks - before, ip->i_df.if_seq);
+	xf_trace("delalloc_reserve", xi->ino, XFS_FSB_TO_B(xi->m->mp, off),
+		 XFS_FSB_TO_B(xi->m->mp, len), "prealloc_blocks=%llu reserved_blocks=%u seq=%u",
+		 (unsigned long long) prealloc, ip->i_delayed_blks - before, ip->i_df.if_seq);
 	return 0;
 }
 
@@ -275,13 +275,15 @@ static xfs_filblks_t xfs_iomap_prealloc_size(struct xb_inode *xi, loff_t offset,
 	alloc_blocks = plen * 2;
 	if (alloc_blocks > XFS_MAX_BMBT_EXTLEN)
 		alloc_blocks = XFS_B_TO_FSB(mp, offset);
-	alloc_blocks = min(alloc_blocks, (uint64_t) XFS_MAX_BMBT_EXTLEN + 1); /* roundup_pow_of_two */
+	alloc_blocks =
+		min(alloc_blocks, (uint64_t) XFS_MAX_BMBT_EXTLEN + 1); /* roundup_pow_of_two */
 
 	freesp = xfs_iomap_freesp(xi);
 	shift = xfs_iomap_prealloc_shift(mp, freesp);
 	alloc_blocks >>= shift;
 	if (alloc_blocks)
-		alloc_blocks = 1ULL << (63 - __builtin_clzll(alloc_blocks)); /* rounddown_pow_of_two */
+		alloc_blocks = 1ULL
+			       << (63 - __builtin_clzll(alloc_blocks)); /* rounddown_pow_of_two */
 	if (alloc_blocks > XFS_MAX_BMBT_EXTLEN)
 		alloc_blocks = XFS_MAX_BMBT_EXTLEN;
 	while (alloc_blocks && (int64_t) alloc_blocks >= freesp)
@@ -453,8 +455,8 @@ static int xfs_read_iomap_begin_locked(struct xb_inode *xi, loff_t offset, loff_
 	end_fsb = xfs_iomap_end_fsb(mp, offset, length);
 	if (end_fsb <= offset_fsb)
 		return -EFBIG;
-	error = xb_err(libxfs_bmapi_read(xi->ip, offset_fsb, end_fsb - offset_fsb, &imap, &nimaps,
-					 0));
+	error = xb_err(
+		libxfs_bmapi_read(xi->ip, offset_fsb, end_fsb - offset_fsb, &imap, &nimaps, 0));
 	if (error)
 		return error;
 	if (nimaps == 0)

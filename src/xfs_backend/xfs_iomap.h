@@ -19,8 +19,8 @@
 #include "writeback.h"
 
 extern const struct iomap_ops xfs_buffered_write_iomap_ops; /* writes, zeroing, faults */
-extern const struct iomap_ops xfs_read_iomap_ops;           /* reads */
-extern const struct iomap_ops xfs_seek_iomap_ops;           /* SEEK_DATA/HOLE (IOMAP_REPORT) */
+extern const struct iomap_ops xfs_read_iomap_ops;	    /* reads */
+extern const struct iomap_ops xfs_seek_iomap_ops;	    /* SEEK_DATA/HOLE (IOMAP_REPORT) */
 extern const struct iomap_writeback_ops xfs_writeback_ops;
 
 /* xb_vfs_inode() is in backend.h; its inverse: */
@@ -56,8 +56,8 @@ extern struct xfs_iomap_config xfs_iomap_config;
 struct xfs_iomap_stats {
 	_Atomic uint64_t delalloc_reserved_blocks;
 	_Atomic uint64_t delalloc_punched_blocks;
-	_Atomic uint64_t delalloc_converted_blocks;   /* writeback allocations */
-	_Atomic uint64_t unwritten_converted_bytes;   /* ioend conversions */
+	_Atomic uint64_t delalloc_converted_blocks; /* writeback allocations */
+	_Atomic uint64_t unwritten_converted_bytes; /* ioend conversions */
 	_Atomic uint64_t eofblocks_trimmed_blocks;
 };
 extern struct xfs_iomap_stats xfs_iomap_stats;

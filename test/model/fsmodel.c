@@ -37,7 +37,7 @@
 #include <unistd.h>
 
 #define LOG_RING 64
-#define STRIPE   (64 * 1024)
+#define STRIPE	 (64 * 1024)
 
 struct cfg {
 	const char *dir, *shadow;
@@ -55,11 +55,16 @@ struct tstate {
 	char log[LOG_RING][160];
 	long nlog;
 	long passed, failed;
-	int fd[16], sfd[16];        /* file under test / shadow */
+	int fd[16], sfd[16]; /* file under test / shadow */
 };
 
-static struct cfg cfg = {.seed = 1, .ops = 2000, .threads = 2, .files = 3,
-			 .max_size = 8 << 20, .mmap_ok = true, .drop_ok = true};
+static struct cfg cfg = {.seed = 1,
+			 .ops = 2000,
+			 .threads = 2,
+			 .files = 3,
+			 .max_size = 8 << 20,
+			 .mmap_ok = true,
+			 .drop_ok = true};
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t drop_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -131,7 +136,8 @@ static int open_pair(struct tstate *t, int f, int flags)
 }
 
 /* Compare [off, off+len) of the two files through pread. */
-static void compare_range(struct tstate *t, int fd, int sfd, off_t off, size_t len, const char *what)
+static void compare_range(struct tstate *t, int fd, int sfd, off_t off, size_t len,
+			  const char *what)
 {
 	char *a = malloc(len + 1), *b = malloc(len + 1);
 	ssize_t na = pread(fd, a, len, off), nb = pread(sfd, b, len, off);
@@ -366,13 +372,19 @@ static void one_op(struct tstate *t)
 	off_t lo = (off_t) t->id * STRIPE * 4;
 
 	switch (below(t, 20)) {
-	case 0: case 1: case 2: case 3: case 4:
+	case 0:
+	case 1:
+	case 2:
+	case 3:
+	case 4:
 		op_write(t, f, 0, t->c->max_size, false);
 		break;
 	case 5:
 		op_write(t, f, 0, t->c->max_size, true);
 		break;
-	case 6: case 7: case 8:
+	case 6:
+	case 7:
+	case 8:
 		op_read(t, f, 0, t->c->max_size);
 		break;
 	case 9:
@@ -386,7 +398,8 @@ static void one_op(struct tstate *t)
 	case 11:
 		op_reopen(t, f);
 		break;
-	case 12: case 13:
+	case 12:
+	case 13:
 		if (t->c->mmap_ok)
 			op_mmap(t, f, below(t, 2));
 		break;
@@ -400,7 +413,8 @@ static void one_op(struct tstate *t)
 		if (t->c->drop_ok && !below(t, 4))
 			op_drop_caches(t);
 		break;
-	case 17: case 18:
+	case 17:
+	case 18:
 		op_write(t, shared, lo, lo + STRIPE * 4, false);
 		break;
 	default:
@@ -441,10 +455,17 @@ static void *run_thread(void *arg)
 
 int main(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{"dir", 1, 0, 'd'}, {"shadow", 1, 0, 's'}, {"seed", 1, 0, 'S'}, {"ops", 1, 0, 'n'},
-		{"threads", 1, 0, 't'}, {"files", 1, 0, 'f'}, {"max-size", 1, 0, 'm'},
-		{"no-mmap", 0, 0, 'M'}, {"no-drop", 0, 0, 'D'}, {"verify", 0, 0, 'v'}, {0, 0, 0, 0}};
+	static const struct option lo[] = {{"dir", 1, 0, 'd'},
+					   {"shadow", 1, 0, 's'},
+					   {"seed", 1, 0, 'S'},
+					   {"ops", 1, 0, 'n'},
+					   {"threads", 1, 0, 't'},
+					   {"files", 1, 0, 'f'},
+					   {"max-size", 1, 0, 'm'},
+					   {"no-mmap", 0, 0, 'M'},
+					   {"no-drop", 0, 0, 'D'},
+					   {"verify", 0, 0, 'v'},
+					   {0, 0, 0, 0}};
 	struct tstate *ts;
 	pthread_t *th;
 	long passed = 0, failed = 0;
@@ -452,23 +473,45 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
-		case 'd': cfg.dir = optarg; break;
-		case 's': cfg.shadow = optarg; break;
-		case 'S': cfg.seed = strtoull(optarg, NULL, 0); break;
-		case 'n': cfg.ops = strtol(optarg, NULL, 0); break;
-		case 't': cfg.threads = atoi(optarg); break;
-		case 'f': cfg.files = atoi(optarg); break;
-		case 'm': cfg.max_size = strtoll(optarg, NULL, 0); break;
-		case 'M': cfg.mmap_ok = false; break;
-		case 'D': cfg.drop_ok = false; break;
-		case 'v': cfg.verify_only = true; break;
-		default: return 2;
+		case 'd':
+			cfg.dir = optarg;
+			break;
+		case 's':
+			cfg.shadow = optarg;
+			break;
+		case 'S':
+			cfg.seed = strtoull(optarg, NULL, 0);
+			break;
+		case 'n':
+			cfg.ops = strtol(optarg, NULL, 0);
+			break;
+		case 't':
+			cfg.threads = atoi(optarg);
+			break;
+		case 'f':
+			cfg.files = atoi(optarg);
+			break;
+		case 'm':
+			cfg.max_size = strtoll(optarg, NULL, 0);
+			break;
+		case 'M':
+			cfg.mmap_ok = false;
+			break;
+		case 'D':
+			cfg.drop_ok = false;
+			break;
+		case 'v':
+			cfg.verify_only = true;
+			break;
+		default:
+			return 2;
 		}
 	}
 	if (!cfg.dir || !cfg.shadow || cfg.threads < 1 || cfg.files < 1 || cfg.files > 15) {
-		fprintf(stderr, "usage: fsmodel --dir MNT --shadow DIR [--seed S] [--ops N] "
-				"[--threads T] [--files F<=15] [--max-size B] [--no-mmap] [--no-drop] "
-				"[--verify]\n");
+		fprintf(stderr,
+			"usage: fsmodel --dir MNT --shadow DIR [--seed S] [--ops N] "
+			"[--threads T] [--files F<=15] [--max-size B] [--no-mmap] [--no-drop] "
+			"[--verify]\n");
 		return 2;
 	}
 	ts = calloc((size_t) cfg.threads, sizeof(*ts));

@@ -22,14 +22,14 @@ struct park {
 	enum iomap_inject_point point;
 	struct vfs_inode *inode;
 	loff_t pos;
-	bool arrived;          /* a thread got there (and is parked until released) */
+	bool arrived; /* a thread got there (and is parked until released) */
 	bool released;
-	bool hold_timed_out;   /* the test never released it */
+	bool hold_timed_out; /* the test never released it */
 	pthread_t who;
 };
 
 static pthread_mutex_t park_lock = PTHREAD_MUTEX_INITIALIZER; /* protects park_table */
-static pthread_cond_t park_cond;                              /* any change of a park */
+static pthread_cond_t park_cond;			      /* any change of a park */
 static struct park park_table[PARK_MAX];
 static _Atomic(park_observer_t) park_observer;
 static void *_Atomic park_observer_arg;
@@ -74,8 +74,7 @@ static struct park *park_match(enum iomap_inject_point point, struct vfs_inode *
 }
 
 /* The engine's injection hook: park here if armed. */
-static void park_hook(enum iomap_inject_point point, struct vfs_inode *inode, loff_t pos,
-		      void *arg)
+static void park_hook(enum iomap_inject_point point, struct vfs_inode *inode, loff_t pos, void *arg)
 {
 	park_observer_t observer;
 	struct timespec ts;
@@ -139,7 +138,7 @@ struct park *park_arm(enum iomap_inject_point point, struct vfs_inode *inode, lo
 
 		if (p->in_use)
 			continue;
-		*p = (struct park) { .in_use = true, .point = point, .inode = inode, .pos = pos };
+		*p = (struct park){.in_use = true, .point = point, .inode = inode, .pos = pos};
 		pthread_mutex_unlock(&park_lock);
 		return p;
 	}

@@ -36,8 +36,8 @@ struct park;
  * tamper with state only the engine's thread can reach, at the moment the
  * engine resumes (scenario 4 forces writeback's cookie).
  */
-typedef void (*park_observer_t)(enum iomap_inject_point point, struct vfs_inode *inode,
-				loff_t pos, void *arg);
+typedef void (*park_observer_t)(enum iomap_inject_point point, struct vfs_inode *inode, loff_t pos,
+				void *arg);
 
 void park_install(void);
 void park_uninstall(void);

@@ -15,7 +15,7 @@
 #include "xfs_iomap.h"
 
 #define RACE_JOIN_TIMEOUT_S 30
-#define RACE_HOUR_MS 3600000u
+#define RACE_HOUR_MS	    3600000u
 
 void race_fs_mkfs(struct race_fs *rf, const struct race_geom *g)
 {
@@ -70,7 +70,7 @@ void race_fs_unmount(struct race_fs *rf)
 
 struct xb_inode *race_create(struct race_fs *rf, const char *name)
 {
-	struct xb_cred cred = { 0, 0 };
+	struct xb_cred cred = {0, 0};
 	struct xb_inode *ip = NULL;
 	int error = xb_create(rf->root, name, S_IFREG | 0644, 0, &cred, &ip);
 
@@ -136,8 +136,7 @@ static bool race_bmap(struct xb_inode *ip, uint64_t off, struct xfs_bmbt_irec *m
 	bool ok;
 
 	xb_lock();
-	ok = ip->ip && !libxfs_bmapi_read(ip->ip, XFS_B_TO_FSBT(mp, off), 1, map, &n, 0) &&
-	     n == 1;
+	ok = ip->ip && !libxfs_bmapi_read(ip->ip, XFS_B_TO_FSBT(mp, off), 1, map, &n, 0) && n == 1;
 	xb_unlock();
 	return ok;
 }

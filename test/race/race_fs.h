@@ -23,14 +23,14 @@
 #include "file_ops.h"
 
 struct race_geom {
-	unsigned int bs;        /* filesystem block size */
-	size_t fsize;           /* folio size */
+	unsigned int bs; /* filesystem block size */
+	size_t fsize;	 /* folio size */
 };
 
 struct race_mount_opts {
-	bool validate;          /* iomap_validate= */
-	bool legacy_punch;      /* delalloc_punch=legacy */
-	bool prealloc;          /* speculative EOF preallocation */
+	bool validate;	   /* iomap_validate= */
+	bool legacy_punch; /* delalloc_punch=legacy */
+	bool prealloc;	   /* speculative EOF preallocation */
 };
 
 struct race_fs {
@@ -71,15 +71,14 @@ uint32_t race_data_seq(struct xb_inode *ip);
  * The kernel's XFS (read-only loop mount) reads @name: 1 if it matched
  * @expect (CHECKed), 0 if the loop mount is not possible here (skipped).
  */
-int race_kernel_check(const char *img, const char *name, const unsigned char *expect,
-		      size_t len);
+int race_kernel_check(const char *img, const char *name, const unsigned char *expect, size_t len);
 
 /* One engine call on its own thread (a writer, an mmap store, a writeback). */
 enum race_op {
-	RACE_WRITE,           /* xf_file_write(writepage=false) */
-	RACE_MMAP_STORE,      /* xf_file_write(writepage=true): a FUSE writepage */
-	RACE_WRITEBACK,       /* filemap_write_and_wait_range(bdi, ...) */
-	RACE_FN,              /* fn(arg) */
+	RACE_WRITE,	 /* xf_file_write(writepage=false) */
+	RACE_MMAP_STORE, /* xf_file_write(writepage=true): a FUSE writepage */
+	RACE_WRITEBACK,	 /* filemap_write_and_wait_range(bdi, ...) */
+	RACE_FN,	 /* fn(arg) */
 };
 
 struct race_thread {
@@ -91,7 +90,7 @@ struct race_thread {
 	off_t off;
 	long (*fn)(void *arg);
 	void *arg;
-	long ret;             /* bytes, or -errno */
+	long ret; /* bytes, or -errno */
 	pthread_t tid;
 	bool started;
 };

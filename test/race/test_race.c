@@ -30,8 +30,8 @@
 #include "xfs_iomap.h"
 
 static const struct race_geom geoms[] = {
-	{ .bs = 1024, .fsize = 4096 },
-	{ .bs = 4096, .fsize = 16384 },
+	{.bs = 1024, .fsize = 4096},
+	{.bs = 4096, .fsize = 16384},
 };
 
 /* The one-line summary every scenario prints. */
@@ -143,7 +143,7 @@ static void finish(struct race_fs *rf)
  */
 struct stale_layout {
 	uint64_t F, B, P, w1, size;
-	uint64_t lost_off, lost_len;   /* W1's bytes in the shared block */
+	uint64_t lost_off, lost_len; /* W1's bytes in the shared block */
 };
 
 static struct stale_layout stale_layout(const struct race_geom *g)
@@ -182,8 +182,10 @@ static const char *stale_verdict(const struct stale_layout *l, const unsigned ch
 		/* The corruption, asserted: exactly W1's bytes of the shared block are zeroes. */
 		CHECK(corrupted);
 		if (corrupted)
-			snprintf(why, whylen, "CORRUPTED as expected: W1's %llu bytes at %llu "
-				 "read back as zeroes", (unsigned long long) l->lost_len,
+			snprintf(why, whylen,
+				 "CORRUPTED as expected: W1's %llu bytes at %llu "
+				 "read back as zeroes",
+				 (unsigned long long) l->lost_len,
 				 (unsigned long long) l->lost_off);
 		else
 			snprintf(why, whylen, "NOT CORRUPTED: the race was not reproduced%s",
@@ -201,9 +203,9 @@ static const char *stale_verdict(const struct stale_layout *l, const unsigned ch
  */
 static void race1_unwritten(const struct race_geom *g, bool validate)
 {
-	struct race_mount_opts o = { .validate = validate, .prealloc = true };
+	struct race_mount_opts o = {.validate = validate, .prealloc = true};
 	struct stale_layout l = stale_layout(g);
-	struct race_thread w2 = { 0 }, wb = { 0 };
+	struct race_thread w2 = {0}, wb = {0};
 	unsigned char *expect = calloc(1, l.size), *got = malloc(l.size), *w2buf = malloc(l.w1);
 	struct park *p_w2, *p_io;
 	struct xb_inode *ip;
@@ -230,16 +232,16 @@ static void race1_unwritten(const struct race_geom *g, bool validate)
 	race_fill(w2buf, l.w1, 0, 2);
 	stale0 = stale_now();
 	p_w2 = park_arm(INJECT_WRITE_AFTER_BEGIN, v, 0);
-	w2 = (struct race_thread) { .op = RACE_WRITE, .rf = &rf, .ip = ip, .buf = w2buf,
-				    .len = l.w1, .off = 0 };
+	w2 = (struct race_thread){
+		.op = RACE_WRITE, .rf = &rf, .ip = ip, .buf = w2buf, .len = l.w1, .off = 0};
 	race_thread_start(&w2);
 	if (!reach(p_w2))
 		goto out_release;
 
 	/* Writeback of P; its completion parks before the conversion. */
 	p_io = park_arm(INJECT_IOEND_BEFORE_COMPLETE, v, PARK_ANY_POS);
-	wb = (struct race_thread) { .op = RACE_WRITEBACK, .rf = &rf, .ip = ip, .off = (off_t) l.P,
-				    .len = l.F };
+	wb = (struct race_thread){
+		.op = RACE_WRITEBACK, .rf = &rf, .ip = ip, .off = (off_t) l.P, .len = l.F};
 	race_thread_start(&wb);
 	if (!reach(p_io))
 		goto out_release;
@@ -310,9 +312,9 @@ out:
  */
 static void race2_delalloc(const struct race_geom *g, bool validate)
 {
-	struct race_mount_opts o = { .validate = validate, .prealloc = true };
+	struct race_mount_opts o = {.validate = validate, .prealloc = true};
 	struct stale_layout l = stale_layout(g);
-	struct race_thread w2 = { 0 };
+	struct race_thread w2 = {0};
 	unsigned char *expect = calloc(1, l.size), *got = malloc(l.size), *w2buf = malloc(l.w1);
 	struct park *p_w2;
 	struct xb_inode *ip;
@@ -334,12 +336,12 @@ static void race2_delalloc(const struct race_geom *g, bool validate)
 	race_fill(w2buf, l.w1, 0, 4);
 	stale0 = stale_now();
 	p_w2 = park_arm(INJECT_WRITE_BEFORE_FOLIO, v, (loff_t) l.P);
-	w2 = (struct race_thread) { .op = RACE_WRITE, .rf = &rf, .ip = ip, .buf = w2buf,
-				    .len = l.w1, .off = 0 };
+	w2 = (struct race_thread){
+		.op = RACE_WRITE, .rf = &rf, .ip = ip, .buf = w2buf, .len = l.w1, .off = 0};
 	race_thread_start(&w2);
 	if (!reach(p_w2))
 		goto out_release;
-	CHECK_EQ(race_block_state(ip, 0), 'D');    /* W2's own reservation (F_NEW) */
+	CHECK_EQ(race_block_state(ip, 0), 'D');	   /* W2's own reservation (F_NEW) */
 	CHECK_EQ(race_block_state(ip, l.w1), 'D'); /* ... down to W1's block */
 	CHECK(!folio_cached(&rf, ip, l.P));
 
@@ -406,10 +408,10 @@ out:
  */
 static void race3_punch(const struct race_geom *g, bool legacy)
 {
-	struct race_mount_opts o = { .validate = true, .legacy_punch = legacy, .prealloc = true };
+	struct race_mount_opts o = {.validate = true, .legacy_punch = legacy, .prealloc = true};
 	uint64_t F = g->fsize, B = g->bs, size = 4 * F, wlen = 3 * F;
 	uint64_t short_at = F + F / 2 + B / 2, q = 2 * F + B / 2, slen = B;
-	struct race_thread w = { 0 };
+	struct race_thread w = {0};
 	unsigned char *expect = calloc(1, size), *got = malloc(size), *wbuf = malloc(wlen);
 	unsigned char *store = malloc(slen);
 	uint64_t stale0, stale = 0, punched0;
@@ -434,8 +436,8 @@ static void race3_punch(const struct race_geom *g, bool legacy)
 	punched0 = atomic_load(&iomap_stats.delalloc_punched);
 	atomic_store(&iomap_tunables.short_copy_at, (int64_t) short_at);
 	p_w = park_arm(INJECT_WRITE_AFTER_BEGIN, v, 0);
-	w = (struct race_thread) { .op = RACE_WRITE, .rf = &rf, .ip = ip, .buf = wbuf,
-				   .len = wlen, .off = 0 };
+	w = (struct race_thread){
+		.op = RACE_WRITE, .rf = &rf, .ip = ip, .buf = wbuf, .len = wlen, .off = 0};
 	race_thread_start(&w);
 	if (!reach(p_w))
 		goto out_release;
@@ -470,8 +472,10 @@ static void race3_punch(const struct race_geom *g, bool legacy)
 		/* The store's bytes, asserted lost (expect holds zeroes there). */
 		ok = ok && race_all_zero(got, q, slen);
 		CHECK(race_all_zero(got, q, slen));
-		snprintf(why, sizeof(why), ok ? "STORE LOST as expected: %llu bytes at %llu read as "
-			 "zeroes" : "NOT LOST: the race was not reproduced (%llu bytes at %llu)",
+		snprintf(why, sizeof(why),
+			 ok ? "STORE LOST as expected: %llu bytes at %llu read as "
+			      "zeroes"
+			    : "NOT LOST: the race was not reproduced (%llu bytes at %llu)",
 			 (unsigned long long) slen, (unsigned long long) q);
 	} else {
 		CHECK_EQ(race_first_diff(got + q, store, slen), -1);
@@ -524,7 +528,7 @@ struct race4 {
 	struct race_fs *rf;
 	struct xb_inode *ip;
 	bool defeat;
-	pthread_t t;             /* the writeback thread */
+	pthread_t t; /* the writeback thread */
 	_Atomic bool t_known;
 	_Atomic unsigned int forced;
 };
@@ -583,12 +587,12 @@ static void race4_observer(enum iomap_inject_point point, struct vfs_inode *inod
 
 static void race4_wb_map(const struct race_geom *g, bool defeat)
 {
-	struct race_mount_opts o = { .validate = true, .prealloc = false };
+	struct race_mount_opts o = {.validate = true, .prealloc = false};
 	uint64_t F = g->fsize, size = 3 * F;
 	unsigned char *expect = malloc(size), *got = malloc(size), *dbuf = malloc(F);
 	unsigned char *dgot = malloc(F);
-	struct race4 r = { .defeat = defeat };
-	struct race_thread t = { 0 };
+	struct race4 r = {.defeat = defeat};
+	struct race_thread t = {0};
 	struct xb_inode *ip, *d;
 	uint64_t X, daddr = 0, stale0, stale = 0;
 	bool d_reused = false, ok, stray;
@@ -621,7 +625,7 @@ static void race4_wb_map(const struct race_geom *g, bool defeat)
 	stale0 = stale_now();
 	park_set_observer(race4_observer, &r);
 	p_b = park_arm(INJECT_WB_BEFORE_MAP, v, (loff_t) F);
-	t = (struct race_thread) { .op = RACE_FN, .rf = &rf, .fn = race4_writeback, .arg = &r };
+	t = (struct race_thread){.op = RACE_FN, .rf = &rf, .fn = race4_writeback, .arg = &r};
 	race_thread_start(&t);
 	if (!reach(p_b))
 		goto out_release;
@@ -667,7 +671,8 @@ static void race4_wb_map(const struct race_geom *g, bool defeat)
 		ok = race_first_diff(got, expect, size) < 0 && race_first_diff(dgot, dbuf, F) < 0;
 		CHECK(ok);
 		snprintf(why, sizeof(why), "%s (map_invalidated=%llu)",
-			 ok ? "data right" : "WRONG DATA", (unsigned long long) r.stats.map_invalidated);
+			 ok ? "data right" : "WRONG DATA",
+			 (unsigned long long) r.stats.map_invalidated);
 	} else {
 		/*
 		 * A and B are right; C's data never reached f (its delalloc was
@@ -682,7 +687,8 @@ static void race4_wb_map(const struct race_geom *g, bool defeat)
 		CHECK(stray);
 		if (d_reused)
 			CHECK_EQ(race_first_diff(dgot, expect + 2 * F, F), -1);
-		snprintf(why, sizeof(why), "%s: f's C reads zeroes, its data went to a freed block%s",
+		snprintf(why, sizeof(why),
+			 "%s: f's C reads zeroes, its data went to a freed block%s",
 			 ok ? "CORRUPTED as expected" : "NOT AS EXPECTED",
 			 d_reused ? " now file d's: d overwritten" : "");
 	}

@@ -20,8 +20,8 @@ char *th_mkfs(const char *mkfs_opts, unsigned int size_mb)
 	}
 	if (asprintf(&path, "%s/img%d", th_dir, th_seq++) < 0)
 		exit(2);
-	snprintf(cmd, sizeof(cmd), "truncate -s %uM %s && mkfs.xfs -q -f %s %s", size_mb ? size_mb : 512,
-		 path, mkfs_opts ? mkfs_opts : "", path);
+	snprintf(cmd, sizeof(cmd), "truncate -s %uM %s && mkfs.xfs -q -f %s %s",
+		 size_mb ? size_mb : 512, path, mkfs_opts ? mkfs_opts : "", path);
 	if (system(cmd) != 0) {
 		fprintf(stderr, "harness: %s failed\n", cmd);
 		exit(2);

@@ -20,15 +20,15 @@
 #include "harness.h"
 #include "iomap.h"
 
-#define MAXBLK 512
+#define MAXBLK	  512
 #define DISK_BASE (1ULL << 20)
 #define DISK_SIZE (DISK_BASE + MAXBLK * 16384ULL)
 
 struct fake_file {
 	struct vfs_inode inode;
-	pthread_mutex_t ilock;          /* the fake ILOCK: type[], new[], seq */
+	pthread_mutex_t ilock; /* the fake ILOCK: type[], new[], seq */
 	int type[MAXBLK];
-	bool mapped_new[MAXBLK];        /* report MAPPED blocks as F_NEW */
+	bool mapped_new[MAXBLK]; /* report MAPPED blocks as F_NEW */
 	_Atomic uint64_t seq;
 	/* a log of the engine's calls */
 	int nr_begin, nr_end;
@@ -87,12 +87,13 @@ static void fake_log_begin(struct fake_file *ff, loff_t pos)
 	ff->nr_begin++;
 }
 
-static int fake_iomap_begin(struct vfs_inode *inode, loff_t pos, loff_t length,
-			    unsigned int flags, struct iomap *iomap, struct iomap *srcmap)
+static int fake_iomap_begin(struct vfs_inode *inode, loff_t pos, loff_t length, unsigned int flags,
+			    struct iomap *iomap, struct iomap *srcmap)
 {
 	struct fake_file *ff = FF(inode);
 	unsigned int bits = inode->i_blkbits;
-	uint64_t b = (uint64_t) pos >> bits, end = ((uint64_t) (pos + length) + bsz(ff) - 1) >> bits;
+	uint64_t b = (uint64_t) pos >> bits,
+		 end = ((uint64_t) (pos + length) + bsz(ff) - 1) >> bits;
 	uint64_t n;
 	bool new = false;
 	int type;
@@ -114,7 +115,8 @@ static int fake_iomap_begin(struct vfs_inode *inode, loff_t pos, loff_t length,
 		new = true;
 	} else {
 		for (n = 1; b + n < end && ff->type[b + n] == type &&
-			    ff->mapped_new[b + n] == ff->mapped_new[b]; n++)
+			    ff->mapped_new[b + n] == ff->mapped_new[b];
+		     n++)
 			;
 	}
 	memset(iomap, 0, sizeof(*iomap));
@@ -140,7 +142,8 @@ static int fake_punch(struct vfs_inode *inode, loff_t off, loff_t len)
 
 	CHECK(off % bsz(ff) == 0 && len % bsz(ff) == 0);
 	pthread_mutex_lock(&ff->ilock);
-	for (b = (uint64_t) off / bsz(ff); b < (uint64_t) (off + len) / bsz(ff) && b < MAXBLK; b++) {
+	for (b = (uint64_t) off / bsz(ff); b < (uint64_t) (off + len) / bsz(ff) && b < MAXBLK;
+	     b++) {
 		if (ff->type[b] == IOMAP_DELALLOC) {
 			ff->type[b] = IOMAP_HOLE;
 			ff->punched_blocks++;
@@ -161,7 +164,7 @@ static int fake_iomap_end(struct vfs_inode *inode, loff_t pos, loff_t length, ss
 		ff->end_flags[ff->nr_end] = flags;
 	}
 	ff->nr_end++;
-	if (flags & IOMAP_FAULT)	/* page faults never punch */
+	if (flags & IOMAP_FAULT) /* page faults never punch */
 		return 0;
 	if (flags & IOMAP_WRITE)
 		return iomap_file_buffered_write_punch_delalloc(inode, iomap, pos, length, written,
@@ -364,7 +367,10 @@ static struct iter_log ilog;
 static int chunk_begin(struct vfs_inode *inode, loff_t pos, loff_t length, unsigned int flags,
 		       struct iomap *iomap, struct iomap *srcmap)
 {
-	(void) inode; (void) length; (void) flags; (void) srcmap;
+	(void) inode;
+	(void) length;
+	(void) flags;
+	(void) srcmap;
 	ilog.begin_pos[ilog.nr_begin++ & 15] = pos;
 	/* 4096-aligned chunks */
 	iomap->offset = pos & ~4095LL;
@@ -377,30 +383,32 @@ static int chunk_begin(struct vfs_inode *inode, loff_t pos, loff_t length, unsig
 static int chunk_end(struct vfs_inode *inode, loff_t pos, loff_t length, ssize_t written,
 		     unsigned int flags, struct iomap *iomap)
 {
-	(void) inode; (void) flags; (void) iomap;
+	(void) inode;
+	(void) flags;
+	(void) iomap;
 	ilog.end_pos[ilog.nr_end & 15] = pos;
 	ilog.end_len[ilog.nr_end & 15] = length;
 	ilog.end_written[ilog.nr_end++ & 15] = written;
 	return ilog.end_ret;
 }
 
-static const struct iomap_ops chunk_ops = { .iomap_begin = chunk_begin, .iomap_end = chunk_end };
+static const struct iomap_ops chunk_ops = {.iomap_begin = chunk_begin, .iomap_end = chunk_end};
 
 static void test_iter(void)
 {
-	struct vfs_inode inode = { .i_blkbits = 12 };
+	struct vfs_inode inode = {.i_blkbits = 12};
 	struct iomap_iter iter;
 	int ret, loops;
 
 	/* plain advance over three mappings: [1000,4096) [4096,8192) [8192,11000) */
 	memset(&ilog, 0, sizeof(ilog));
 	memset(&iomap_stats, 0, sizeof(iomap_stats));
-	iter = (struct iomap_iter) { .inode = &inode, .pos = 1000, .len = 10000 };
+	iter = (struct iomap_iter){.inode = &inode, .pos = 1000, .len = 10000};
 	loops = 0;
 	while ((ret = iomap_iter(&iter, &chunk_ops)) > 0) {
 		loops++;
-		iter.processed = (int64_t) (iter.iomap.offset + (loff_t) iter.iomap.length) -
-				 iter.pos;
+		iter.processed =
+			(int64_t) (iter.iomap.offset + (loff_t) iter.iomap.length) - iter.pos;
 		if ((uint64_t) iter.processed > iter.len)
 			iter.processed = (int64_t) iter.len;
 	}
@@ -419,7 +427,7 @@ static void test_iter(void)
 
 	/* STALE with nothing written: end(0), remap from the same position */
 	memset(&ilog, 0, sizeof(ilog));
-	iter = (struct iomap_iter) { .inode = &inode, .pos = 100, .len = 200 };
+	iter = (struct iomap_iter){.inode = &inode, .pos = 100, .len = 200};
 	loops = 0;
 	while ((ret = iomap_iter(&iter, &chunk_ops)) > 0) {
 		if (loops++ == 0) {
@@ -439,7 +447,7 @@ static void test_iter(void)
 
 	/* STALE after a partial write: end(written), remap from pos + written */
 	memset(&ilog, 0, sizeof(ilog));
-	iter = (struct iomap_iter) { .inode = &inode, .pos = 100, .len = 2000 };
+	iter = (struct iomap_iter){.inode = &inode, .pos = 100, .len = 2000};
 	loops = 0;
 	while ((ret = iomap_iter(&iter, &chunk_ops)) > 0) {
 		if (loops++ == 0) {
@@ -458,7 +466,7 @@ static void test_iter(void)
 
 	/* nothing processed, not stale: done, with length left */
 	memset(&ilog, 0, sizeof(ilog));
-	iter = (struct iomap_iter) { .inode = &inode, .pos = 0, .len = 9000 };
+	iter = (struct iomap_iter){.inode = &inode, .pos = 0, .len = 9000};
 	loops = 0;
 	while ((ret = iomap_iter(&iter, &chunk_ops)) > 0) {
 		loops++;
@@ -471,7 +479,7 @@ static void test_iter(void)
 
 	/* an error from the actor: end(0), the error comes back */
 	memset(&ilog, 0, sizeof(ilog));
-	iter = (struct iomap_iter) { .inode = &inode, .pos = 0, .len = 9000 };
+	iter = (struct iomap_iter){.inode = &inode, .pos = 0, .len = 9000};
 	while ((ret = iomap_iter(&iter, &chunk_ops)) > 0)
 		iter.processed = -EIO;
 	CHECK_EQ(ret, -EIO);
@@ -481,7 +489,7 @@ static void test_iter(void)
 	/* an error from ->iomap_end with nothing processed is returned */
 	memset(&ilog, 0, sizeof(ilog));
 	ilog.end_ret = -ENOSPC;
-	iter = (struct iomap_iter) { .inode = &inode, .pos = 0, .len = 9000 };
+	iter = (struct iomap_iter){.inode = &inode, .pos = 0, .len = 9000};
 	loops = 0;
 	while ((ret = iomap_iter(&iter, &chunk_ops)) > 0) {
 		loops++;
@@ -491,7 +499,7 @@ static void test_iter(void)
 	/* ... but ignored when something was processed */
 	memset(&ilog, 0, sizeof(ilog));
 	ilog.end_ret = -ENOSPC;
-	iter = (struct iomap_iter) { .inode = &inode, .pos = 0, .len = 5000 };
+	iter = (struct iomap_iter){.inode = &inode, .pos = 0, .len = 5000};
 	while ((ret = iomap_iter(&iter, &chunk_ops)) > 0)
 		iter.processed = (int64_t) (iter.len < 4096 ? iter.len : 4096);
 	CHECK_EQ(ret, 0);
@@ -566,8 +574,12 @@ static void zeroing_case(unsigned int blkbits, size_t fsize, int type, bool mapp
 
 static void test_zeroing_rule(void)
 {
-	static const struct { unsigned int blkbits; size_t fsize; } geo[] = {
-		{ 10, 4096 }, { 12, 16384 },
+	static const struct {
+		unsigned int blkbits;
+		size_t fsize;
+	} geo[] = {
+		{10, 4096},
+		{12, 16384},
 	};
 
 	for (unsigned int g = 0; g < 2; g++) {
@@ -627,7 +639,8 @@ static ssize_t model_write(struct fake_file *ff, const void *buf, size_t len, lo
 
 	if ((uint64_t) pos > isize)
 		CHECK_EQ(iomap_zero_range(&ff->inode, (loff_t) isize, pos - (loff_t) isize, NULL,
-					  &fake_ops), 0);
+					  &fake_ops),
+			 0);
 	return iomap_file_buffered_write(&ff->inode, buf, len, pos, &fake_ops);
 }
 
@@ -677,8 +690,8 @@ static void model_run(unsigned int blkbits, size_t fsize, unsigned int seed, boo
 			n = iomap_file_buffered_read(&ff.inode, got, len, pos, &fake_ops);
 			CHECK_EQ(n, exp);
 			if (n > 0 && memcmp(got, model + pos, (size_t) n)) {
-				fprintf(stderr, "model: seed %u op %d read mismatch at %lld\n", seed,
-					op, (long long) pos);
+				fprintf(stderr, "model: seed %u op %d read mismatch at %lld\n",
+					seed, op, (long long) pos);
 				CHECK(0);
 				bad = 1;
 			}
@@ -713,11 +726,11 @@ static void test_model(void)
 	CHECK_EQ(model_write(&ff, buf, 1500, 3000), 1500); /* overlaps and extends */
 	memcpy(exp + 3000, buf, 1500);
 	fill_buf(buf, 5000, 3);
-	CHECK_EQ(model_write(&ff, buf, 10, 15000), 10);    /* sparse, past EOF */
+	CHECK_EQ(model_write(&ff, buf, 10, 15000), 10); /* sparse, past EOF */
 	memcpy(exp + 15000, buf, 10);
 	CHECK_EQ(vfs_i_size_read(&ff.inode), 15010);
 	CHECK_EQ(read_cmp(&ff, 0, 15010, exp), -1);
-	CHECK_EQ(get_type(&ff, 8), IOMAP_HOLE);            /* the gap stays a hole */
+	CHECK_EQ(get_type(&ff, 8), IOMAP_HOLE); /* the gap stays a hole */
 	{
 		unsigned char got[100];
 
@@ -742,7 +755,7 @@ static void test_model(void)
 
 struct stale_hook_arg {
 	struct fake_file *ff;
-	loff_t at;            /* fire before the folio at this offset */
+	loff_t at; /* fire before the folio at this offset */
 	bool fired;
 };
 
@@ -768,7 +781,7 @@ static void stale_hook(enum iomap_inject_point point, struct vfs_inode *inode, l
 static void stale_case(unsigned int blkbits, size_t fsize, bool validate)
 {
 	struct fake_file ff;
-	struct stale_hook_arg arg = { .ff = &ff, .at = 2 * (loff_t) fsize };
+	struct stale_hook_arg arg = {.ff = &ff, .at = 2 * (loff_t) fsize};
 	unsigned int bs = 1U << blkbits;
 	size_t wlen = 2 * fsize + bs / 2;
 	unsigned char *buf = malloc(wlen), *exp = malloc(fsize);
@@ -791,7 +804,8 @@ static void stale_case(unsigned int blkbits, size_t fsize, bool validate)
 	if (validate) {
 		CHECK_EQ(iomap_stats.stale_iomaps, 1);
 		CHECK_EQ(iomap_stats.remaps, 1);
-		/* the first mapping ended with the two folios written, the remap began at folio 2 */
+		/* the first mapping ended with the two folios written, the remap began at folio 2
+		 */
 		CHECK_EQ(ff.nr_begin, 2);
 		CHECK_EQ(ff.end_written[0], 2 * fsize);
 		CHECK_EQ(ff.begin_pos[1], 2 * fsize);
@@ -803,9 +817,10 @@ static void stale_case(unsigned int blkbits, size_t fsize, bool validate)
 
 		CHECK_EQ(iomap_stats.stale_iomaps, 0);
 		CHECK_EQ(ff.nr_begin, 1);
-		fake_writeback(&ff, true);	/* the zeroes reach the disk */
+		fake_writeback(&ff, true); /* the zeroes reach the disk */
 		CHECK_EQ(iomap_file_buffered_read(&ff.inode, got, fsize, 2 * (loff_t) fsize,
-						  &fake_ops), fsize);
+						  &fake_ops),
+			 fsize);
 		/* the bug: the rest of the written block reads as zeroes, not W1's data */
 		tail_zero = range_is((char *) got + bs / 2, bs / 2, 0);
 		CHECK(tail_zero);
@@ -823,7 +838,7 @@ static void stale_case(unsigned int blkbits, size_t fsize, bool validate)
 static void test_stale_first_folio(void)
 {
 	struct fake_file ff;
-	struct stale_hook_arg arg = { .ff = &ff, .at = 0 };
+	struct stale_hook_arg arg = {.ff = &ff, .at = 0};
 	unsigned char buf[100], exp[1024];
 
 	fake_setup(&ff, 10, 4096, 1 << 20);
@@ -864,8 +879,7 @@ struct mmap_hook_arg {
 };
 
 /* After the write reserved its delalloc, an mmap store lands in the range. */
-static void mmap_hook(enum iomap_inject_point point, struct vfs_inode *inode, loff_t pos,
-		      void *arg)
+static void mmap_hook(enum iomap_inject_point point, struct vfs_inode *inode, loff_t pos, void *arg)
 {
 	struct mmap_hook_arg *a = arg;
 	unsigned char store[16384];
@@ -886,7 +900,7 @@ static void mmap_hook(enum iomap_inject_point point, struct vfs_inode *inode, lo
 static void punch_case(bool legacy, loff_t store_pos, size_t store_len)
 {
 	struct fake_file ff;
-	struct mmap_hook_arg arg = { .ff = &ff, .store_pos = store_pos, .store_len = store_len };
+	struct mmap_hook_arg arg = {.ff = &ff, .store_pos = store_pos, .store_len = store_len};
 	static unsigned char buf[16384], exp[16384];
 	uint64_t b, sb = (uint64_t) store_pos / 1024, se = sb + store_len / 1024;
 
@@ -900,7 +914,7 @@ static void punch_case(bool legacy, loff_t store_pos, size_t store_len)
 	atomic_store(&iomap_tunables.short_copy_at, -1);
 	CHECK(arg.fired);
 	CHECK_EQ(iomap_stats.short_writes, 1);
-	CHECK_EQ(vfs_i_size_read(&ff.inode), 16384);	/* the fault did not move it */
+	CHECK_EQ(vfs_i_size_read(&ff.inode), 16384); /* the fault did not move it */
 	/* the fault's ->iomap_end saw IOMAP_FAULT */
 	CHECK(ff.end_flags[0] & IOMAP_FAULT);
 
@@ -911,8 +925,7 @@ static void punch_case(bool legacy, loff_t store_pos, size_t store_len)
 	memcpy(exp, buf, 5000);
 	if (!legacy) {
 		for (b = 5; b < 16; b++)
-			CHECK_EQ(get_type(&ff, b),
-				 b >= sb && b < se ? IOMAP_DELALLOC : IOMAP_HOLE);
+			CHECK_EQ(get_type(&ff, b), b >= sb && b < se ? IOMAP_DELALLOC : IOMAP_HOLE);
 		CHECK_EQ(iomap_stats.delalloc_punched, (11 - (se - sb)) * 1024);
 		memset(exp + store_pos, 'M', store_len);
 	} else {
@@ -972,9 +985,9 @@ static void test_punch_nothing_written(void)
 
 static void test_punch(void)
 {
-	punch_case(false, 12288, 4096);	/* a whole folio stored */
+	punch_case(false, 12288, 4096); /* a whole folio stored */
 	punch_case(true, 12288, 4096);
-	punch_case(false, 13312, 1024);	/* one block: the rest of its folio is punched */
+	punch_case(false, 13312, 1024); /* one block: the rest of its folio is punched */
 	punch_case(true, 13312, 1024);
 	test_punch_nothing_written();
 }
@@ -996,8 +1009,8 @@ static void test_fault_write(void)
 	CHECK_EQ(vfs_i_size_read(&ff.inode), 6000);
 	CHECK_EQ(iomap_fault_write(&ff.inode, buf, 4096, 8192, &fake_ops), 0);
 	CHECK(filemap_get_folio(&ff.inode.i_mapping, 2) == NULL);
-	CHECK(ff.nr_end >= 1 && (ff.end_flags[0] & (IOMAP_WRITE | IOMAP_FAULT)) ==
-				       (IOMAP_WRITE | IOMAP_FAULT));
+	CHECK(ff.nr_end >= 1 &&
+	      (ff.end_flags[0] & (IOMAP_WRITE | IOMAP_FAULT)) == (IOMAP_WRITE | IOMAP_FAULT));
 	for (int i = 0; i < 4096; i++)
 		exp[i] = disk_byte(DISK_BASE + (uint64_t) i);
 	memcpy(exp + 4096, buf, 6000 - 4096);
@@ -1048,7 +1061,7 @@ static void test_zero(void)
 	CHECK_EQ(iomap_zero_range(&ff.inode, 100, 16000, &did_zero, &fake_ops), 0);
 	CHECK(!did_zero);
 	CHECK_EQ(pc.nr_folios, 0);
-	CHECK_EQ(get_type(&ff, 0), IOMAP_HOLE);	/* zeroing never allocates */
+	CHECK_EQ(get_type(&ff, 0), IOMAP_HOLE); /* zeroing never allocates */
 	fake_teardown(&ff);
 
 	/* delalloc with dirty data: zeroed through the cache, dirty */
@@ -1101,7 +1114,7 @@ static void test_seek(void)
 	CHECK_EQ(iomap_seek_data(in, 0, &fake_ops), 0);
 	CHECK_EQ(iomap_seek_data(in, 100, &fake_ops), 100);
 	CHECK_EQ(iomap_seek_hole(in, 0, &fake_ops), 4096);
-	CHECK_EQ(iomap_seek_data(in, 4096, &fake_ops), 12 * 1024);	/* unwritten, no cache: hole */
+	CHECK_EQ(iomap_seek_data(in, 4096, &fake_ops), 12 * 1024); /* unwritten, no cache: hole */
 	CHECK_EQ(iomap_seek_hole(in, 12 * 1024, &fake_ops), 16 * 1024);
 	CHECK_EQ(iomap_seek_data(in, 16 * 1024, &fake_ops), -ENXIO);
 	CHECK_EQ(iomap_seek_hole(in, 16 * 1024, &fake_ops), 16 * 1024);
@@ -1149,16 +1162,16 @@ static void *wb_thread(void *p)
 static void delay_hook(enum iomap_inject_point point, struct vfs_inode *inode, loff_t pos,
 		       void *arg)
 {
-	(void) inode; (void) arg;
+	(void) inode;
+	(void) arg;
 	if (point == INJECT_WRITE_AFTER_BEGIN || (pos >> 10) % 3 == 0)
 		usleep(30);
 }
 
-static void concurrent_run(unsigned int blkbits, size_t fsize, unsigned int seed,
-			   bool validate)
+static void concurrent_run(unsigned int blkbits, size_t fsize, unsigned int seed, bool validate)
 {
 	struct fake_file ff;
-	struct wb_thread_arg arg = { .ff = &ff };
+	struct wb_thread_arg arg = {.ff = &ff};
 	static unsigned char model[MODEL_MAX], buf[9000];
 	uint64_t msize = 0, max = (uint64_t) 64 << blkbits;
 	pthread_t th;
@@ -1197,11 +1210,13 @@ static void concurrent_run(unsigned int blkbits, size_t fsize, unsigned int seed
 		corrupted = read_cmp_quiet(&ff, 0, msize, model);
 	}
 	printf("concurrent bs %u folio %zu validate %d: %lu writeback passes, %llu stale iomaps, "
-	       "%llu remaps%s\n", 1U << blkbits, fsize, validate, arg.passes,
+	       "%llu remaps%s\n",
+	       1U << blkbits, fsize, validate, arg.passes,
 	       (unsigned long long) atomic_load(&iomap_stats.stale_iomaps),
 	       (unsigned long long) atomic_load(&iomap_stats.remaps),
-	       validate ? "" : corrupted >= 0 ? ", data corrupted (expected without validation)" :
-	       ", no corruption this time");
+	       validate		? ""
+	       : corrupted >= 0 ? ", data corrupted (expected without validation)"
+				: ", no corruption this time");
 	fake_teardown(&ff);
 }
 
@@ -1209,7 +1224,7 @@ static void test_concurrent(void)
 {
 	concurrent_run(10, 4096, 7, true);
 	concurrent_run(12, 16384, 8, true);
-	concurrent_run(10, 4096, 7, false);	/* informational: the 2022 bug */
+	concurrent_run(10, 4096, 7, false); /* informational: the 2022 bug */
 }
 
 int main(void)

@@ -88,7 +88,9 @@ static void test_refusals(void)
 	CHECK_EQ(image_sum(path), before);
 	/* In-progress mark from a crashed xfsfuse: refused rw, allowed ro. */
 	snprintf(path, sizeof(path), "%s.inprog", img);
-	sh("cp --sparse=always %s %s.inprog && xfs_db -x -c 'sb 0' -c 'write -d inprogress 1' %s.inprog >/dev/null", img);
+	sh("cp --sparse=always %s %s.inprog && xfs_db -x -c 'sb 0' -c 'write -d inprogress 1' "
+	   "%s.inprog >/dev/null",
+	   img);
 	CHECK(try_mount(path, false, why, sizeof(why)) < 0);
 	CHECK(strstr(why, "xfs_repair") != NULL);
 	CHECK_EQ(try_mount(path, true, why, sizeof(why)), 0);
@@ -100,25 +102,33 @@ static void test_refusals(void)
 	CHECK_EQ(try_mount(path, true, why, sizeof(why)), 0);
 	/* Realtime device: refused. */
 	snprintf(path, sizeof(path), "%s.rt", img);
-	sh("truncate -s 512M %s.rt && truncate -s 64M %s.rt.dev && mkfs.xfs -q -f -r rtdev=%s.rt.dev %s.rt", img);
+	sh("truncate -s 512M %s.rt && truncate -s 64M %s.rt.dev && mkfs.xfs -q -f -r "
+	   "rtdev=%s.rt.dev %s.rt",
+	   img);
 	CHECK(try_mount(path, false, why, sizeof(why)) < 0);
 	CHECK(strstr(why, "realtime") != NULL);
 	/* Corrupt superblock checksum. */
 	snprintf(path, sizeof(path), "%s.crc", img);
-	sh("cp --sparse=always %s %s.crc && printf '\\377' | dd of=%s.crc bs=1 seek=200 conv=notrunc status=none", img);
+	sh("cp --sparse=always %s %s.crc && printf '\\377' | dd of=%s.crc bs=1 seek=200 "
+	   "conv=notrunc status=none",
+	   img);
 	CHECK(try_mount(path, false, why, sizeof(why)) < 0);
 	CHECK(strstr(why, "checksum") != NULL);
 	/* Dirty log (a kernel that "crashed": xfs_io shutdown without flush). */
 	snprintf(path, sizeof(path), "%s.dirty", img);
 	sh("cp --sparse=always %s %s.dirty && d=$(mktemp -d) && mount -o loop %s.dirty $d && "
-	   "touch $d/x && xfs_io -c fsync $d/x && xfs_io -x -c shutdown $d && umount $d && rmdir $d", img);
+	   "touch $d/x && xfs_io -c fsync $d/x && xfs_io -x -c shutdown $d && umount $d && rmdir "
+	   "$d",
+	   img);
 	before = image_sum(path);
 	CHECK(try_mount(path, false, why, sizeof(why)) < 0);
 	CHECK(strstr(why, "log is dirty") != NULL);
 	CHECK_EQ(image_sum(path), before);
 	/* External log: refused. */
 	snprintf(path, sizeof(path), "%s.xlog", img);
-	sh("truncate -s 512M %s.xlog && truncate -s 64M %s.xlog.dev && mkfs.xfs -q -f -l logdev=%s.xlog.dev %s.xlog", img);
+	sh("truncate -s 512M %s.xlog && truncate -s 64M %s.xlog.dev && mkfs.xfs -q -f -l "
+	   "logdev=%s.xlog.dev %s.xlog",
+	   img);
 	CHECK(try_mount(path, false, why, sizeof(why)) < 0);
 	CHECK(strstr(why, "external log") != NULL);
 	free(img);
@@ -130,7 +140,8 @@ static void test_inprogress_mark(void)
 	struct xb_mount *m = th_mount(img, false);
 
 	/* While mounted, the kernel's oracle (xfs_repair -n) sees the mark. */
-	snprintf(cmd, sizeof(cmd), "xfs_db -r -c 'sb 0' -c 'print inprogress' %s | grep -q 'inprogress = 1'", img);
+	snprintf(cmd, sizeof(cmd),
+		 "xfs_db -r -c 'sb 0' -c 'print inprogress' %s | grep -q 'inprogress = 1'", img);
 	CHECK_EQ(system(cmd), 0);
 	/* A second mount of the same image is refused while we hold it. */
 	{
@@ -140,7 +151,8 @@ static void test_inprogress_mark(void)
 		CHECK(strstr(why, "in use") != NULL);
 	}
 	th_umount(m);
-	snprintf(cmd, sizeof(cmd), "xfs_db -r -c 'sb 0' -c 'print inprogress' %s | grep -q 'inprogress = 0'", img);
+	snprintf(cmd, sizeof(cmd),
+		 "xfs_db -r -c 'sb 0' -c 'print inprogress' %s | grep -q 'inprogress = 0'", img);
 	CHECK_EQ(system(cmd), 0);
 	CHECK(th_repair_clean(img));
 	free(img);

@@ -214,7 +214,8 @@ static void check_with_kernel(const char *img, unsigned int bs)
 
 	snprintf(cmd, sizeof(cmd),
 		 "set -e; d=$(mktemp -d); mount -o loop,ro %s $d; trap 'umount $d; rmdir $d' EXIT;"
-		 "test \"$(stat -c %%a:%%u:%%g:%%s:%%X:%%Y $d/file)\" = 4711:42:43:0:1000000000:4000000000;"
+		 "test \"$(stat -c %%a:%%u:%%g:%%s:%%X:%%Y $d/file)\" = "
+		 "4711:42:43:0:1000000000:4000000000;"
 		 "test \"$(stat -c %%y $d/file)\" = '2096-10-02 07:06:40.987654321 +0000';"
 		 "test -d $d/dir && test -p $d/fifo && test -S $d/sock;"
 		 "test \"$(stat -c %%t:%%T $d/chr)\" = 1:3;"
@@ -222,7 +223,10 @@ static void check_with_kernel(const char *img, unsigned int bs)
 		 "test \"$(readlink $d/long | wc -c)\" = 1024;"
 		 "test \"$(stat -c %%s $d/data)\" = 4194304;"
 		 "test \"$(stat -c %%h $d)\" = 3;"
-		 "ls $d/nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn* >/dev/null",
+		 "ls "
+		 "$d/"
+		 "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn* "
+		 ">/dev/null",
 		 img);
 	CHECK_EQ(sh(cmd), 0);
 	(void) bs;

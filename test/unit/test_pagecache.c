@@ -15,7 +15,6 @@
 #include "pagecache.h"
 #include "../../src/pagecache/pc_internal.h"
 
-
 #include "check.h"
 
 static void msleep(unsigned int ms)
@@ -68,20 +67,20 @@ static void test_state(void)
 	struct page_cache pc;
 	struct address_space m;
 	struct folio *f;
-	struct wb_waiter w = { 0 };
+	struct wb_waiter w = {0};
 	pthread_t t;
 	unsigned int start;
 
 	CHECK_EQ(page_cache_init(&pc, 4096, 1 << 20), 0);
 	CHECK_EQ(page_cache_init(&pc, 3000, 1 << 20), -EINVAL);
 	CHECK_EQ(page_cache_init(&pc, 4096, 1 << 20), 0);
-	mapping_init(&m, &pc, NULL, 10);	/* 1 KiB blocks: 4 per folio */
+	mapping_init(&m, &pc, NULL, 10); /* 1 KiB blocks: 4 per folio */
 	CHECK_EQ(folio_nr_blocks(&m), 4);
 
 	f = filemap_grab_folio(&m, 7);
 	CHECK(f && f->mapping == &m && f->index == 7);
 	CHECK_EQ(atomic_load(&f->refcount), 2);
-	CHECK(!folio_trylock(f));	/* returned locked */
+	CHECK(!folio_trylock(f)); /* returned locked */
 	CHECK(!folio_test_uptodate(f) && !ifs_block_is_uptodate(f, 0));
 	CHECK_EQ(folio_pos(f, &pc), 7 * 4096);
 
@@ -89,15 +88,15 @@ static void test_state(void)
 	ifs_set_range_uptodate(f, 0, 2048);
 	CHECK(ifs_block_is_uptodate(f, 0) && ifs_block_is_uptodate(f, 1));
 	CHECK(!ifs_block_is_uptodate(f, 2) && !folio_test_uptodate(f));
-	ifs_set_range_uptodate(f, 3000, 1);	/* touches block 2 only */
+	ifs_set_range_uptodate(f, 3000, 1); /* touches block 2 only */
 	CHECK(ifs_block_is_uptodate(f, 2) && !ifs_block_is_uptodate(f, 3));
 	CHECK(!folio_test_uptodate(f));
 	ifs_set_range_uptodate(f, 3072, 1024);
 	CHECK(folio_test_uptodate(f));
-	CHECK(!ifs_block_is_uptodate(f, 4));	/* out of range */
+	CHECK(!ifs_block_is_uptodate(f, 4)); /* out of range */
 
 	/* Per-block dirty and runs. */
-	ifs_set_range_dirty(f, 1023, 2);	/* blocks 0 and 1 */
+	ifs_set_range_dirty(f, 1023, 2); /* blocks 0 and 1 */
 	ifs_set_range_dirty(f, 3072, 1024);
 	CHECK(ifs_block_is_dirty(f, 0) && ifs_block_is_dirty(f, 1));
 	CHECK(!ifs_block_is_dirty(f, 2) && ifs_block_is_dirty(f, 3));
@@ -145,7 +144,7 @@ static void test_state(void)
 	CHECK(!folio_test_writeback(f));
 	CHECK_EQ(count_tag(&m, PC_TAG_WRITEBACK), 0);
 	CHECK_EQ(atomic_load(&pc.nr_writeback), 0);
-	folio_wait_writeback(f);	/* not under writeback: returns */
+	folio_wait_writeback(f); /* not under writeback: returns */
 
 	/* ifs_clear_all: blocks follow PG_uptodate, none dirty. */
 	ifs_set_range_dirty(f, 0, 4096);
@@ -190,7 +189,7 @@ static void *grab_thread(void *arg)
 
 	for (i = 0; i < RACE_INDICES; i++)
 		order[i] = i;
-	for (i = RACE_INDICES - 1; i > 0; i--) {	/* each thread its own order */
+	for (i = RACE_INDICES - 1; i > 0; i--) { /* each thread its own order */
 		j = (unsigned int) rand_r(&c->seed) % (i + 1);
 		tmp = order[i];
 		order[i] = order[j];
@@ -252,7 +251,7 @@ static void test_grab_race(void)
 	for (i = 0; i < RACE_INDICES; i++)
 		refs_ok &= atomic_load(&ctx[0].got[i]->refcount) == 1;
 	CHECK(refs_ok);
-	teardown(&pc, &m);	/* checks every allocation was freed */
+	teardown(&pc, &m); /* checks every allocation was freed */
 }
 
 /* A folio removed while a grabber sleeps on its lock: the grabber retries. */
@@ -280,7 +279,7 @@ static void test_grab_removed(void)
 {
 	struct page_cache pc;
 	struct address_space m;
-	struct grab_one g = { 0 };
+	struct grab_one g = {0};
 	struct folio *f;
 	pthread_t t;
 
@@ -290,7 +289,7 @@ static void test_grab_removed(void)
 	g.m = &m;
 	pthread_create(&t, NULL, grab_one_thread, &g);
 	msleep(100);
-	CHECK_EQ(atomic_load(&g.done), 0);	/* asleep on f's lock */
+	CHECK_EQ(atomic_load(&g.done), 0); /* asleep on f's lock */
 	/* What truncate_inode_folio does, with the lock we already hold. */
 	pthread_mutex_lock(&m.i_pages_lock);
 	__filemap_remove_folio(&m, f);
@@ -301,9 +300,9 @@ static void test_grab_removed(void)
 		msleep(1);
 	CHECK(g.f && g.f != f);
 	CHECK(g.f->mapping == &m && g.f->index == 5);
-	CHECK(!folio_trylock(g.f));	/* the grabber's lock */
+	CHECK(!folio_trylock(g.f)); /* the grabber's lock */
 	CHECK_EQ(m.nrpages, 1);
-	folio_put(f);	/* last reference of the removed one */
+	folio_put(f); /* last reference of the removed one */
 	CHECK_EQ(atomic_load(&pc.stats.folios_freed), 1);
 	atomic_store(&g.release, 1);
 	pthread_join(t, NULL);
@@ -381,7 +380,7 @@ static void test_truncate_4k(void)
 	folio_put(f);
 
 	/* Removing every dirty block of a partial folio makes it clean. */
-	truncate_inode_pages_range(&m, 4096, 5119);	/* folio 1 block 0 */
+	truncate_inode_pages_range(&m, 4096, 5119); /* folio 1 block 0 */
 	f = filemap_get_folio(&m, 1);
 	CHECK(!folio_test_dirty(f) && !ifs_block_is_dirty(f, 0));
 	CHECK(bytes_are(f->data, 4096, 0));
@@ -404,7 +403,7 @@ static void test_truncate_64k(void)
 	struct folio *f;
 
 	page_cache_init(&pc, 65536, 0);
-	mapping_init(&m, &pc, NULL, 10);	/* 64 blocks per folio */
+	mapping_init(&m, &pc, NULL, 10); /* 64 blocks per folio */
 	make_dirty_folio(&m, 0, 0x55);
 	make_dirty_folio(&m, 1, 0x55);
 	/* Punch [3 KiB + 10, 70 KiB): spans the folio boundary. */
@@ -440,7 +439,7 @@ static void test_truncate_waits(void)
 {
 	struct page_cache pc;
 	struct address_space m;
-	struct trunc_ctx c = { 0 };
+	struct trunc_ctx c = {0};
 	struct folio *f;
 	pthread_t t;
 
@@ -455,14 +454,14 @@ static void test_truncate_waits(void)
 	c.m = &m;
 	pthread_create(&t, NULL, truncate_thread, &c);
 	msleep(150);
-	CHECK_EQ(atomic_load(&c.done), 0);	/* waits for writeback */
+	CHECK_EQ(atomic_load(&c.done), 0); /* waits for writeback */
 	CHECK_EQ(m.nrpages, 1);
 	CHECK(f->mapping == &m);
 	folio_end_writeback(f);
 	pthread_join(t, NULL);
 	CHECK_EQ(atomic_load(&c.done), 1);
 	CHECK(f->mapping == NULL && !folio_test_uptodate(f));
-	CHECK_EQ(atomic_load(&f->refcount), 1);	/* only ours */
+	CHECK_EQ(atomic_load(&f->refcount), 1); /* only ours */
 	folio_put(f);
 
 	/* And for a folio lock held by another thread. */
@@ -494,25 +493,25 @@ static void test_evict(void)
 	f = filemap_grab_folio(&m, 2);
 	folio_mark_uptodate(f);
 
-	CHECK(!folio_try_evict(f));	/* locked (by us, even) */
+	CHECK(!folio_try_evict(f)); /* locked (by us, even) */
 	folio_unlock(f);
 
 	filemap_dirty_folio(f);
-	CHECK(!folio_try_evict(f));	/* dirty */
+	CHECK(!folio_try_evict(f)); /* dirty */
 	folio_lock(f);
 	folio_clear_dirty_for_io(f);
 	folio_start_writeback(f);
 	folio_unlock(f);
-	CHECK(!folio_try_evict(f));	/* under writeback */
+	CHECK(!folio_try_evict(f)); /* under writeback */
 	folio_end_writeback(f);
 
 	folio_get(f);
-	CHECK(!folio_try_evict(f));	/* an extra reference */
+	CHECK(!folio_try_evict(f)); /* an extra reference */
 	folio_put(f);
 	CHECK_EQ(m.nrpages, 1);
 	CHECK(f->mapping == &m);
 
-	CHECK(folio_try_evict_from(f, &host));	/* clean, unlocked, ours only */
+	CHECK(folio_try_evict_from(f, &host)); /* clean, unlocked, ours only */
 	CHECK(host == &dummy);
 	CHECK(f->mapping == NULL);
 	CHECK_EQ(m.nrpages, 0);
@@ -521,8 +520,8 @@ static void test_evict(void)
 	CHECK(filemap_get_folio(&m, 2) == NULL);
 	CHECK_EQ(atomic_load(&pc.stats.folios_reclaimed), 1);
 	CHECK_EQ(atomic_load(&f->refcount), 1);
-	CHECK(!folio_try_evict(f));	/* already gone */
-	filemap_dirty_folio(f);	/* a stale user: no tag, counted till freed */
+	CHECK(!folio_try_evict(f)); /* already gone */
+	filemap_dirty_folio(f);	    /* a stale user: no tag, counted till freed */
 	CHECK_EQ(atomic_load(&pc.nr_dirty), 1);
 	folio_put(f);
 	CHECK_EQ(atomic_load(&pc.stats.folios_freed), 1);
@@ -557,7 +556,7 @@ static void *evict_lookup_thread(void *arg)
 		r->found++;
 		folio_unlock(f);
 		folio_put(f);
-		sched_yield();	/* let the evictor in between lookups */
+		sched_yield(); /* let the evictor in between lookups */
 	}
 	return NULL;
 }
@@ -582,7 +581,7 @@ static void test_evict_race(void)
 {
 	struct page_cache pc;
 	struct address_space m;
-	struct evict_race r = { 0 };
+	struct evict_race r = {0};
 	pthread_t a, b;
 
 	page_cache_init(&pc, 4096, 0);
@@ -630,7 +629,7 @@ static void test_direct_reclaim(void)
 		folio_unlock(f);
 		folio_put(f);
 	}
-	CHECK_EQ(hook_calls, 0);	/* at the limit, not over it */
+	CHECK_EQ(hook_calls, 0); /* at the limit, not over it */
 	for (i = 8; i < 200; i++) {
 		f = filemap_grab_folio(&m, i);
 		folio_unlock(f);
@@ -638,9 +637,9 @@ static void test_direct_reclaim(void)
 		if (atomic_load(&pc.nr_folios) > max)
 			max = atomic_load(&pc.nr_folios);
 	}
-	CHECK(hook_calls >= 100);	/* each creation over the limit */
+	CHECK(hook_calls >= 100); /* each creation over the limit */
 	CHECK(max <= 16);
-	CHECK(atomic_load(&pc.nr_folios) >= 8);	/* direct reclaim stops at the limit */
+	CHECK(atomic_load(&pc.nr_folios) >= 8); /* direct reclaim stops at the limit */
 	CHECK(atomic_load(&pc.stats.direct_reclaimed) >= 200 - 16);
 	/* The youngest survive (LRU order). */
 	f = filemap_get_folio(&m, 199);
@@ -674,10 +673,10 @@ static void test_seek_4k(void)
 	page_cache_init(&pc, 4096, 0);
 	mapping_init(&m, &pc, NULL, 10);
 	f0 = state_folio(&m, 0);
-	ifs_set_range_uptodate(f0, 0, 3072);	/* blocks 0..2 */
-	ifs_set_range_dirty(f0, 1024, 1024);	/* block 1 */
+	ifs_set_range_uptodate(f0, 0, 3072); /* blocks 0..2 */
+	ifs_set_range_dirty(f0, 1024, 1024); /* block 1 */
 	f2 = state_folio(&m, 2);
-	ifs_set_range_dirty(f2, 3072, 1024);	/* byte 11264 */
+	ifs_set_range_dirty(f2, 3072, 1024); /* byte 11264 */
 	ifs_set_range_uptodate(f2, 3072, 1024);
 
 	CHECK_EQ(mapping_seek_data_range(&m, 0, 16384, false), 1024);
@@ -688,11 +687,11 @@ static void test_seek_4k(void)
 	CHECK_EQ(mapping_seek_data_range(&m, 0, 16384, true), 0);
 	CHECK_EQ(mapping_seek_hole_range(&m, 0, 16384, true), 3072);
 	CHECK_EQ(mapping_seek_hole_range(&m, 0, 16384, false), 0);
-	CHECK_EQ(mapping_seek_hole_range(&m, 4096, 16384, true), 4096);	/* gap */
+	CHECK_EQ(mapping_seek_hole_range(&m, 4096, 16384, true), 4096); /* gap */
 	CHECK_EQ(mapping_seek_data_range(&m, 0, 1024, false), -1);
 	CHECK_EQ(mapping_seek_data_range(&m, 12288, 1 << 20, true), -1);
-	CHECK_EQ(mapping_seek_hole_range(&m, 11264, 12288, false), 12288);	/* = end */
-	CHECK_EQ(mapping_seek_hole_range(&m, 11264, 20000, false), 12288);	/* no folio 3 */
+	CHECK_EQ(mapping_seek_hole_range(&m, 11264, 12288, false), 12288); /* = end */
+	CHECK_EQ(mapping_seek_hole_range(&m, 11264, 20000, false), 12288); /* no folio 3 */
 	CHECK_EQ(mapping_seek_hole_range(&m, 11300, 11400, true), 11400);
 	CHECK_EQ(mapping_seek_data_range(&m, 5, 5, true), -1);
 	folio_put(f0);
@@ -711,7 +710,7 @@ static void test_seek_64k(void)
 	mapping_init(&m, &pc, NULL, 10);
 	f = state_folio(&m, 3);
 	ifs_set_range_dirty(f, 37 * 1024 + 5, 1);	/* block 37 */
-	ifs_set_range_uptodate(f, 36 * 1024, 3 * 1024);	/* 36..38 */
+	ifs_set_range_uptodate(f, 36 * 1024, 3 * 1024); /* 36..38 */
 	CHECK_EQ(mapping_seek_data_range(&m, 0, 1 << 20, false), base + 37 * 1024);
 	CHECK_EQ(mapping_seek_hole_range(&m, base + 37 * 1024, 1 << 20, false), base + 38 * 1024);
 	CHECK_EQ(mapping_seek_data_range(&m, 0, 1 << 20, true), base + 36 * 1024);
@@ -739,15 +738,15 @@ static void test_errseq(void)
 	a = filemap_sample_wb_err(&m);
 	b = a;
 	CHECK_EQ(mapping_check_error(&m, &a), 0);
-	mapping_set_error(&m, 0);	/* not an error */
+	mapping_set_error(&m, 0); /* not an error */
 	CHECK_EQ(mapping_check_error(&m, &a), 0);
 	mapping_set_error(&m, -EIO);
-	c = filemap_sample_wb_err(&m);	/* opened after the error */
+	c = filemap_sample_wb_err(&m); /* opened after the error */
 	CHECK_EQ(mapping_check_error(&m, &a), -EIO);
-	CHECK_EQ(mapping_check_error(&m, &a), 0);	/* reported once per cursor */
+	CHECK_EQ(mapping_check_error(&m, &a), 0); /* reported once per cursor */
 	CHECK_EQ(mapping_check_error(&m, &c), 0);
-	mapping_set_error(&m, ENOSPC);	/* positive errnos are accepted */
-	CHECK_EQ(mapping_check_error(&m, &b), -ENOSPC);	/* the latest */
+	mapping_set_error(&m, ENOSPC);			/* positive errnos are accepted */
+	CHECK_EQ(mapping_check_error(&m, &b), -ENOSPC); /* the latest */
 	CHECK_EQ(mapping_check_error(&m, &a), -ENOSPC);
 	CHECK_EQ(mapping_check_error(&m, &c), -ENOSPC);
 	CHECK_EQ(mapping_check_error(&m, &c), 0);

@@ -31,8 +31,8 @@ struct list {
 	size_t n, cap;
 };
 
-static void list_add(struct list *l, const char *name, size_t len, uint64_t ino,
-		     unsigned int dtype, uint64_t off)
+static void list_add(struct list *l, const char *name, size_t len, uint64_t ino, unsigned int dtype,
+		     uint64_t off)
 {
 	if (l->n == l->cap) {
 		l->cap = l->cap ? l->cap * 2 : 64;
@@ -61,9 +61,9 @@ static void list_free(struct list *l)
 
 struct tdir {
 	const char *name;
-	int nents;          /* -1: the "types" directory */
+	int nents;	    /* -1: the "types" directory */
 	const char *format; /* expected: local, block, leaf, node, btree (node + btree fork) */
-	uint64_t ino;       /* from the kernel oracle */
+	uint64_t ino;	    /* from the kernel oracle */
 	struct list kernel; /* the kernel's listing (or xfs_db's: see db_oracle) */
 };
 
@@ -179,7 +179,8 @@ static void check_format(const char *img, const struct tdir *d, unsigned int bsi
 		got = "block";
 	else
 		got = "?";
-	printf("  /%s: %d entries, format %d, size %llu, %s\n", d->name, d->nents, format, size, got);
+	printf("  /%s: %d entries, format %d, size %llu, %s\n", d->name, d->nents, format, size,
+	       got);
 	/* a node directory's data fork may be in extents or btree format */
 	ok = !strcmp(got, d->format) || (!strcmp(d->format, "node") && !strcmp(got, "btree"));
 	CHECK(ok);
@@ -281,8 +282,8 @@ struct coll {
 	bool bad_name;
 };
 
-static int coll_fill(void *ctx, const char *name, size_t namelen, uint64_t ino,
-		     unsigned int dtype, uint64_t next_cookie)
+static int coll_fill(void *ctx, const char *name, size_t namelen, uint64_t ino, unsigned int dtype,
+		     uint64_t next_cookie)
 {
 	struct coll *c = ctx;
 
@@ -319,8 +320,7 @@ static int list_batches(struct xb_inode *dir, size_t batch, struct list *out, si
 	return i < maxcalls ? 0 : -ELOOP;
 }
 
-static bool same_lists(const char *what, const struct list *a, const struct list *b,
-		       bool cookies)
+static bool same_lists(const char *what, const struct list *a, const struct list *b, bool cookies)
 {
 	size_t i;
 
@@ -333,11 +333,12 @@ static bool same_lists(const char *what, const struct list *a, const struct list
 
 		if (strcmp(x->name, y->name) || x->ino != y->ino || x->dtype != y->dtype ||
 		    (cookies && x->off != y->off)) {
-			fprintf(stderr, "%s: entry %zu: '%.40s' ino %llu type %u off %llu vs "
-				"'%.40s' ino %llu type %u off %llu\n", what, i, x->name,
-				(unsigned long long) x->ino, x->dtype, (unsigned long long) x->off,
-				y->name, (unsigned long long) y->ino, y->dtype,
-				(unsigned long long) y->off);
+			fprintf(stderr,
+				"%s: entry %zu: '%.40s' ino %llu type %u off %llu vs "
+				"'%.40s' ino %llu type %u off %llu\n",
+				what, i, x->name, (unsigned long long) x->ino, x->dtype,
+				(unsigned long long) x->off, y->name, (unsigned long long) y->ino,
+				y->dtype, (unsigned long long) y->off);
 			return false;
 		}
 	}
@@ -501,7 +502,8 @@ static void check_dir(struct xb_mount *m, struct tdir *d, bool ftype)
 		t1 = now() - t1;
 		CHECK(same_lists("batch 1", &l1, &full, true));
 		printf("  /%s: %zu entries: one call %.3f s, batches of 50 %.3f s, "
-		       "batches of 1 (%lu calls) %.3f s\n", d->name, n, t, t50, calls, t1);
+		       "batches of 1 (%lu calls) %.3f s\n",
+		       d->name, n, t, t50, calls, t1);
 		list_free(&l1);
 		list_free(&l50);
 		check_resume_points(dir, &full, 997);
@@ -574,7 +576,7 @@ static void run_config(const char *tmpdir, const char *opts, unsigned int bsize,
 			const char *name;
 			unsigned int dtype;
 		} types[] = {{"reg", DT_REG}, {"sub", DT_DIR}, {"sl", DT_LNK},
-			     {"fi", DT_FIFO}, {"ch", DT_CHR}, {"bl", DT_BLK}};
+			     {"fi", DT_FIFO}, {"ch", DT_CHR},  {"bl", DT_BLK}};
 		size_t j, k, found = 0;
 
 		for (j = 0; j < sizeof(types) / sizeof(types[0]); j++)
@@ -634,8 +636,9 @@ static void corrupt_name(const char *img, const char *path, int db, int idx)
 	int namelen = 0;
 	FILE *p;
 
-	snprintf(cmd, sizeof(cmd), "xfs_db -r -c 'path %s' -c 'dblock %d' -c 'print du[%d].namelen' %s",
-		 path, db, idx, img);
+	snprintf(cmd, sizeof(cmd),
+		 "xfs_db -r -c 'path %s' -c 'dblock %d' -c 'print du[%d].namelen' %s", path, db,
+		 idx, img);
 	p = popen(cmd, "r");
 	if (!p)
 		exit(2);

@@ -17,22 +17,21 @@
 #include "pagecache.h"
 #include "reclaim.h"
 
-
 #include "check.h"
 
-#define FSIZE 4096
+#define FSIZE	     4096
 #define LIMIT_FOLIOS 64
-#define NR_INDEX 1024
+#define NR_INDEX     1024
 
 /* ---- the world: a cache, one file, its "disk" and the model ---- */
 static struct page_cache pc;
 static struct address_space m;
-static _Atomic int disk[NR_INDEX];      /* byte value of each folio on disk */
-static _Atomic int expected[NR_INDEX];  /* what the file holds (model) */
+static _Atomic int disk[NR_INDEX];     /* byte value of each folio on disk */
+static _Atomic int expected[NR_INDEX]; /* what the file holds (model) */
 static _Atomic int stop_flusher, flusher_paused, stop_reader;
 static _Atomic int bad_data;
 static _Atomic uint64_t max_folios, max_clean, kicks;
-static char fake_bdi;                   /* an identity for bdi_kick */
+static char fake_bdi; /* an identity for bdi_kick */
 
 /* The writeback module's bdi_kick: here it unpauses the fake flusher. */
 void bdi_kick(struct bdi *bdi)
@@ -79,7 +78,7 @@ static void note_max(void)
 /* ---- the writer: read-modify-write of whole folios ---- */
 struct writer_cfg {
 	unsigned int rounds;
-	unsigned int dirty_every;      /* dirty every n-th folio */
+	unsigned int dirty_every; /* dirty every n-th folio */
 	unsigned int nr_index;
 };
 
@@ -119,7 +118,7 @@ static void *writer_thread(void *arg)
 		for (i = 0; i < cfg->nr_index; i++) {
 			write_one(i, r, cfg->dirty_every && (i + r) % cfg->dirty_every == 0);
 			if (i % 8 == 0)
-				usleep(20);	/* give reclaim a core now and then */
+				usleep(20); /* give reclaim a core now and then */
 		}
 	return NULL;
 }
@@ -145,7 +144,7 @@ static unsigned int flush_pass(void)
 		val = (unsigned char) f->data[0];
 		ifs_clear_range_dirty(f, 0, FSIZE);
 		folio_unlock(f);
-		atomic_store(&disk[f->index], val);	/* the "I/O" */
+		atomic_store(&disk[f->index], val); /* the "I/O" */
 		folio_end_writeback(f);
 		folio_put(f);
 		done++;
@@ -181,7 +180,7 @@ static void *reader_thread(void *arg)
 		folio_unlock(f);
 		folio_put(f);
 		if (++(*reads) % 16 == 0)
-			usleep(10);	/* 2 cores: leave reclaim some CPU */
+			usleep(10); /* 2 cores: leave reclaim some CPU */
 	}
 	return NULL;
 }
@@ -237,10 +236,12 @@ static void print_stats(const char *what, struct reclaimer *r)
 {
 	const struct reclaim_stats *s = reclaim_stats(r);
 
-	printf("%s: max %llu folios (%llu clean; limit %d), scans %llu evicted %llu busy %llu dirty %llu "
-	       "waits %llu kicks %llu direct %llu\n", what, (unsigned long long) atomic_load(&max_folios),
-	       (unsigned long long) atomic_load(&max_clean),
-	       LIMIT_FOLIOS, (unsigned long long) s->scans, (unsigned long long) s->evicted,
+	printf("%s: max %llu folios (%llu clean; limit %d), scans %llu evicted %llu busy %llu "
+	       "dirty %llu "
+	       "waits %llu kicks %llu direct %llu\n",
+	       what, (unsigned long long) atomic_load(&max_folios),
+	       (unsigned long long) atomic_load(&max_clean), LIMIT_FOLIOS,
+	       (unsigned long long) s->scans, (unsigned long long) s->evicted,
 	       (unsigned long long) s->skipped_busy, (unsigned long long) s->skipped_dirty,
 	       (unsigned long long) s->waits_for_writeback,
 	       (unsigned long long) atomic_load(&kicks),
@@ -250,8 +251,8 @@ static void print_stats(const char *what, struct reclaimer *r)
 /* Normal mode: the cache stays near its limit; dirty data is never lost. */
 static void test_normal(void)
 {
-	struct reclaim_config cfg = { .interval_ms = 20, .aggressive = false };
-	struct writer_cfg wc = { .rounds = 3, .dirty_every = 2, .nr_index = NR_INDEX };
+	struct reclaim_config cfg = {.interval_ms = 20, .aggressive = false};
+	struct writer_cfg wc = {.rounds = 3, .dirty_every = 2, .nr_index = NR_INDEX};
 	struct reclaimer *r;
 	pthread_t w, fl;
 
@@ -294,8 +295,8 @@ static void test_normal(void)
  */
 static void test_dirty_over_limit(void)
 {
-	struct reclaim_config cfg = { .interval_ms = 20, .aggressive = false };
-	struct writer_cfg wc = { .rounds = 1, .dirty_every = 1, .nr_index = 3 * LIMIT_FOLIOS };
+	struct reclaim_config cfg = {.interval_ms = 20, .aggressive = false};
+	struct writer_cfg wc = {.rounds = 1, .dirty_every = 1, .nr_index = 3 * LIMIT_FOLIOS};
 	struct reclaimer *r;
 	pthread_t w, fl;
 
@@ -308,7 +309,7 @@ static void test_dirty_over_limit(void)
 	CHECK_EQ(atomic_load(&pc.nr_dirty), 3 * LIMIT_FOLIOS);
 	pthread_create(&fl, NULL, flusher_thread, NULL);
 	msleep(50);
-	CHECK_EQ(atomic_load(&pc.nr_dirty), 3 * LIMIT_FOLIOS);	/* still paused */
+	CHECK_EQ(atomic_load(&pc.nr_dirty), 3 * LIMIT_FOLIOS); /* still paused */
 
 	CHECK_EQ(reclaim_start(&r, &pc, (struct bdi *) &fake_bdi, &cfg), 0);
 	CHECK(wait_for(under_limit, 3000));
@@ -319,7 +320,7 @@ static void test_dirty_over_limit(void)
 	CHECK_EQ(atomic_load(&bad_data), 0);
 	/* Every folio is on disk or in the cache, as written. */
 	for (unsigned int i = 0; i < 3 * LIMIT_FOLIOS; i++)
-		write_one(i, 0, false);	/* re-reads and checks */
+		write_one(i, 0, false); /* re-reads and checks */
 	CHECK_EQ(atomic_load(&bad_data), 0);
 
 	atomic_store(&stop_flusher, 1);
@@ -334,8 +335,8 @@ static void test_dirty_over_limit(void)
  */
 static void test_throttle(void)
 {
-	struct reclaim_config cfg = { .interval_ms = 10, .aggressive = false };
-	struct writer_cfg wc = { .rounds = 1, .dirty_every = 1, .nr_index = 2 * LIMIT_FOLIOS };
+	struct reclaim_config cfg = {.interval_ms = 10, .aggressive = false};
+	struct writer_cfg wc = {.rounds = 1, .dirty_every = 1, .nr_index = 2 * LIMIT_FOLIOS};
 	struct reclaimer *r;
 	pthread_t w;
 	uint64_t waits;
@@ -347,7 +348,7 @@ static void test_throttle(void)
 	msleep(450);
 	waits = reclaim_stats(r)->waits_for_writeback;
 	print_stats("throttle", r);
-	CHECK(waits >= 2 && waits <= 8);	/* ~100 ms each */
+	CHECK(waits >= 2 && waits <= 8); /* ~100 ms each */
 	CHECK_EQ(reclaim_stats(r)->evicted, 0);
 	CHECK_EQ(atomic_load(&pc.nr_folios), 2 * LIMIT_FOLIOS);
 	reclaim_stop(r);
@@ -359,8 +360,8 @@ static void test_throttle(void)
 /* Aggressive: clean folios go as soon as seen, while a reader races. */
 static void test_aggressive(void)
 {
-	struct reclaim_config cfg = { .interval_ms = 100, .aggressive = true };
-	struct writer_cfg wc = { .rounds = 3, .dirty_every = 3, .nr_index = NR_INDEX };
+	struct reclaim_config cfg = {.interval_ms = 100, .aggressive = true};
+	struct writer_cfg wc = {.rounds = 3, .dirty_every = 3, .nr_index = NR_INDEX};
 	struct reclaimer *r;
 	pthread_t w, fl, rd;
 	uint64_t reads = 0;
@@ -377,7 +378,7 @@ static void test_aggressive(void)
 	atomic_store(&stop_reader, 1);
 	pthread_join(rd, NULL);
 	CHECK(wait_for(all_clean, 2000));
-	CHECK(wait_for(cache_empty, 2000));	/* everything clean goes */
+	CHECK(wait_for(cache_empty, 2000)); /* everything clean goes */
 	print_stats("aggressive", r);
 	printf("aggressive: reader saw %llu folios\n", (unsigned long long) reads);
 	CHECK_EQ(atomic_load(&bad_data), 0);

@@ -118,7 +118,8 @@ static long long agi_bucket(const char *img, uint64_t ino)
 
 	return sh_num("xfs_db -r -c 'agi %lld' -c 'print unlinked[%lld]' %s | "
 		      "sed -n 's/.*= *\\([0-9][0-9]*\\).*/\\1/p; s/.*= *null.*/-1/p; "
-		      "s/.*= *$/-1/p'", agno, agino % 64, img);
+		      "s/.*= *$/-1/p'",
+		      agno, agino % 64, img);
 }
 
 static long long dinode_field(const char *img, uint64_t ino, const char *field)
@@ -199,8 +200,8 @@ static void make_shapes(struct xb_inode *root, unsigned int bs)
 
 static void test_shapes(unsigned int bs)
 {
-	static const char *const files[] = {"empty", "small", "sparse", "xattrs",
-					    "sym_inline", "sym_remote"};
+	static const char *const files[] = {"empty",  "small",	    "sparse",
+					    "xattrs", "sym_inline", "sym_remote"};
 	char opts[64], *img;
 	struct xb_mount *m;
 	struct xb_inode *root;
@@ -314,10 +315,12 @@ static void test_bucket_chain(const char *img, struct xb_mount *m, struct xb_ino
 	}
 	CHECK_EQ(xb_sync(m), 0);
 	CHECK_EQ(agi_bucket(img, inos[idx[0]]), db_convert(img, inos[idx[2]], "agino"));
-	CHECK_EQ(dinode_field(img, inos[idx[2]], "next_unlinked"), db_convert(img, inos[idx[1]], "agino"));
+	CHECK_EQ(dinode_field(img, inos[idx[2]], "next_unlinked"),
+		 db_convert(img, inos[idx[1]], "agino"));
 	xb_iput(c[1]);
 	CHECK_EQ(xb_sync(m), 0);
-	CHECK_EQ(dinode_field(img, inos[idx[2]], "next_unlinked"), db_convert(img, inos[idx[0]], "agino"));
+	CHECK_EQ(dinode_field(img, inos[idx[2]], "next_unlinked"),
+		 db_convert(img, inos[idx[0]], "agino"));
 	CHECK_EQ(dinode_field(img, inos[idx[1]], "core.mode"), 0);
 	xb_iput(c[2]);
 	CHECK_EQ(xb_sync(m), 0);
@@ -421,7 +424,8 @@ static void test_open_unlinked(void)
 	/* Without the mark, repair -n names the bucket and the inode it would rescue. */
 	CHECK(sh("xfs_repair -n %s 2>&1 | grep -q 'agi unlinked bucket %lld is %lld in ag'", crash,
 		 db_convert(crash, ino, "agino") % 64, db_convert(crash, ino, "agino")) == 0);
-	CHECK(sh("xfs_repair -n %s 2>&1 | grep -q 'disconnected inode %llu, would move to lost+found'",
+	CHECK(sh("xfs_repair -n %s 2>&1 | grep -q 'disconnected inode %llu, would move to "
+		 "lost+found'",
 		 crash, (unsigned long long) ino) == 0);
 	CHECK_EQ(sh("xfs_repair %s >/dev/null 2>&1", crash), 0);
 	CHECK(th_repair_clean(crash));
@@ -496,8 +500,10 @@ static void test_errors(void)
 		xb_iput(f);
 		xb_iput(root);
 		th_umount(m);
-		CHECK_EQ(sh("xfs_db -x -c 'inode %llu' -c 'write core.nlinkv2 2147483647' %s >/dev/null",
-			    (unsigned long long) ino, img), 0);
+		CHECK_EQ(sh("xfs_db -x -c 'inode %llu' -c 'write core.nlinkv2 2147483647' %s "
+			    ">/dev/null",
+			    (unsigned long long) ino, img),
+			 0);
 		m = th_mount(img, false);
 		CHECK_EQ(xb_iget(m, xb_root_ino(m), &root), 0);
 		CHECK_EQ(xb_iget(m, ino, &f), 0);
@@ -631,10 +637,12 @@ static void test_rename(void)
 	if (sh("mkdir -p %s && mount -o loop,ro %s %s 2>/dev/null", mnt, img, mnt) == 0) {
 		CHECK_EQ(sh("cd %s && test \"$(find . | sort | tr '\\n' ' ')\" = "
 			    "'. ./A ./B ./B/d ./B/d/inner ./B/emptydir ./B/f ./B/hard ./B/held '",
-			    mnt), 0);
+			    mnt),
+			 0);
 		CHECK_EQ(sh_num("stat -c %%h %s/B", mnt), 4);
 		CHECK_EQ(sh_num("stat -c %%h %s/B/f", mnt), 2);
-		CHECK_EQ(sh_num("stat -c %%i %s/B/emptydir/..", mnt), sh_num("stat -c %%i %s/B", mnt));
+		CHECK_EQ(sh_num("stat -c %%i %s/B/emptydir/..", mnt),
+			 sh_num("stat -c %%i %s/B", mnt));
 		CHECK_EQ(sh_num("stat -c %%s %s/B/f", mnt), 10);
 		CHECK_EQ(sh("umount %s", mnt), 0);
 	} else {

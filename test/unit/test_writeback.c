@@ -22,24 +22,23 @@
 #include "writeback.h"
 #include "vfs_inode.h"
 
-
 #include "check.h"
 
-#define FAKE_EXT (16 * 1024)
-#define FILE_SPAN (8ULL << 20)  /* disk bytes reserved per file */
-#define FILE_MAX (1U << 20)     /* model size per file */
+#define FAKE_EXT  (16 * 1024)
+#define FILE_SPAN (8ULL << 20) /* disk bytes reserved per file */
+#define FILE_MAX  (1U << 20)   /* model size per file */
 
 /* ---------------- the fake filesystem ---------------- */
 struct fake_file {
-	bool gappy;              /* extents not adjacent on disk */
-	bool unwritten;          /* map as UNWRITTEN (else MAPPED) */
-	int64_t fail_map_at;     /* map_blocks fails at this offset (-1: never) */
-	uint64_t disk_size;      /* what end_io "logged" */
-	uint64_t converted;      /* unwritten bytes converted by end_io */
-	int64_t last_map_off;    /* to check index order within one writepages */
+	bool gappy;	      /* extents not adjacent on disk */
+	bool unwritten;	      /* map as UNWRITTEN (else MAPPED) */
+	int64_t fail_map_at;  /* map_blocks fails at this offset (-1: never) */
+	uint64_t disk_size;   /* what end_io "logged" */
+	uint64_t converted;   /* unwritten bytes converted by end_io */
+	int64_t last_map_off; /* to check index order within one writepages */
 	bool order_ok;
 	unsigned int discards;
-	unsigned char *model;    /* expected file bytes */
+	unsigned char *model; /* expected file bytes */
 };
 
 struct ioend_rec {
@@ -48,7 +47,7 @@ struct ioend_rec {
 	uint64_t size, disk_len, addr;
 	unsigned int type, nr_vecs;
 	pthread_t tid;
-	bool wb_ok;              /* every folio still under writeback at end_io */
+	bool wb_ok; /* every folio still under writeback at end_io */
 	int error;
 };
 
@@ -59,7 +58,7 @@ static struct {
 	unsigned int nr_recs;
 	_Atomic unsigned int end_io_sleep_us;
 	_Atomic uint64_t map_calls;
-} fake = { .lock = PTHREAD_MUTEX_INITIALIZER };
+} fake = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static int disk_fd;
 static struct page_cache pc;
@@ -79,8 +78,8 @@ static uint64_t fake_ext_addr(struct vfs_inode *inode, uint64_t k)
 	return fake_disk_base(inode) + k * FAKE_EXT * (FF(inode)->gappy ? 2 : 1);
 }
 
-static int fake_map_blocks(struct iomap_writepage_ctx *wpc, struct vfs_inode *inode,
-			   loff_t offset, unsigned int len)
+static int fake_map_blocks(struct iomap_writepage_ctx *wpc, struct vfs_inode *inode, loff_t offset,
+			   unsigned int len)
 {
 	struct fake_file *ff = FF(inode);
 	uint64_t k = (uint64_t) offset / FAKE_EXT;
@@ -119,10 +118,16 @@ static int fake_end_io(struct vfs_inode *inode, struct iomap_ioend *ioend)
 {
 	struct fake_file *ff = FF(inode);
 	struct ioend_rec r = {
-		.ino = inode->i_ino, .offset = ioend->io_offset, .size = ioend->io_size,
-		.disk_len = ioend->io_disk_len, .addr = ioend->io_addr,
-		.type = ioend->io_type, .nr_vecs = ioend->io_nr_vecs, .tid = pthread_self(),
-		.wb_ok = true, .error = ioend->io_error,
+		.ino = inode->i_ino,
+		.offset = ioend->io_offset,
+		.size = ioend->io_size,
+		.disk_len = ioend->io_disk_len,
+		.addr = ioend->io_addr,
+		.type = ioend->io_type,
+		.nr_vecs = ioend->io_nr_vecs,
+		.tid = pthread_self(),
+		.wb_ok = true,
+		.error = ioend->io_error,
 	};
 	unsigned int i, us = atomic_load(&fake.end_io_sleep_us);
 	uint64_t end, isize = vfs_i_size_read(inode);
@@ -349,8 +354,8 @@ static void disk_reset(void)
 
 static int writepages_inline(struct vfs_inode *inode, struct writeback_stats *st)
 {
-	struct iomap_writepage_ctx wpc = { .stats = st };
-	struct writeback_control wbc = { 0, UINT64_MAX, true, false, -1 };
+	struct iomap_writepage_ctx wpc = {.stats = st};
+	struct writeback_control wbc = {0, UINT64_MAX, true, false, -1};
 
 	FF(inode)->last_map_off = -1;
 	return iomap_writepages(&inode->i_mapping, &wbc, &wpc, &fake_ops);
@@ -361,7 +366,7 @@ static int writepages_inline(struct vfs_inode *inode, struct writeback_stats *st
 /* 4 KiB folios, 1 KiB blocks: partial runs, merging, splitting, EOF. */
 static void test_small_folios(void)
 {
-	struct writeback_stats st = { 0 };
+	struct writeback_stats st = {0};
 	struct vfs_inode *a, *b;
 	struct ioend_rec *r;
 
@@ -386,7 +391,7 @@ static void test_small_folios(void)
 	CHECK_EQ(r[1].offset, 4096);
 	CHECK_EQ(r[1].size, 1024);
 	CHECK_EQ(r[2].offset, 8192);
-	CHECK_EQ(r[2].size, 8192);  /* merged across folios 2 and 3 */
+	CHECK_EQ(r[2].size, 8192); /* merged across folios 2 and 3 */
 	CHECK_EQ(r[2].nr_vecs, 2);
 	CHECK_EQ(r[2].type, IOMAP_MAPPED);
 	CHECK(r[0].wb_ok && r[1].wb_ok && r[2].wb_ok);
@@ -395,7 +400,7 @@ static void test_small_folios(void)
 	CHECK(disk_matches(a, 1024, 2048, false));
 	CHECK(disk_matches(a, 4096, 1024, false));
 	CHECK(disk_matches(a, 8192, 8192, false));
-	CHECK(disk_matches(a, 0, 1024, true));     /* never dirty */
+	CHECK(disk_matches(a, 0, 1024, true)); /* never dirty */
 	CHECK(disk_matches(a, 3072, 1024, true));
 	CHECK(disk_matches(a, 5120, 3072, true));
 	CHECK_EQ(FF(a)->disk_size, 16384);
@@ -407,10 +412,10 @@ static void test_small_folios(void)
 
 	/* b: gappy + unwritten, a run across an extent end splits the ioend;
 	 * EOF at 20000 inside block 19 of folio 4; folio 6 wholly past EOF. */
-	dirty_range(NULL, b, 12288, 8192, 2);           /* 12288..20480 */
-	dirty_range(NULL, b, 24576, 1024, 2);           /* folio 6, later past EOF */
+	dirty_range(NULL, b, 12288, 8192, 2); /* 12288..20480 */
+	dirty_range(NULL, b, 24576, 1024, 2); /* folio 6, later past EOF */
 	vfs_i_size_write(b, 20000);
-	scribble(b, 20000, 480);                        /* garbage past EOF in folio 4 */
+	scribble(b, 20000, 480); /* garbage past EOF in folio 4 */
 	memset(FF(b)->model + 20000, 0, 480);
 	fake_reset_recs();
 	CHECK_EQ(writepages_inline(b, &st), 0);
@@ -420,14 +425,14 @@ static void test_small_folios(void)
 	CHECK_EQ(r[0].size, 4096);
 	CHECK_EQ(r[0].addr, fake_ext_addr(b, 0) + 12288);
 	CHECK_EQ(r[1].offset, 16384);
-	CHECK_EQ(r[1].size, 20000 - 16384);              /* clamped to EOF */
-	CHECK_EQ(r[1].disk_len, 4096);                   /* whole blocks written */
+	CHECK_EQ(r[1].size, 20000 - 16384); /* clamped to EOF */
+	CHECK_EQ(r[1].disk_len, 4096);	    /* whole blocks written */
 	CHECK_EQ(r[1].addr, fake_ext_addr(b, 1));
 	CHECK_EQ(r[1].type, IOMAP_UNWRITTEN);
 	CHECK_EQ(FF(b)->converted, 4096 + 20000 - 16384);
 	CHECK_EQ(FF(b)->disk_size, 20000);
 	CHECK(disk_matches(b, 12288, 20480 - 12288, false)); /* incl. zeroes past EOF */
-	CHECK(disk_matches(b, 24576, 1024, true));           /* past EOF: dropped */
+	CHECK(disk_matches(b, 24576, 1024, true));	     /* past EOF: dropped */
 	CHECK_EQ(count_tagged(b, PC_TAG_DIRTY), 0);
 	CHECK_EQ(count_tagged(b, PC_TAG_WRITEBACK), 0);
 	CHECK_EQ(atomic_load(&pc.nr_dirty), 0);
@@ -451,20 +456,20 @@ static void bump_seq_hook(enum iomap_inject_point point, struct vfs_inode *inode
 
 static void test_revalidation(void)
 {
-	struct writeback_stats st = { 0 };
+	struct writeback_stats st = {0};
 	struct vfs_inode *a;
 
 	pc_setup(4096, 64 << 20);
 	disk_reset();
 	a = new_file(3, 12);
-	dirty_range(NULL, a, 0, 16384, 3);              /* one extent, four folios */
+	dirty_range(NULL, a, 0, 16384, 3); /* one extent, four folios */
 	iomap_set_inject_hook(bump_seq_hook, NULL);
 	fake_reset_recs();
 	CHECK_EQ(writepages_inline(a, &st), 0);
 	iomap_set_inject_hook(NULL, NULL);
-	CHECK_EQ(atomic_load(&st.map_revalidated), 3);  /* folios 1, 2, 3 */
-	CHECK_EQ(atomic_load(&st.map_invalidated), 1);  /* folio 2 */
-	CHECK_EQ(fake_nr_recs(), 1);                    /* same extent: still one ioend */
+	CHECK_EQ(atomic_load(&st.map_revalidated), 3); /* folios 1, 2, 3 */
+	CHECK_EQ(atomic_load(&st.map_invalidated), 1); /* folio 2 */
+	CHECK_EQ(fake_nr_recs(), 1);		       /* same extent: still one ioend */
 	CHECK(disk_matches(a, 0, 16384, false));
 	free_file(a);
 	page_cache_destroy(&pc);
@@ -477,8 +482,9 @@ static void test_revalidation(void)
  */
 static void test_large_folios_bdi(void)
 {
-	struct bdi_config cfg = { .writeback_interval_ms = 60000, .dirty_expire_ms = 60000,
-				  .dirty_background_pct = 100 };
+	struct bdi_config cfg = {.writeback_interval_ms = 60000,
+				 .dirty_expire_ms = 60000,
+				 .dirty_background_pct = 100};
 	struct bdi *bdi;
 	struct vfs_inode *a, *b;
 	unsigned int i, n;
@@ -490,12 +496,12 @@ static void test_large_folios_bdi(void)
 	b = new_file(5, 10);
 	FF(a)->gappy = true;
 	FF(a)->unwritten = true;
-	dirty_range(bdi, a, 0, 4096, 4);             /* blocks 0-3 */
-	dirty_range(bdi, a, 10240, 2048, 4);         /* blocks 10-11 */
-	dirty_range(bdi, a, 14336, 5120, 4);         /* blocks 14-18: crosses 16 KiB */
-	dirty_range(bdi, a, 61440, 4096, 4);         /* blocks 60-63 */
-	dirty_range(bdi, a, 65536 + 1000, 3000, 4);  /* second folio, partial blocks */
-	dirty_range(bdi, b, 0, 3 * 65536, 5);        /* three whole folios */
+	dirty_range(bdi, a, 0, 4096, 4);	    /* blocks 0-3 */
+	dirty_range(bdi, a, 10240, 2048, 4);	    /* blocks 10-11 */
+	dirty_range(bdi, a, 14336, 5120, 4);	    /* blocks 14-18: crosses 16 KiB */
+	dirty_range(bdi, a, 61440, 4096, 4);	    /* blocks 60-63 */
+	dirty_range(bdi, a, 65536 + 1000, 3000, 4); /* second folio, partial blocks */
+	dirty_range(bdi, b, 0, 3 * 65536, 5);	    /* three whole folios */
 	atomic_store(&fake.end_io_sleep_us, 5000);
 	fake_reset_recs();
 	CHECK_EQ(filemap_write_and_wait_range(bdi, a, 0, UINT64_MAX), 0);
@@ -514,7 +520,7 @@ static void test_large_folios_bdi(void)
 	/* blocks 60-63 are extent 3, the next folio's blocks 0-3 extent 4: split */
 	CHECK_EQ(fake.recs[4].offset, 61440);
 	CHECK_EQ(fake.recs[5].offset, 65536);
-	CHECK_EQ(fake.recs[5].size, 4000);            /* 65536 .. EOF 69536 */
+	CHECK_EQ(fake.recs[5].size, 4000); /* 65536 .. EOF 69536 */
 	CHECK_EQ(fake.recs[5].disk_len, 4096);
 	CHECK(disk_matches(a, 0, 4096, false));
 	CHECK(disk_matches(a, 4096, 6144, true));
@@ -539,8 +545,8 @@ static void test_large_folios_bdi(void)
 /* Expiry and the periodic flusher; then the background threshold. */
 static void test_expire_and_background(void)
 {
-	struct bdi_config cfg = { .writeback_interval_ms = 10, .dirty_expire_ms = 1500,
-				  .dirty_background_pct = 10 };
+	struct bdi_config cfg = {
+		.writeback_interval_ms = 10, .dirty_expire_ms = 1500, .dirty_background_pct = 10};
 	struct bdi *bdi;
 	struct vfs_inode *a, *b;
 
@@ -550,8 +556,8 @@ static void test_expire_and_background(void)
 	a = new_file(6, 12);
 	dirty_range(bdi, a, 0, 8192, 6);
 	usleep(100 * 1000);
-	CHECK_EQ(count_tagged(a, PC_TAG_DIRTY), 2);  /* not expired yet */
-	CHECK(wait_clean(a, 20000));                  /* expired: written by the flusher */
+	CHECK_EQ(count_tagged(a, PC_TAG_DIRTY), 2); /* not expired yet */
+	CHECK(wait_clean(a, 20000));		    /* expired: written by the flusher */
 	CHECK(disk_matches(a, 0, 8192, false));
 	bdi_stop(bdi);
 
@@ -560,7 +566,7 @@ static void test_expire_and_background(void)
 	cfg.dirty_expire_ms = 60000;
 	CHECK_EQ(bdi_start(&bdi, &pc, &cfg, &fake_ops), 0);
 	b = new_file(7, 12);
-	dirty_range(bdi, b, 0, 64 * 1024, 7);         /* under the threshold */
+	dirty_range(bdi, b, 0, 64 * 1024, 7); /* under the threshold */
 	usleep(100 * 1000);
 	CHECK_EQ(count_tagged(b, PC_TAG_DIRTY), 16);
 	dirty_range(bdi, b, 64 * 1024, 512 * 1024, 7); /* over it: kicked */
@@ -588,8 +594,9 @@ static void test_expire_and_background(void)
 /* A data write error and a map error reach fsync, once each. */
 static void test_errors(void)
 {
-	struct bdi_config cfg = { .writeback_interval_ms = 60000, .dirty_expire_ms = 60000,
-				  .dirty_background_pct = 100 };
+	struct bdi_config cfg = {.writeback_interval_ms = 60000,
+				 .dirty_expire_ms = 60000,
+				 .dirty_background_pct = 100};
 	char path[64];
 	struct bdi *bdi;
 	struct vfs_inode *a;
@@ -602,13 +609,13 @@ static void test_errors(void)
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", disk_fd);
 	rofd = open(path, O_RDONLY);
 	CHECK(rofd >= 0);
-	a->bdev_fd = rofd;                          /* pwrite fails: EBADF -> EIO */
+	a->bdev_fd = rofd; /* pwrite fails: EBADF -> EIO */
 	dirty_range(bdi, a, 0, 8192, 10);
 	CHECK_EQ(filemap_write_and_wait_range(bdi, a, 0, UINT64_MAX), -EIO);
 	CHECK_EQ(filemap_write_and_wait_range(bdi, a, 0, UINT64_MAX), 0); /* once */
 	CHECK(atomic_load(&bdi_stats(bdi)->write_errors) >= 1);
 	CHECK_EQ(count_tagged(a, PC_TAG_DIRTY) + count_tagged(a, PC_TAG_WRITEBACK), 0);
-	CHECK(disk_matches(a, 0, 8192, true));      /* nothing reached the disk */
+	CHECK(disk_matches(a, 0, 8192, true)); /* nothing reached the disk */
 
 	a->bdev_fd = disk_fd;
 	FF(a)->fail_map_at = 4096 + 512;
@@ -617,7 +624,7 @@ static void test_errors(void)
 	CHECK_EQ(FF(a)->discards, 1);
 	CHECK_EQ(filemap_write_and_wait_range(bdi, a, 0, UINT64_MAX), 0);
 	CHECK_EQ(count_tagged(a, PC_TAG_DIRTY) + count_tagged(a, PC_TAG_WRITEBACK), 0);
-	CHECK(disk_matches(a, 0, 4096, false));     /* other folios still written */
+	CHECK(disk_matches(a, 0, 4096, false)); /* other folios still written */
 	CHECK(disk_matches(a, 8192, 4096, false));
 	CHECK(disk_matches(a, 4096, 4096, true));
 	bdi_stop(bdi);
@@ -629,8 +636,8 @@ static void test_errors(void)
 /* bdi_forget_inode against a busy flusher: the inode is freed right after. */
 static void test_forget_race(void)
 {
-	struct bdi_config cfg = { .writeback_interval_ms = 1, .dirty_expire_ms = 1,
-				  .dirty_background_pct = 100 };
+	struct bdi_config cfg = {
+		.writeback_interval_ms = 1, .dirty_expire_ms = 1, .dirty_background_pct = 100};
 	struct bdi *bdi;
 	unsigned int i, bad = 0;
 
@@ -696,8 +703,8 @@ static void *stress_writer(void *p)
 
 static void test_stress(void)
 {
-	struct bdi_config cfg = { .writeback_interval_ms = 1, .dirty_expire_ms = 2,
-				  .dirty_background_pct = 5 };
+	struct bdi_config cfg = {
+		.writeback_interval_ms = 1, .dirty_expire_ms = 2, .dirty_background_pct = 5};
 	struct stress_arg args[3];
 	pthread_t tids[3];
 	struct bdi *bdi;
@@ -720,7 +727,8 @@ static void test_stress(void)
 	for (i = 0; i < 3; i++) {
 		struct vfs_inode *inode = args[i].inode;
 
-		CHECK_EQ(count_tagged(inode, PC_TAG_DIRTY) + count_tagged(inode, PC_TAG_WRITEBACK), 0);
+		CHECK_EQ(count_tagged(inode, PC_TAG_DIRTY) + count_tagged(inode, PC_TAG_WRITEBACK),
+			 0);
 		CHECK(disk_matches(inode, 0, vfs_i_size_read(inode), false));
 		CHECK_EQ(FF(inode)->disk_size, vfs_i_size_read(inode));
 		free_file(inode);

@@ -24,7 +24,7 @@
 
 enum { I_ROOT, I_FILE, I_DIR, I_INNER, I_LINK, I_FIFO, I_COUNT };
 
-static const char *const ipath[I_COUNT] = { "", "file", "dir", "dir/inner", "link", "fifo" };
+static const char *const ipath[I_COUNT] = {"", "file", "dir", "dir/inner", "link", "fifo"};
 
 #define LIST_MAX 65536
 
@@ -46,7 +46,7 @@ struct img {
 	bool touched[I_COUNT]; /* attributes changed: ctime must have moved */
 	char *list[I_COUNT];   /* what xb_listxattr returned before unmount */
 	int listlen[I_COUNT];
-	struct timespec t0;    /* after mkfs: every changed ctime is later */
+	struct timespec t0; /* after mkfs: every changed ctime is later */
 };
 
 static char protodir[] = "/tmp/xfsfuse-xattr-proto-XXXXXX";
@@ -60,13 +60,15 @@ static void write_proto(const char *path, unsigned long long fill_bytes)
 
 	if (!f)
 		exit(2);
-	fprintf(f, "dummy\n0 0\nd--755 0 0\n"
-		   "file ---644 0 0 %s\n"
-		   "dir d--755 0 0\n"
-		   "inner ---600 0 0 %s\n"
-		   "$\n"
-		   "link l--777 0 0 /some/target\n"
-		   "fifo p--644 0 0\n", datafile, datafile);
+	fprintf(f,
+		"dummy\n0 0\nd--755 0 0\n"
+		"file ---644 0 0 %s\n"
+		"dir d--755 0 0\n"
+		"inner ---600 0 0 %s\n"
+		"$\n"
+		"link l--777 0 0 /some/target\n"
+		"fifo p--644 0 0\n",
+		datafile, datafile);
 	if (fill_bytes)
 		fprintf(f, "fill r--644 0 0 %llu\n", fill_bytes);
 	fprintf(f, "$\n$\n");
@@ -115,7 +117,8 @@ static uint64_t db_ino(const char *image, const char *dir, const char *name)
 		int nlen;
 
 		if (sscanf(line, "%llu %llu %31s %31s %d %299s", &dirent, &i, type, hash, &nlen,
-			   nm) == 6 && !strcmp(nm, name))
+			   nm) == 6 &&
+		    !strcmp(nm, name))
 			ino = i;
 	}
 	pclose(p);
@@ -141,8 +144,7 @@ static struct xa *model_find(struct img *im, int idx, const char *name)
 }
 
 /* Record a value the backend accepted. */
-static void model_record(struct img *im, int idx, const char *name, size_t len,
-			 unsigned int seed)
+static void model_record(struct img *im, int idx, const char *name, size_t len, unsigned int seed)
 {
 	struct xa *a = model_find(im, idx, name);
 
@@ -343,7 +345,7 @@ static void test_shortform(struct img *im)
  * (1 KiB blocks: several leaves, a node). */
 static void test_leaf(struct img *im)
 {
-	static const char *const ns[] = { "user.", "trusted.", "security." };
+	static const char *const ns[] = {"user.", "trusted.", "security."};
 	char name[64];
 	int i;
 
@@ -387,8 +389,8 @@ static void test_node(struct img *im, int n)
 /* Remote values, 4 KiB to 64 KiB, in every namespace. */
 static void test_remote(struct img *im)
 {
-	static const size_t sizes[] = { 4096, 5000, 8192, 16384, 32768, 65535, 65536 };
-	static const char *const ns[] = { "user.", "trusted.", "security." };
+	static const size_t sizes[] = {4096, 5000, 8192, 16384, 32768, 65535, 65536};
+	static const char *const ns[] = {"user.", "trusted.", "security."};
 	char name[64];
 	size_t i;
 
@@ -398,16 +400,16 @@ static void test_remote(struct img *im)
 		model_set(im, I_INNER, name, sizes[i], 21 + i);
 	}
 	verify_backend(im, I_INNER);
-	model_set(im, I_INNER, "user.remote4096", 10, 40);          /* remote -> local */
-	model_set(im, I_INNER, "user.small", 40000, 41);            /* local -> remote */
-	model_set(im, I_INNER, "trusted.remote5000", 65536, 42);    /* remote -> bigger */
+	model_set(im, I_INNER, "user.remote4096", 10, 40);	 /* remote -> local */
+	model_set(im, I_INNER, "user.small", 40000, 41);	 /* local -> remote */
+	model_set(im, I_INNER, "trusted.remote5000", 65536, 42); /* remote -> bigger */
 	model_remove(im, I_INNER, "user.remote16384");
 	verify_backend(im, I_INNER);
 }
 
 static struct timespec ctime_of(struct xb_inode *ip)
 {
-	struct xb_stat st = { 0 };
+	struct xb_stat st = {0};
 
 	CHECK_EQ(xb_getattr(ip, &st), 0);
 	return st.ctime;
@@ -420,7 +422,7 @@ static bool ts_after(struct timespec a, struct timespec b)
 
 static void tick(void)
 {
-	struct timespec ts = { 0, 2000000 };
+	struct timespec ts = {0, 2000000};
 
 	nanosleep(&ts, NULL);
 }
@@ -505,8 +507,8 @@ static void kernel_oracle(struct img *im)
 		CHECK(lstat(path, &st) == 0);
 		/* Attributes changed after t0 (and only then): ctime moved. */
 		CHECK_EQ(st.st_ctim.tv_sec > im->t0.tv_sec ||
-			 (st.st_ctim.tv_sec == im->t0.tv_sec &&
-			  st.st_ctim.tv_nsec >= im->t0.tv_nsec / 1000 * 1000),
+				 (st.st_ctim.tv_sec == im->t0.tv_sec &&
+				  st.st_ctim.tv_nsec >= im->t0.tv_nsec / 1000 * 1000),
 			 im->touched[idx]);
 	}
 	for (i = 0; i < im->nxa; i++) {
@@ -575,7 +577,8 @@ static void test_corrupt(struct img *im)
 	db_cmd(im->path, cmds, before, sizeof(before));
 	CHECK(strstr(before, "0x3ebe") != NULL); /* XFS_DA3_NODE_MAGIC: a real da-btree */
 	printf("   node fork root: %s", strchr(before, '\n') ? strchr(before, '\n') + 1 : before);
-	snprintf(cmds, sizeof(cmds), "-x -c 'inode %llu' -c 'ablock 0' -c 'write -d hdr.info.hdr.magic 0'",
+	snprintf(cmds, sizeof(cmds),
+		 "-x -c 'inode %llu' -c 'ablock 0' -c 'write -d hdr.info.hdr.magic 0'",
 		 (unsigned long long) im->ino[I_DIR]);
 	db_cmd(im->path, cmds, before, sizeof(before));
 	snprintf(cmds, sizeof(cmds), "-c 'inode %llu' -c 'ablock 0' -c 'type data' -c 'print'",
@@ -654,7 +657,7 @@ static void img_free(struct img *im)
 
 static void run(unsigned int bsize, int nnode)
 {
-	struct img im = { 0 };
+	struct img im = {0};
 
 	printf("== %u-byte blocks, %d attributes in the node fork\n", bsize, nnode);
 	img_setup(&im, bsize, protofile);
@@ -693,7 +696,7 @@ static void run_enospc(unsigned int bsize, unsigned long long left)
 {
 	static unsigned char big[65536];
 	char fullproto[200], name[256];
-	struct img im = { 0 };
+	struct img im = {0};
 	unsigned long long free0;
 	char *probe;
 	int i, error = 0;

@@ -45,7 +45,8 @@ static char block_state(struct xb_inode *xi, uint64_t fsb)
 	if (!libxfs_bmapi_read(xi->ip, fsb, 1, &map, &n, 0) && n == 1) {
 		if (map.br_startblock == HOLESTARTBLOCK)
 			c = 'H';
-		else if (map.br_startblock == DELAYSTARTBLOCK || isnullstartblock(map.br_startblock))
+		else if (map.br_startblock == DELAYSTARTBLOCK ||
+			 isnullstartblock(map.br_startblock))
 			c = 'D';
 		else
 			c = map.br_state == XFS_EXT_UNWRITTEN ? 'U' : 'W';
@@ -75,7 +76,7 @@ static void test_evict(struct vfs_inode *v, bool unlinked, void *arg)
 
 static struct xb_inode *create_file(struct xb_mount *m, const char *name)
 {
-	struct xb_cred cr = { 0, 0 };
+	struct xb_cred cr = {0, 0};
 	struct xb_inode *root, *xi = NULL;
 
 	CHECK_EQ(xb_iget(m, xb_root_ino(m), &root), 0);
@@ -121,7 +122,7 @@ static struct writeback_stats wbs;
 static int writeback_file(struct xb_inode *xi)
 {
 	struct vfs_inode *v = xb_vfs_inode(xi);
-	struct writeback_control wbc = { 0, UINT64_MAX, true, false, -1 };
+	struct writeback_control wbc = {0, UINT64_MAX, true, false, -1};
 	struct iomap_writepage_ctx wpc;
 	int error;
 
@@ -181,7 +182,8 @@ static void test_reserve_punch(struct xb_mount *m, unsigned int bs)
 	struct snap s0 = snap(xi), s1, s2;
 
 	memset(&src, 0, sizeof(src));
-	CHECK_EQ(xfs_buffered_write_iomap_ops.iomap_begin(v, 0, (loff_t) len, IOMAP_WRITE, &im, &src),
+	CHECK_EQ(xfs_buffered_write_iomap_ops.iomap_begin(v, 0, (loff_t) len, IOMAP_WRITE, &im,
+							  &src),
 		 0);
 	s1 = snap(xi);
 	CHECK_EQ(im.type, IOMAP_DELALLOC);
@@ -199,7 +201,8 @@ static void test_reserve_punch(struct xb_mount *m, unsigned int bs)
 	CHECK(im.folio_ops->iomap_valid(v, &im));
 
 	/* Mapping it again finds the delalloc: not new, same cookie. */
-	CHECK_EQ(xfs_buffered_write_iomap_ops.iomap_begin(v, 4096, 4096, IOMAP_WRITE, &im2, &src), 0);
+	CHECK_EQ(xfs_buffered_write_iomap_ops.iomap_begin(v, 4096, 4096, IOMAP_WRITE, &im2, &src),
+		 0);
 	CHECK_EQ(im2.type, IOMAP_DELALLOC);
 	CHECK(!(im2.flags & IOMAP_F_NEW));
 	CHECK_EQ(im2.validity_cookie, s1.seq);
@@ -208,13 +211,15 @@ static void test_reserve_punch(struct xb_mount *m, unsigned int bs)
 	/* The read and seek ops report it as delalloc without allocating. */
 	CHECK_EQ(xfs_read_iomap_ops.iomap_begin(v, 0, 4096, 0, &im2, &src), 0);
 	CHECK_EQ(im2.type, IOMAP_DELALLOC);
-	CHECK_EQ(xfs_seek_iomap_ops.iomap_begin(v, (loff_t) len, 1 << 20, IOMAP_REPORT, &im2, &src), 0);
+	CHECK_EQ(xfs_seek_iomap_ops.iomap_begin(v, (loff_t) len, 1 << 20, IOMAP_REPORT, &im2, &src),
+		 0);
 	CHECK_EQ(im2.type, IOMAP_HOLE);
 	CHECK_EQ(im2.offset, (loff_t) len);
 
 	/* A write that failed after 8 KiB + 1: the rest is punched. */
 	pthread_rwlock_wrlock(&v->i_rwsem);
-	CHECK_EQ(xfs_buffered_write_iomap_ops.iomap_end(v, 0, (loff_t) len, 8193, IOMAP_WRITE, &im), 0);
+	CHECK_EQ(xfs_buffered_write_iomap_ops.iomap_end(v, 0, (loff_t) len, 8193, IOMAP_WRITE, &im),
+		 0);
 	pthread_rwlock_unlock(&v->i_rwsem);
 	s2 = snap(xi);
 	CHECK_EQ(s2.delayed, (8193 + bs - 1) / bs);
@@ -223,8 +228,9 @@ static void test_reserve_punch(struct xb_mount *m, unsigned int bs)
 	CHECK_EQ(s2.fdblocks + s2.reserved, s0.fdblocks);
 
 	/* A fault never punches. */
-	CHECK_EQ(xfs_buffered_write_iomap_ops.iomap_end(v, 0, (loff_t) len, 0, IOMAP_WRITE | IOMAP_FAULT,
-						     &im), 0);
+	CHECK_EQ(xfs_buffered_write_iomap_ops.iomap_end(v, 0, (loff_t) len, 0,
+							IOMAP_WRITE | IOMAP_FAULT, &im),
+		 0);
 	CHECK_EQ(snap(xi).delayed, s2.delayed);
 
 	/* Punch the rest: everything back, exactly. */
@@ -262,7 +268,8 @@ static void test_map_blocks(struct xb_mount *m, unsigned int bs)
 	memset(&st, 0, sizeof(st));
 	wpc.ops = &xfs_writeback_ops;
 	wpc.stats = &st;
-	CHECK_EQ(xfs_buffered_write_iomap_ops.iomap_begin(v, 0, (loff_t) len, IOMAP_WRITE, &im, &src),
+	CHECK_EQ(xfs_buffered_write_iomap_ops.iomap_begin(v, 0, (loff_t) len, IOMAP_WRITE, &im,
+							  &src),
 		 0);
 	s1 = snap(xi);
 	CHECK_EQ(s1.delayed, 16);
@@ -382,7 +389,8 @@ static void test_enospc(struct xb_mount *m, unsigned int bs)
 	s0 = snap(xi);
 	memset(&src, 0, sizeof(src));
 	CHECK_EQ(xfs_buffered_write_iomap_ops.iomap_begin(v, 0, 200 * (loff_t) bs, IOMAP_WRITE, &im,
-							  &src), -ENOSPC);
+							  &src),
+		 -ENOSPC);
 	s1 = snap(xi);
 	CHECK_EQ(s1.delayed, 0);
 	CHECK_EQ(s1.fdblocks, s0.fdblocks);
@@ -402,10 +410,12 @@ static void test_enospc(struct xb_mount *m, unsigned int bs)
 			fit--;
 		xb_unlock();
 		CHECK_EQ(xfs_buffered_write_iomap_ops.iomap_begin(v, 0, (loff_t) (want * bs),
-								  IOMAP_WRITE, &im, &src), -ENOSPC);
+								  IOMAP_WRITE, &im, &src),
+			 -ENOSPC);
 		CHECK_EQ(snap(xi).fdblocks, s0.fdblocks);
 		CHECK_EQ(xfs_buffered_write_iomap_ops.iomap_begin(v, 0, (loff_t) (fit * bs),
-								  IOMAP_WRITE, &im, &src), 0);
+								  IOMAP_WRITE, &im, &src),
+			 0);
 		s1 = snap(xi);
 		CHECK_EQ(s1.delayed, fit);
 		CHECK_EQ(s0.fdblocks - s1.fdblocks, s1.reserved);
@@ -437,7 +447,7 @@ static void test_enospc(struct xb_mount *m, unsigned int bs)
 	xb_iput(xi);
 }
 
-#define BIG (200 * 1024 + 77)
+#define BIG    (200 * 1024 + 77)
 #define APPEND (64 * 1024)
 
 static unsigned char expect[BIG + APPEND];

@@ -21,8 +21,8 @@
 struct build {
 	struct spec *s;
 	struct xb_mount *m;
-	struct obj *o;        /* object being built, for messages */
-	struct xb_inode *ip;  /* its inode */
+	struct obj *o;	     /* object being built, for messages */
+	struct xb_inode *ip; /* its inode */
 	unsigned char *buf;
 };
 
@@ -34,8 +34,8 @@ static int fail(struct build *b, const char *what, int error)
 		fprintf(stderr, "xfsfuse-mkimage: spec line %d: %s %s: %s: %s\n", o->line,
 			obj_type_name(o->type), o->path, what, strerror(-error));
 	else if (o)
-		fprintf(stderr, "xfsfuse-mkimage: %s %s: %s: %s\n", obj_type_name(o->type),
-			o->path, what, strerror(-error));
+		fprintf(stderr, "xfsfuse-mkimage: %s %s: %s: %s\n", obj_type_name(o->type), o->path,
+			what, strerror(-error));
 	else
 		fprintf(stderr, "xfsfuse-mkimage: %s: %s\n", what, strerror(-error));
 	return error;

@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #define DEFAULT_TIME 1700000000 /* 2023-11-14T22:13:20Z */
-#define MAX_ARGS 128
+#define MAX_ARGS     128
 
 enum mode { MODE_BUILD, MODE_VERIFY, MODE_POPULATE };
 
@@ -56,7 +56,8 @@ static void usage(FILE *f)
 		"  --sector-size N      sector size (512, 4096)\n"
 		"  --ag-count N         allocation groups\n"
 		"  --features LIST      mkfs features, e.g. reflink=0,rmapbt=1,sparse=0,ftype=1\n"
-		"  --mkfs-opt STR       extra mkfs.xfs arguments, e.g. \"-m reflink=0\" (repeatable)\n"
+		"  --mkfs-opt STR       extra mkfs.xfs arguments, e.g. \"-m reflink=0\" "
+		"(repeatable)\n"
 		"  --mkfs PROGRAM       mkfs program (default mkfs.xfs, or $XFSFUSE_MKFS)\n"
 		"  --force              replace IMAGE if it exists\n"
 		"  --keep-failed        on failure keep the partial image as IMAGE.failed\n"
@@ -113,11 +114,11 @@ static char feature_section(const char *name, size_t len)
 		const char *name;
 		char sect;
 	} map[] = {
-		{"crc", 'm'}, {"finobt", 'm'}, {"uuid", 'm'}, {"rmapbt", 'm'},
-		{"reflink", 'm'}, {"inobtcount", 'm'}, {"bigtime", 'm'},
-		{"sparse", 'i'}, {"nrext64", 'i'}, {"attr", 'i'}, {"projid32bit", 'i'},
-		{"align", 'i'}, {"maxpct", 'i'}, {"size", 'i'}, {"perblock", 'i'},
-		{"ftype", 'n'}, {"version", 'n'},
+		{"crc", 'm'},	  {"finobt", 'm'},     {"uuid", 'm'},	     {"rmapbt", 'm'},
+		{"reflink", 'm'}, {"inobtcount", 'm'}, {"bigtime", 'm'},     {"sparse", 'i'},
+		{"nrext64", 'i'}, {"attr", 'i'},       {"projid32bit", 'i'}, {"align", 'i'},
+		{"maxpct", 'i'},  {"size", 'i'},       {"perblock", 'i'},    {"ftype", 'n'},
+		{"version", 'n'},
 	};
 	size_t i;
 
@@ -141,9 +142,12 @@ static int add_features(struct argv *a, const char *list)
 		char *b;
 
 		if (!sect) {
-			fprintf(stderr, "xfsfuse-mkimage: unknown feature \"%.*s\" (known: crc finobt "
-				"uuid rmapbt reflink inobtcount bigtime sparse nrext64 attr projid32bit "
-				"align maxpct size perblock ftype version)\n", (int) namelen, p);
+			fprintf(stderr,
+				"xfsfuse-mkimage: unknown feature \"%.*s\" (known: crc finobt "
+				"uuid rmapbt reflink inobtcount bigtime sparse nrext64 attr "
+				"projid32bit "
+				"align maxpct size perblock ftype version)\n",
+				(int) namelen, p);
 			return -1;
 		}
 		b = buf[strchr(sections, sect) - sections];
@@ -192,7 +196,8 @@ static int mkfs_argv(const struct opts *o, const char *image, struct argv *a)
 		char *copy = strdup(o->mkfs_opts[i]), *save = NULL, *t;
 		int error = 0;
 
-		for (t = strtok_r(copy, " \t", &save); t && !error; t = strtok_r(NULL, " \t", &save))
+		for (t = strtok_r(copy, " \t", &save); t && !error;
+		     t = strtok_r(NULL, " \t", &save))
 			error = add_arg(a, t);
 		free(copy);
 		if (error)
@@ -241,9 +246,9 @@ static int run_mkfs(const struct opts *o, const char *image)
 	} else {
 		int i;
 
-		fprintf(stderr, "xfsfuse-mkimage: mkfs failed (%s %d):", WIFEXITED(status) ?
-			"exit status" : "signal", WIFEXITED(status) ? WEXITSTATUS(status) :
-			WTERMSIG(status));
+		fprintf(stderr, "xfsfuse-mkimage: mkfs failed (%s %d):",
+			WIFEXITED(status) ? "exit status" : "signal",
+			WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 		for (i = 0; i < a.n; i++)
 			fprintf(stderr, " %s", a.v[i]);
 		fputc('\n', stderr);
@@ -310,8 +315,8 @@ static int check_target(const char *image, bool force)
 
 static int install_image(const char *image, bool force)
 {
-	int r = force ? rename(tmp_image, image) :
-			renameat2(AT_FDCWD, tmp_image, AT_FDCWD, image, RENAME_NOREPLACE);
+	int r = force ? rename(tmp_image, image)
+		      : renameat2(AT_FDCWD, tmp_image, AT_FDCWD, image, RENAME_NOREPLACE);
 
 	if (r < 0) {
 		fprintf(stderr, "xfsfuse-mkimage: cannot rename %s to %s: %s\n", tmp_image, image,
@@ -330,10 +335,12 @@ static void discard_image(const char *image, bool keep)
 		return;
 	snprintf(kept, sizeof(kept), "%s.failed", image);
 	if (keep && rename(tmp_image, kept) == 0) {
-		fprintf(stderr, "xfsfuse-mkimage: partial image kept as %s (not a valid test image)\n",
+		fprintf(stderr,
+			"xfsfuse-mkimage: partial image kept as %s (not a valid test image)\n",
 			kept);
 	} else if (unlink(tmp_image) < 0) {
-		fprintf(stderr, "xfsfuse-mkimage: WARNING: cannot remove the partial image %s: %s\n",
+		fprintf(stderr,
+			"xfsfuse-mkimage: WARNING: cannot remove the partial image %s: %s\n",
 			tmp_image, strerror(errno));
 	} else {
 		fprintf(stderr, "xfsfuse-mkimage: no image made\n");
@@ -367,9 +374,23 @@ fail:
 /* ---- options ---- */
 
 enum {
-	OPT_SIZE = 256, OPT_BSIZE, OPT_SSIZE, OPT_AGCOUNT, OPT_FEATURES, OPT_MKFSOPT, OPT_MKFS,
-	OPT_SEED, OPT_TIME, OPT_FORCE, OPT_KEEP, OPT_VERIFY, OPT_POPULATE, OPT_EXTRA,
-	OPT_NOTIMES, OPT_MAXREP, OPT_VERSION,
+	OPT_SIZE = 256,
+	OPT_BSIZE,
+	OPT_SSIZE,
+	OPT_AGCOUNT,
+	OPT_FEATURES,
+	OPT_MKFSOPT,
+	OPT_MKFS,
+	OPT_SEED,
+	OPT_TIME,
+	OPT_FORCE,
+	OPT_KEEP,
+	OPT_VERIFY,
+	OPT_POPULATE,
+	OPT_EXTRA,
+	OPT_NOTIMES,
+	OPT_MAXREP,
+	OPT_VERSION,
 };
 
 static const struct option longopts[] = {
@@ -418,16 +439,23 @@ static int parse_opt(int c, const char *arg, struct opts *o, struct spec *s)
 			return -1;
 		}
 		return 0;
-	case OPT_BSIZE: return parse_uint_opt("block size", arg, &o->block_size);
-	case OPT_SSIZE: return parse_uint_opt("sector size", arg, &o->sector_size);
-	case OPT_AGCOUNT: return parse_uint_opt("AG count", arg, &o->ag_count);
-	case OPT_FEATURES: o->features = arg; return 0;
+	case OPT_BSIZE:
+		return parse_uint_opt("block size", arg, &o->block_size);
+	case OPT_SSIZE:
+		return parse_uint_opt("sector size", arg, &o->sector_size);
+	case OPT_AGCOUNT:
+		return parse_uint_opt("AG count", arg, &o->ag_count);
+	case OPT_FEATURES:
+		o->features = arg;
+		return 0;
 	case OPT_MKFSOPT:
 		if (o->nmkfs_opts == (int) (sizeof(o->mkfs_opts) / sizeof(o->mkfs_opts[0])))
 			return -1;
 		o->mkfs_opts[o->nmkfs_opts++] = arg;
 		return 0;
-	case OPT_MKFS: o->mkfs = arg; return 0;
+	case OPT_MKFS:
+		o->mkfs = arg;
+		return 0;
 	case OPT_SEED:
 		if (parse_size(arg, &s->seed)) {
 			fprintf(stderr, "xfsfuse-mkimage: bad seed %s\n", arg);
@@ -437,26 +465,45 @@ static int parse_opt(int c, const char *arg, struct opts *o, struct spec *s)
 	case OPT_TIME:
 		s->fixed_time = strcmp(arg, "now") != 0;
 		if (s->fixed_time && parse_time(arg, &s->time)) {
-			fprintf(stderr, "xfsfuse-mkimage: bad time %s (SECONDS[.FRACTION] or now)\n",
-				arg);
+			fprintf(stderr,
+				"xfsfuse-mkimage: bad time %s (SECONDS[.FRACTION] or now)\n", arg);
 			return -1;
 		}
 		return 0;
-	case OPT_FORCE: o->force = true; return 0;
-	case OPT_KEEP: o->keep_failed = true; return 0;
-	case OPT_VERIFY: o->mode = MODE_VERIFY; return 0;
-	case OPT_POPULATE: o->mode = MODE_POPULATE; return 0;
-	case OPT_EXTRA: o->vo.allow_extra = true; return 0;
-	case OPT_NOTIMES: o->vo.check_times = false; return 0;
+	case OPT_FORCE:
+		o->force = true;
+		return 0;
+	case OPT_KEEP:
+		o->keep_failed = true;
+		return 0;
+	case OPT_VERIFY:
+		o->mode = MODE_VERIFY;
+		return 0;
+	case OPT_POPULATE:
+		o->mode = MODE_POPULATE;
+		return 0;
+	case OPT_EXTRA:
+		o->vo.allow_extra = true;
+		return 0;
+	case OPT_NOTIMES:
+		o->vo.check_times = false;
+		return 0;
 	case OPT_MAXREP:
 		if (parse_size(arg, &v) || v > 1000000000)
 			return -1;
 		o->vo.max_reports = v;
 		return 0;
-	case 'q': o->quiet = true; return 0;
-	case 'h': usage(stdout); exit(0);
-	case OPT_VERSION: printf("xfsfuse-mkimage %s\n", XFSFUSE_VERSION); exit(0);
-	default: return -1;
+	case 'q':
+		o->quiet = true;
+		return 0;
+	case 'h':
+		usage(stdout);
+		exit(0);
+	case OPT_VERSION:
+		printf("xfsfuse-mkimage %s\n", XFSFUSE_VERSION);
+		exit(0);
+	default:
+		return -1;
 	}
 }
 

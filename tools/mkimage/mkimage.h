@@ -40,42 +40,42 @@ struct xattr {
 
 struct obj {
 	enum obj_type type;
-	char *path;              /* normalised, relative to the root; "." is the root */
-	const char *name;        /* last component (points into path) */
+	char *path;	  /* normalised, relative to the root; "." is the root */
+	const char *name; /* last component (points into path) */
 	struct obj *parent;
-	struct obj *target;      /* OBJ_HARDLINK */
-	int line;                /* spec line that declared it (0: implicit parent) */
-	bool declared;           /* named by a directive (not only a parent) */
-	uint32_t mode;           /* permission bits, 07777 */
+	struct obj *target; /* OBJ_HARDLINK */
+	int line;	    /* spec line that declared it (0: implicit parent) */
+	bool declared;	    /* named by a directive (not only a parent) */
+	uint32_t mode;	    /* permission bits, 07777 */
 	uint32_t uid, gid;
-	uint64_t rdev;           /* makedev() form */
-	uint64_t size;           /* OBJ_FILE */
-	bool zero_content;       /* content=zero: data written, all zero bytes */
-	struct range *zeroes;    /* holes + unwritten, sorted, merged: read as 0 */
+	uint64_t rdev;	      /* makedev() form */
+	uint64_t size;	      /* OBJ_FILE */
+	bool zero_content;    /* content=zero: data written, all zero bytes */
+	struct range *zeroes; /* holes + unwritten, sorted, merged: read as 0 */
 	size_t nzeroes;
 	struct range *unwritten; /* preallocated, as declared */
 	size_t nunwritten;
-	char *link_target;       /* OBJ_SYMLINK */
+	char *link_target; /* OBJ_SYMLINK */
 	struct xattr *xattrs;
 	size_t nxattrs;
-	uint32_t nlink;          /* non-directories: 1 + hard links */
-	uint32_t nsubdirs;       /* directories */
+	uint32_t nlink;	   /* non-directories: 1 + hard links */
+	uint32_t nsubdirs; /* directories */
 	bool has_mtime;
 	struct timespec mtime;
-	uint64_t content_key;    /* content.c key of the file's bytes */
-	uint64_t ino;            /* set by build.c */
-	struct obj *hnext;       /* path hash chain */
-	struct obj *child;       /* first child (directories) */
+	uint64_t content_key; /* content.c key of the file's bytes */
+	uint64_t ino;	      /* set by build.c */
+	struct obj *hnext;    /* path hash chain */
+	struct obj *child;    /* first child (directories) */
 	struct obj *sibling;
 };
 
 struct spec {
-	struct obj **objs;       /* objs[0] is the root "." */
+	struct obj **objs; /* objs[0] is the root "." */
 	size_t nobjs, cap;
 	struct obj **htab;
 	size_t hsize;
 	uint64_t seed;
-	bool fixed_time;         /* set every timestamp to @time (else leave "now") */
+	bool fixed_time; /* set every timestamp to @time (else leave "now") */
 	struct timespec time;
 };
 
@@ -110,8 +110,8 @@ int build_image(struct spec *s, const char *image);
 int populate_dir(struct spec *s, const char *dir);
 /* verify.c: 0 if the tree matches, 1 on mismatches, 2 on usage errors */
 struct verify_opts {
-	bool allow_extra;    /* do not report entries the spec does not name */
-	bool check_times;    /* compare mtimes */
+	bool allow_extra; /* do not report entries the spec does not name */
+	bool check_times; /* compare mtimes */
 	long max_reports;
 };
 int verify_tree(struct spec *s, const char *dir, const struct verify_opts *vo);

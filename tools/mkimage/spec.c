@@ -16,8 +16,8 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-#define MAX_TOKENS 256
-#define XFS_NAME_MAX 255
+#define MAX_TOKENS	256
+#define XFS_NAME_MAX	255
 #define XFS_SYMLINK_MAX 1024
 #define XATTR_VALUE_MAX 65536
 
@@ -60,9 +60,9 @@ static char *xstrdup(const char *s)
 const char *obj_type_name(enum obj_type t)
 {
 	static const char *const names[] = {
-		[OBJ_DIR] = "dir", [OBJ_FILE] = "file", [OBJ_SYMLINK] = "symlink",
-		[OBJ_FIFO] = "fifo", [OBJ_SOCK] = "sock", [OBJ_CHR] = "chr",
-		[OBJ_BLK] = "blk", [OBJ_HARDLINK] = "hardlink",
+		[OBJ_DIR] = "dir",   [OBJ_FILE] = "file",	  [OBJ_SYMLINK] = "symlink",
+		[OBJ_FIFO] = "fifo", [OBJ_SOCK] = "sock",	  [OBJ_CHR] = "chr",
+		[OBJ_BLK] = "blk",   [OBJ_HARDLINK] = "hardlink",
 	};
 	return names[t];
 }
@@ -72,14 +72,22 @@ uint32_t obj_ifmt(const struct obj *o)
 	if (o->type == OBJ_HARDLINK)
 		o = o->target;
 	switch (o->type) {
-	case OBJ_DIR: return S_IFDIR;
-	case OBJ_FILE: return S_IFREG;
-	case OBJ_SYMLINK: return S_IFLNK;
-	case OBJ_FIFO: return S_IFIFO;
-	case OBJ_SOCK: return S_IFSOCK;
-	case OBJ_CHR: return S_IFCHR;
-	case OBJ_BLK: return S_IFBLK;
-	default: return 0;
+	case OBJ_DIR:
+		return S_IFDIR;
+	case OBJ_FILE:
+		return S_IFREG;
+	case OBJ_SYMLINK:
+		return S_IFLNK;
+	case OBJ_FIFO:
+		return S_IFIFO;
+	case OBJ_SOCK:
+		return S_IFSOCK;
+	case OBJ_CHR:
+		return S_IFCHR;
+	case OBJ_BLK:
+		return S_IFBLK;
+	default:
+		return 0;
 	}
 }
 
@@ -113,12 +121,26 @@ int parse_size(const char *str, uint64_t *out)
 	if (errno)
 		return -EINVAL;
 	switch (toupper((unsigned char) *end)) {
-	case '\0': break;
-	case 'K': shift = 10; end++; break;
-	case 'M': shift = 20; end++; break;
-	case 'G': shift = 30; end++; break;
-	case 'T': shift = 40; end++; break;
-	default: return -EINVAL;
+	case '\0':
+		break;
+	case 'K':
+		shift = 10;
+		end++;
+		break;
+	case 'M':
+		shift = 20;
+		end++;
+		break;
+	case 'G':
+		shift = 30;
+		end++;
+		break;
+	case 'T':
+		shift = 40;
+		end++;
+		break;
+	default:
+		return -EINVAL;
 	}
 	if (shift && (!strcmp(end, "iB") || !strcmp(end, "B")))
 		end += strlen(end);
@@ -297,8 +319,14 @@ static int tokenize(struct ctx *c, char *line, char **tok, int max)
 			if (quoted && *r == '\\' && r[1]) {
 				r++;
 				switch (*r) {
-				case 'n': *w++ = '\n'; r++; break;
-				case 't': *w++ = '\t'; r++; break;
+				case 'n':
+					*w++ = '\n';
+					r++;
+					break;
+				case 't':
+					*w++ = '\t';
+					r++;
+					break;
 				case 'x':
 					if (hexval(r[1]) < 0 || hexval(r[2]) < 0 ||
 					    !(hexval(r[1]) | hexval(r[2]))) {
@@ -308,7 +336,9 @@ static int tokenize(struct ctx *c, char *line, char **tok, int max)
 					*w++ = hexval(r[1]) * 16 + hexval(r[2]);
 					r += 3;
 					break;
-				default: *w++ = *r++; break;
+				default:
+					*w++ = *r++;
+					break;
 				}
 				continue;
 			}
@@ -581,8 +611,8 @@ static int attr_file(struct ctx *c, struct obj *o, const char *key, const char *
 
 		if (parse_ranges(val, unw ? &o->unwritten : &o->zeroes,
 				 unw ? &o->nunwritten : &o->nzeroes)) {
-			perr(c, "bad %s list %s (OFFSET:LENGTH or START-END, comma separated)",
-			     key, val);
+			perr(c, "bad %s list %s (OFFSET:LENGTH or START-END, comma separated)", key,
+			     val);
 			return -1;
 		}
 		return 1;
@@ -696,8 +726,9 @@ static int attr_symlink(struct ctx *c, struct obj *o, const char *key, const cha
 		unsigned char b;
 
 		content_fill(k, i, &b, 1);
-		o->link_target[i] = (i % 16 == 15 && i + 1 < len) ? '/' :
-				    "abcdefghijklmnopqrstuvwxyz0123456789"[b % 36];
+		o->link_target[i] = (i % 16 == 15 && i + 1 < len)
+					    ? '/'
+					    : "abcdefghijklmnopqrstuvwxyz0123456789"[b % 36];
 	}
 	o->link_target[len] = '\0';
 	return 1;

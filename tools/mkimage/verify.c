@@ -28,8 +28,8 @@ struct ver {
 	unsigned char *want, *got;
 };
 
-static void __attribute__((format(printf, 3, 4))) mismatch(struct ver *v, const struct obj *o,
-							   const char *fmt, ...)
+static void __attribute__((format(printf, 3, 4)))
+mismatch(struct ver *v, const struct obj *o, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -68,8 +68,8 @@ static void check_content(struct ver *v, const struct obj *o)
 			break;
 		}
 		if ((size_t) r != want) {
-			mismatch(v, o, "read at %" PRIu64 " returned %zd bytes, expected %zu", off, r,
-				 want);
+			mismatch(v, o, "read at %" PRIu64 " returned %zd bytes, expected %zu", off,
+				 r, want);
 			break;
 		}
 		if (!r)
@@ -80,7 +80,9 @@ static void check_content(struct ver *v, const struct obj *o)
 
 			while (v->want[i] == v->got[i])
 				i++;
-			mismatch(v, o, "content differs at byte %" PRIu64 " (expected 0x%02x, got 0x%02x)",
+			mismatch(v, o,
+				 "content differs at byte %" PRIu64
+				 " (expected 0x%02x, got 0x%02x)",
 				 off + i, v->want[i], v->got[i]);
 			break;
 		}
@@ -100,7 +102,8 @@ static void check_link(struct ver *v, const struct obj *o)
 	}
 	buf[n] = '\0';
 	if (strcmp(buf, o->link_target))
-		mismatch(v, o, "link target is \"%.60s%s\" (%zd bytes), expected \"%.60s%s\" (%zu bytes)",
+		mismatch(v, o,
+			 "link target is \"%.60s%s\" (%zd bytes), expected \"%.60s%s\" (%zu bytes)",
 			 buf, n > 60 ? "..." : "", n, o->link_target,
 			 strlen(o->link_target) > 60 ? "..." : "", strlen(o->link_target));
 }
@@ -129,8 +132,8 @@ static void check_xattrs(struct ver *v, const struct obj *o)
 		if (n < 0)
 			mismatch(v, o, "xattr %s: %s", x->name, strerror(errno));
 		else if ((size_t) n != x->len || memcmp(v->got, x->val, n))
-			mismatch(v, o, "xattr %s: value differs (%zd bytes, expected %zu)", x->name, n,
-				 x->len);
+			mismatch(v, o, "xattr %s: value differs (%zd bytes, expected %zu)", x->name,
+				 n, x->len);
 	}
 	if (v->vo->allow_extra)
 		return;
@@ -187,14 +190,22 @@ static void check_entries(struct ver *v, const struct obj *o)
 static const char *ifmt_name(uint32_t m)
 {
 	switch (m & S_IFMT) {
-	case S_IFDIR: return "dir";
-	case S_IFREG: return "file";
-	case S_IFLNK: return "symlink";
-	case S_IFIFO: return "fifo";
-	case S_IFSOCK: return "sock";
-	case S_IFCHR: return "chr";
-	case S_IFBLK: return "blk";
-	default: return "unknown";
+	case S_IFDIR:
+		return "dir";
+	case S_IFREG:
+		return "file";
+	case S_IFLNK:
+		return "symlink";
+	case S_IFIFO:
+		return "fifo";
+	case S_IFSOCK:
+		return "sock";
+	case S_IFCHR:
+		return "chr";
+	case S_IFBLK:
+		return "blk";
+	default:
+		return "unknown";
 	}
 }
 

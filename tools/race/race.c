@@ -43,10 +43,10 @@ struct race_opts {
 	double seconds;
 	enum stress_workload workload;
 	bool keep, legacy_punch, no_delays, stop_at_first, quiet;
-	const char *xfsfuse;           /* the daemon binary */
-	const char *work;              /* work directory (default: mkdtemp) */
-	const char *extra_opts;        /* more -o options for the daemon */
-	const char *trace;             /* trace=PATH for the daemon */
+	const char *xfsfuse;	/* the daemon binary */
+	const char *work;	/* work directory (default: mkdtemp) */
+	const char *extra_opts; /* more -o options for the daemon */
+	const char *trace;	/* trace=PATH for the daemon */
 	unsigned int block_size, folio_kib, delay_ms, pairs;
 	uint64_t image_size, seed;
 	int verbose;
@@ -58,10 +58,10 @@ struct race_run {
 	char xfsfuse[PATH_MAX + 64];
 	bool made_work;
 	pid_t daemon;
-	bool has_inject;               /* the daemon knows inject_*_delay_ms */
+	bool has_inject; /* the daemon knows inject_*_delay_ms */
 	uint64_t stale_xattr, stale_unmount;
 	bool have_xattr, have_unmount;
-	char counters[8192];           /* last xfsfuse.counters read */
+	char counters[8192]; /* last xfsfuse.counters read */
 };
 
 static struct race_run *race_current; /* for the signal handler */
@@ -122,7 +122,7 @@ static int find_xfsfuse(struct race_run *rr, const char *argv0)
 	if (n > 0) {
 		self[n] = 0;
 		dirname(self);
-		const char *rel[] = { "xfsfuse", "../src/xfsfuse" };
+		const char *rel[] = {"xfsfuse", "../src/xfsfuse"};
 
 		for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
 			snprintf(cand, sizeof(cand), "%s/%s", self, rel[i]);
@@ -141,7 +141,7 @@ static int find_xfsfuse(struct race_run *rr, const char *argv0)
 static bool daemon_knows(struct race_run *rr, const char *word)
 {
 	char out[PATH_MAX + 32], line[512];
-	char *argv[] = { rr->xfsfuse, "--help", NULL };
+	char *argv[] = {rr->xfsfuse, "--help", NULL};
 	bool found = false;
 	FILE *f;
 
@@ -173,7 +173,7 @@ static int make_image(struct race_run *rr)
 	close(fd);
 	snprintf(bsopt, sizeof(bsopt), "size=%u", o->block_size);
 	snprintf(log, sizeof(log), "%s/mkfs.log", rr->work);
-	char *argv[] = { "mkfs.xfs", "-q", "-f", "-b", bsopt, rr->img, NULL };
+	char *argv[] = {"mkfs.xfs", "-q", "-f", "-b", bsopt, rr->img, NULL};
 
 	return run_prog(log, argv) == 0 ? 0 : -EIO;
 }
@@ -196,7 +196,8 @@ static void mount_opts(struct race_run *rr, bool first, char *buf, size_t len)
 	size_t n;
 
 	n = (size_t) snprintf(buf, len,
-			      "iomap_validate=%s,delalloc_punch=%s,folio_size=%uk,reclaim=aggressive,writeback_interval=1,dirty_expire=1,cache=%s",
+			      "iomap_validate=%s,delalloc_punch=%s,folio_size=%uk,reclaim="
+			      "aggressive,writeback_interval=1,dirty_expire=1,cache=%s",
 			      o->validate ? "on" : "off", o->legacy_punch ? "legacy" : "safe",
 			      o->folio_kib, o->workload == WL_MMAP ? "kernel" : "none");
 	/* The second mount only reads back: no delays, no injected errors. */
@@ -206,9 +207,10 @@ static void mount_opts(struct race_run *rr, bool first, char *buf, size_t len)
 					       ",inject_write_delay_ms=%u,short_copy_at=%d",
 					       o->delay_ms, RACE_SHORT_COPY_AT);
 		else
-			n += (size_t) snprintf(buf + n, len - n,
-					       ",inject_write_delay_ms=%u,inject_folio_delay_ms=1,inject_jitter=1",
-					       o->delay_ms);
+			n += (size_t) snprintf(
+				buf + n, len - n,
+				",inject_write_delay_ms=%u,inject_folio_delay_ms=1,inject_jitter=1",
+				o->delay_ms);
 	} else if (first && o->workload == WL_MMAP) {
 		n += (size_t) snprintf(buf + n, len - n, ",short_copy_at=%d", RACE_SHORT_COPY_AT);
 	}
@@ -295,8 +297,8 @@ static bool find_counter(const char *text, const char *name, uint64_t *v)
 	while ((p = strstr(p, name))) {
 		const char *q = p + n;
 
-		if ((p == text || p[-1] == ' ' || p[-1] == '\n' || p[-1] == '\t' ||
-		     p[-1] == ',') && (*q == ' ' || *q == '=' || *q == ':' || *q == '\t')) {
+		if ((p == text || p[-1] == ' ' || p[-1] == '\n' || p[-1] == '\t' || p[-1] == ',') &&
+		    (*q == ' ' || *q == '=' || *q == ':' || *q == '\t')) {
 			while (*q == ' ' || *q == '=' || *q == ':' || *q == '\t')
 				q++;
 			if (*q >= '0' && *q <= '9') {
@@ -372,7 +374,7 @@ struct race_totals {
 	struct stress_result online, remount;
 	uint64_t corrupt_blocks, checked_bytes;
 	bool repair_clean;
-	bool broke;                    /* something other than corruption failed */
+	bool broke; /* something other than corruption failed */
 };
 
 static int phase_run(struct race_run *rr, struct stress_manifest *m, struct race_totals *t)
@@ -389,7 +391,9 @@ static int phase_run(struct race_run *rr, struct stress_manifest *m, struct race
 		fprintf(stderr, "race: stress: %s\n", strerror(-error));
 		return error;
 	}
-	say(rr->o, "online: rounds=%lu corrupt_blocks=%lu checked_bytes=%lu first_corruption_s=%.3f short_writes=%lu errors=%lu\n",
+	say(rr->o,
+	    "online: rounds=%lu corrupt_blocks=%lu checked_bytes=%lu first_corruption_s=%.3f "
+	    "short_writes=%lu errors=%lu\n",
 	    (unsigned long) t->online.rounds, (unsigned long) t->online.corrupt_blocks,
 	    (unsigned long) t->online.checked_bytes, t->online.first_corruption_s,
 	    (unsigned long) t->online.short_writes, (unsigned long) t->online.errors);
@@ -428,7 +432,7 @@ static int phase_recheck(struct race_run *rr, struct stress_manifest *m, struct 
 static bool repair_clean(struct race_run *rr)
 {
 	char log[PATH_MAX + 32];
-	char *argv[] = { "xfs_repair", "-n", rr->img, NULL };
+	char *argv[] = {"xfs_repair", "-n", rr->img, NULL};
 
 	snprintf(log, sizeof(log), "%s/repair.log", rr->work);
 	return run_prog(log, argv) == 0;
@@ -461,7 +465,8 @@ static int setup(struct race_run *rr, const char *argv0)
 	}
 	rr->has_inject = daemon_knows(rr, "inject_write_delay_ms");
 	if (!rr->has_inject)
-		say(rr->o, "note: %s has no inject_*_delay_ms options: running without injected delays\n",
+		say(rr->o,
+		    "note: %s has no inject_*_delay_ms options: running without injected delays\n",
 		    rr->xfsfuse);
 	error = make_image(rr);
 	if (error)
@@ -471,7 +476,7 @@ static int setup(struct race_run *rr, const char *argv0)
 
 static void cleanup(struct race_run *rr)
 {
-	char *argv[] = { "rm", "-rf", rr->work, NULL };
+	char *argv[] = {"rm", "-rf", rr->work, NULL};
 
 	if (is_mounted(rr->mnt))
 		unmount_fs(rr);
@@ -528,10 +533,13 @@ out:
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: xfsfuse-race --validate=on|off --seconds N [--workload=unwritten|delalloc|mmap] [--keep]\n"
-		"  --validate=on|off     iomap_validate (on: the Linux 6.2 fix; off: the 2022 bug)\n"
+		"usage: xfsfuse-race --validate=on|off --seconds N "
+		"[--workload=unwritten|delalloc|mmap] [--keep]\n"
+		"  --validate=on|off     iomap_validate (on: the Linux 6.2 fix; off: the 2022 "
+		"bug)\n"
 		"  --seconds N           stress time (default 30)\n"
-		"  --workload=W          unwritten (default), delalloc, or mmap (generic/346 style)\n"
+		"  --workload=W          unwritten (default), delalloc, or mmap (generic/346 "
+		"style)\n"
 		"  --punch=safe|legacy   delalloc_punch (default safe)\n"
 		"  --keep                keep the work directory (image, logs)\n"
 		"  --work DIR            work directory (default: a new /tmp/xfsfuse-race-*)\n"
@@ -550,29 +558,41 @@ static void usage(FILE *f)
 }
 
 enum {
-	OPT_VALIDATE = 256, OPT_SECONDS, OPT_WORKLOAD, OPT_PUNCH, OPT_KEEP, OPT_WORK, OPT_XFSFUSE,
-	OPT_BS, OPT_FOLIO, OPT_DELAY, OPT_NO_DELAYS, OPT_PAIRS, OPT_SEED, OPT_TRACE,
+	OPT_VALIDATE = 256,
+	OPT_SECONDS,
+	OPT_WORKLOAD,
+	OPT_PUNCH,
+	OPT_KEEP,
+	OPT_WORK,
+	OPT_XFSFUSE,
+	OPT_BS,
+	OPT_FOLIO,
+	OPT_DELAY,
+	OPT_NO_DELAYS,
+	OPT_PAIRS,
+	OPT_SEED,
+	OPT_TRACE,
 	OPT_STOP_FIRST,
 };
 
 static const struct option long_opts[] = {
-	{ "validate", required_argument, NULL, OPT_VALIDATE },
-	{ "seconds", required_argument, NULL, OPT_SECONDS },
-	{ "workload", required_argument, NULL, OPT_WORKLOAD },
-	{ "punch", required_argument, NULL, OPT_PUNCH },
-	{ "keep", no_argument, NULL, OPT_KEEP },
-	{ "work", required_argument, NULL, OPT_WORK },
-	{ "xfsfuse", required_argument, NULL, OPT_XFSFUSE },
-	{ "block-size", required_argument, NULL, OPT_BS },
-	{ "folio-size", required_argument, NULL, OPT_FOLIO },
-	{ "delay-ms", required_argument, NULL, OPT_DELAY },
-	{ "no-delays", no_argument, NULL, OPT_NO_DELAYS },
-	{ "pairs", required_argument, NULL, OPT_PAIRS },
-	{ "seed", required_argument, NULL, OPT_SEED },
-	{ "trace", required_argument, NULL, OPT_TRACE },
-	{ "stop-at-first", no_argument, NULL, OPT_STOP_FIRST },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+	{"validate", required_argument, NULL, OPT_VALIDATE},
+	{"seconds", required_argument, NULL, OPT_SECONDS},
+	{"workload", required_argument, NULL, OPT_WORKLOAD},
+	{"punch", required_argument, NULL, OPT_PUNCH},
+	{"keep", no_argument, NULL, OPT_KEEP},
+	{"work", required_argument, NULL, OPT_WORK},
+	{"xfsfuse", required_argument, NULL, OPT_XFSFUSE},
+	{"block-size", required_argument, NULL, OPT_BS},
+	{"folio-size", required_argument, NULL, OPT_FOLIO},
+	{"delay-ms", required_argument, NULL, OPT_DELAY},
+	{"no-delays", no_argument, NULL, OPT_NO_DELAYS},
+	{"pairs", required_argument, NULL, OPT_PAIRS},
+	{"seed", required_argument, NULL, OPT_SEED},
+	{"trace", required_argument, NULL, OPT_TRACE},
+	{"stop-at-first", no_argument, NULL, OPT_STOP_FIRST},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
 };
 
 static int parse_onoff(const char *name, const char *v, const char *yes, const char *no, bool *out)
@@ -591,31 +611,66 @@ static int parse_onoff(const char *name, const char *v, const char *yes, const c
 static int parse_one(struct race_opts *o, int ch, const char *arg)
 {
 	switch (ch) {
-	case OPT_VALIDATE: return parse_onoff("validate", arg, "on", "off", &o->validate);
-	case OPT_PUNCH: return parse_onoff("punch", arg, "legacy", "safe", &o->legacy_punch);
+	case OPT_VALIDATE:
+		return parse_onoff("validate", arg, "on", "off", &o->validate);
+	case OPT_PUNCH:
+		return parse_onoff("punch", arg, "legacy", "safe", &o->legacy_punch);
 	case OPT_WORKLOAD:
 		if (stress_parse_workload(arg, &o->workload)) {
 			fprintf(stderr, "xfsfuse-race: unknown workload %s\n", arg);
 			return -1;
 		}
 		return 0;
-	case OPT_SECONDS: o->seconds = atof(arg); return o->seconds > 0 ? 0 : -1;
-	case OPT_KEEP: o->keep = true; return 0;
-	case OPT_WORK: o->work = arg; return 0;
-	case OPT_XFSFUSE: o->xfsfuse = arg; return 0;
-	case OPT_BS: o->block_size = (unsigned int) strtoul(arg, NULL, 0); return 0;
-	case OPT_FOLIO: o->folio_kib = (unsigned int) strtoul(arg, NULL, 0); return 0;
-	case OPT_DELAY: o->delay_ms = (unsigned int) strtoul(arg, NULL, 0); return 0;
-	case OPT_NO_DELAYS: o->no_delays = true; return 0;
-	case OPT_PAIRS: o->pairs = (unsigned int) strtoul(arg, NULL, 0); return 0;
-	case OPT_SEED: o->seed = strtoull(arg, NULL, 0); return 0;
-	case OPT_TRACE: o->trace = arg; return 0;
-	case OPT_STOP_FIRST: o->stop_at_first = true; return 0;
-	case 'o': o->extra_opts = arg; return 0;
-	case 'v': o->verbose++; return 0;
-	case 'q': o->quiet = true; return 0;
-	case 'h': usage(stdout); exit(0);
-	default: return -1;
+	case OPT_SECONDS:
+		o->seconds = atof(arg);
+		return o->seconds > 0 ? 0 : -1;
+	case OPT_KEEP:
+		o->keep = true;
+		return 0;
+	case OPT_WORK:
+		o->work = arg;
+		return 0;
+	case OPT_XFSFUSE:
+		o->xfsfuse = arg;
+		return 0;
+	case OPT_BS:
+		o->block_size = (unsigned int) strtoul(arg, NULL, 0);
+		return 0;
+	case OPT_FOLIO:
+		o->folio_kib = (unsigned int) strtoul(arg, NULL, 0);
+		return 0;
+	case OPT_DELAY:
+		o->delay_ms = (unsigned int) strtoul(arg, NULL, 0);
+		return 0;
+	case OPT_NO_DELAYS:
+		o->no_delays = true;
+		return 0;
+	case OPT_PAIRS:
+		o->pairs = (unsigned int) strtoul(arg, NULL, 0);
+		return 0;
+	case OPT_SEED:
+		o->seed = strtoull(arg, NULL, 0);
+		return 0;
+	case OPT_TRACE:
+		o->trace = arg;
+		return 0;
+	case OPT_STOP_FIRST:
+		o->stop_at_first = true;
+		return 0;
+	case 'o':
+		o->extra_opts = arg;
+		return 0;
+	case 'v':
+		o->verbose++;
+		return 0;
+	case 'q':
+		o->quiet = true;
+		return 0;
+	case 'h':
+		usage(stdout);
+		exit(0);
+	default:
+		return -1;
 	}
 }
 

@@ -82,9 +82,12 @@ void stress_file_name(char *buf, size_t len, const char *dir, uint32_t pair, uin
 const char *stress_workload_name(enum stress_workload w)
 {
 	switch (w) {
-	case WL_UNWRITTEN: return "unwritten";
-	case WL_DELALLOC: return "delalloc";
-	case WL_MMAP: return "mmap";
+	case WL_UNWRITTEN:
+		return "unwritten";
+	case WL_DELALLOC:
+		return "delalloc";
+	case WL_MMAP:
+		return "mmap";
 	}
 	return "?";
 }
@@ -170,7 +173,8 @@ int stress_manifest_save(const struct stress_manifest *m, const char *path)
 
 	if (!f)
 		return -errno;
-	fprintf(f, "# xfsfuse-stress manifest: pair gen nr region_start region_len a_start a_len a_seed b_start b_len b_seed corrupt\n");
+	fprintf(f, "# xfsfuse-stress manifest: pair gen nr region_start region_len a_start a_len "
+		   "a_seed b_start b_len b_seed corrupt\n");
 	for (i = 0; i < m->nr; i++) {
 		const struct stress_round *r = &m->r[i];
 
@@ -225,7 +229,7 @@ static int pread_full(int fd, char *buf, size_t len, uint64_t off)
 			continue;
 		if (n < 0)
 			return -errno;
-		if (n == 0) {	/* past EOF reads as zero for our purpose */
+		if (n == 0) { /* past EOF reads as zero for our purpose */
 			memset(buf, 0, len);
 			return 0;
 		}
@@ -286,10 +290,13 @@ static void report_block(const struct stress_opts *o, const struct stress_round 
 		zeroes += got[i] == 0;
 	}
 	fprintf(o->log ? o->log : stderr,
-		"stress: CORRUPT (%s) file race.%u.%u round %u block at %lu: %u bad bytes from %lu (%s's data), %u of them zero; A=[%lu,+%lu) B=[%lu,+%lu)\n",
+		"stress: CORRUPT (%s) file race.%u.%u round %u block at %lu: %u bad bytes from %lu "
+		"(%s's data), %u of them zero; A=[%lu,+%lu) B=[%lu,+%lu)\n",
 		when, r->pair, r->gen, r->nr, (unsigned long) boff, bad,
 		(unsigned long) (boff + first),
-		first_who == 'A' ? "writer A" : first_who == 'B' ? "writer B" : "nobody",
+		first_who == 'A'   ? "writer A"
+		: first_who == 'B' ? "writer B"
+				   : "nobody",
 		zeroes, (unsigned long) r->a_start, (unsigned long) r->a_len,
 		(unsigned long) r->b_start, (unsigned long) r->b_len);
 }
@@ -308,7 +315,8 @@ uint64_t stress_check_round(const struct stress_opts *o, int fd, const struct st
 	}
 	for (off = 0; off < r->region_len; off += bs) {
 		uint64_t boff = r->region_start + off;
-		unsigned int n = r->region_len - off < bs ? (unsigned int) (r->region_len - off) : bs;
+		unsigned int n =
+			r->region_len - off < bs ? (unsigned int) (r->region_len - off) : bs;
 		unsigned int i;
 
 		for (i = 0; i < n; i++)
@@ -332,7 +340,7 @@ struct stress_shared {
 	struct stress_manifest *m;
 	double start, end;
 	_Atomic bool stop;
-	pthread_mutex_t lock;          /* protects res */
+	pthread_mutex_t lock; /* protects res */
 	struct stress_result *res;
 	_Atomic uint32_t round_nr;
 };
@@ -341,19 +349,19 @@ struct stress_pair {
 	struct stress_shared *sh;
 	unsigned int id, bs;
 	uint64_t rng;
-	int fd;                        /* current file, -1: none */
+	int fd; /* current file, -1: none */
 	uint32_t gen;
-	uint64_t next_off;             /* next region of the current file */
+	uint64_t next_off;	       /* next region of the current file */
 	pthread_barrier_t start, done; /* leader and follower, per round */
-	bool quit;                     /* set by the leader before `start` */
+	bool quit;		       /* set by the leader before `start` */
 	struct stress_round cur;
 	char *abuf, *bbuf;
 	int a_err, b_err;
 	pthread_t follower;
 	/* mmap workload */
-	int dfd;                       /* O_DIRECT: straight to the daemon */
-	char *map;                     /* the page the store goes to */
-	uint64_t w_len;                /* what the short write asks for */
+	int dfd;	/* O_DIRECT: straight to the daemon */
+	char *map;	/* the page the store goes to */
+	uint64_t w_len; /* what the short write asks for */
 	bool was_short;
 };
 
@@ -576,7 +584,7 @@ static bool pair_round(struct stress_pair *p)
 {
 	struct stress_shared *sh = p->sh;
 	const struct stress_opts *o = sh->o;
-	struct stress_result one = { 0 };
+	struct stress_result one = {0};
 	uint64_t corrupt;
 	int error = 0;
 
@@ -608,8 +616,8 @@ static bool pair_round(struct stress_pair *p)
 			strerror(-(p->a_err ? p->a_err : p->b_err)));
 		one.errors++;
 	}
-	corrupt = stress_check_round(o, p->dfd >= 0 ? p->dfd : p->fd, &p->cur, p->bs, "online",
-				     &one);
+	corrupt =
+		stress_check_round(o, p->dfd >= 0 ? p->dfd : p->fd, &p->cur, p->bs, "online", &one);
 	p->cur.corrupt = (uint32_t) corrupt;
 	stress_manifest_add(sh->m, &p->cur);
 	if (o->verbose >= 2)
@@ -741,7 +749,8 @@ int stress_run(const struct stress_opts *o, struct stress_manifest *m, struct st
 	if (error)
 		return error;
 	if (o->workload == WL_MMAP && o->short_copy_at < 32768) {
-		fprintf(stderr, "stress: the mmap workload needs --short-copy-at OFF (>= 32768), the daemon's short_copy_at\n");
+		fprintf(stderr, "stress: the mmap workload needs --short-copy-at OFF (>= 32768), "
+				"the daemon's short_copy_at\n");
 		return -EINVAL;
 	}
 

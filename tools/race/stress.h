@@ -30,40 +30,40 @@ enum stress_workload {
 };
 
 struct stress_opts {
-	const char *dir;               /* where the files go */
+	const char *dir; /* where the files go */
 	enum stress_workload workload;
-	double seconds;                /* run time */
-	unsigned int pairs;            /* writer pairs (each owns a file), default 2 */
-	unsigned int block_size;       /* 0: statvfs f_bsize of dir */
-	unsigned int region;           /* bytes per round, default 64 KiB */
-	uint64_t file_size;            /* bytes per file before rotating, default 16 MiB */
-	unsigned int keep_files;       /* generations kept per pair for the recheck */
+	double seconds;		 /* run time */
+	unsigned int pairs;	 /* writer pairs (each owns a file), default 2 */
+	unsigned int block_size; /* 0: statvfs f_bsize of dir */
+	unsigned int region;	 /* bytes per round, default 64 KiB */
+	uint64_t file_size;	 /* bytes per file before rotating, default 16 MiB */
+	unsigned int keep_files; /* generations kept per pair for the recheck */
 	uint64_t seed;
-	int64_t short_copy_at;         /* mmap: the daemon's short_copy_at offset */
-	unsigned int mmap_delay_us;    /* mmap: max delay before the store */
-	bool stop_at_first;            /* stop once a corruption is seen */
-	int verbose;                   /* 1: each corruption, 2: each round */
-	FILE *log;                     /* verbose output, default stderr */
+	int64_t short_copy_at;	    /* mmap: the daemon's short_copy_at offset */
+	unsigned int mmap_delay_us; /* mmap: max delay before the store */
+	bool stop_at_first;	    /* stop once a corruption is seen */
+	int verbose;		    /* 1: each corruption, 2: each round */
+	FILE *log;		    /* verbose output, default stderr */
 };
 
 /* One round: what each writer wrote where (the checker's ground truth). */
 struct stress_round {
-	uint32_t pair, gen;            /* file race.<pair>.<gen> */
-	uint32_t nr;                   /* round number within the run */
+	uint32_t pair, gen; /* file race.<pair>.<gen> */
+	uint32_t nr;	    /* round number within the run */
 	uint64_t region_start;
 	uint32_t region_len;
-	uint64_t a_start, a_len, a_seed;  /* writer A (mmap: the store) */
-	uint64_t b_start, b_len, b_seed;  /* writer B (mmap: the short write's bytes) */
-	uint32_t corrupt;              /* corrupt blocks the online check found */
+	uint64_t a_start, a_len, a_seed; /* writer A (mmap: the store) */
+	uint64_t b_start, b_len, b_seed; /* writer B (mmap: the short write's bytes) */
+	uint32_t corrupt;		 /* corrupt blocks the online check found */
 };
 
 struct stress_result {
 	uint64_t rounds;
-	uint64_t corrupt_blocks;       /* blocks with at least one wrong byte */
+	uint64_t corrupt_blocks; /* blocks with at least one wrong byte */
 	uint64_t checked_bytes;
-	double first_corruption_s;     /* seconds into the run, <0: none */
-	uint64_t short_writes;         /* mmap: write() calls that came back short */
-	uint64_t errors;               /* I/O errors (not corruption) */
+	double first_corruption_s; /* seconds into the run, <0: none */
+	uint64_t short_writes;	   /* mmap: write() calls that came back short */
+	uint64_t errors;	   /* I/O errors (not corruption) */
 	/* stress_verify: per round the larger of its online and its new count */
 	uint64_t corrupt_union;
 };
