@@ -259,6 +259,51 @@ int xf_file_fallocate(struct xf_engine *e, struct xb_inode *ip, uint64_t off, ui
 	return error;
 }
 
+/*
+ * Write back and drop the page cache over [off, off+len) rounded out to
+ * folios (xfs_flush_unmap_range): nothing cached or under writeback may
+ * map blocks about to be unmapped.  Caller holds both locks exclusive.
+ */
+static int xf_flush_unmap_range(struct xf_engine *e, struct vfs_inode *v, uint64_t off,
+				uint64_t len)
+{
+	uint64_t fs = e->pc.folio_size;
+	uint64_t start = off & ~(fs - 1), end = ((off + len + fs - 1) & ~(fs - 1)) - 1;
+	int error = 0;
+
+	if (e->running)
+		error = filemap_write_and_wait_range(e->bdi, v, start, end);
+	if (!error)
+		truncate_inode_pages_range(&v->i_mapping, start, end);
+	return error;
+}
+
+/* FALLOC_FL_PUNCH_HOLE (always with KEEP_SIZE) and FALLOC_FL_ZERO_RANGE. */
+int xf_file_punch_or_zero(struct xf_engine *e, struct xb_inode *ip, uint64_t off, uint64_t len,
+			  bool zero_range, bool keep_size)
+{
+	struct vfs_inode *v = xb_vfs_inode(ip);
+	int error;
+
+	if (!v)
+		return -EOPNOTSUPP;
+	pthread_rwlock_wrlock(&v->i_rwsem);
+	pthread_rwlock_wrlock(&v->invalidate_lock);
+	error = xf_flush_unmap_range(e, v, off, len);
+	if (!error)
+		error = xfs_free_file_space(ip, off, len);
+	/* Zero range: the hole becomes preallocated unwritten space. */
+	if (!error && zero_range)
+		error = xb_prealloc(ip, off, len, true);
+	if (!error && zero_range && !keep_size && off + len > vfs_i_size_read(v))
+		error = xfs_setattr_size(ip, off + len);
+	pthread_rwlock_unlock(&v->invalidate_lock);
+	pthread_rwlock_unlock(&v->i_rwsem);
+	if (!error && e->running)
+		bdi_mark_inode_dirty(e->bdi, v);
+	return error;
+}
+
 off_t xf_file_lseek(struct xf_engine *e, struct xb_inode *ip, off_t off, int whence)
 {
 	struct vfs_inode *v = xb_vfs_inode(ip);

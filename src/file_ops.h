@@ -56,6 +56,9 @@ int xf_file_setsize(struct xf_engine *e, struct xb_inode *ip, uint64_t size);
 int xf_file_fsync(struct xf_engine *e, struct xb_inode *ip, bool datasync);
 int xf_file_fallocate(struct xf_engine *e, struct xb_inode *ip, uint64_t off, uint64_t len,
 		      bool keep_size);
+/* FALLOC_FL_PUNCH_HOLE / FALLOC_FL_ZERO_RANGE (xfs_free_file_space). */
+int xf_file_punch_or_zero(struct xf_engine *e, struct xb_inode *ip, uint64_t off, uint64_t len,
+			  bool zero_range, bool keep_size);
 off_t xf_file_lseek(struct xf_engine *e, struct xb_inode *ip, off_t off, int whence);
 void xf_file_open(struct xf_engine *e, struct xb_inode *ip);
 void xf_file_release(struct xf_engine *e, struct xb_inode *ip);

@@ -747,17 +747,34 @@ static void xf_fsync(fuse_req_t req, fuse_ino_t nodeid, int datasync, struct fus
 static void xf_fallocate(fuse_req_t req, fuse_ino_t nodeid, int mode, off_t off, off_t len,
 			 struct fuse_file_info *fi)
 {
-	if (mode & ~FALLOC_FL_KEEP_SIZE) {
-		fuse_reply_err(req, EOPNOTSUPP); /* punch, zero, collapse, insert: later */
-		return;
-	}
+	struct xf_engine *e = &xf_fs(req)->engine;
+	bool keep = (mode & FALLOC_FL_KEEP_SIZE) != 0;
+	int error;
+
 	if (off < 0 || len <= 0) {
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
-	xf_reply_err(req, "fallocate", nodeid,
-		     xf_file_fallocate(&xf_fs(req)->engine, xf_fh_inode(fi), (uint64_t) off,
-				       (uint64_t) len, (mode & FALLOC_FL_KEEP_SIZE) != 0));
+	switch (mode & ~FALLOC_FL_KEEP_SIZE) {
+	case 0:
+		error = xf_file_fallocate(e, xf_fh_inode(fi), (uint64_t) off, (uint64_t) len, keep);
+		break;
+	case FALLOC_FL_PUNCH_HOLE:
+		if (!keep) {
+			error = -EOPNOTSUPP; /* the VFS insists on KEEP_SIZE with punch */
+			break;
+		}
+		error = xf_file_punch_or_zero(e, xf_fh_inode(fi), (uint64_t) off, (uint64_t) len,
+					      false, true);
+		break;
+	case FALLOC_FL_ZERO_RANGE:
+		error = xf_file_punch_or_zero(e, xf_fh_inode(fi), (uint64_t) off, (uint64_t) len,
+					      true, keep);
+		break;
+	default:
+		error = -EOPNOTSUPP; /* collapse, insert, unshare: not yet */
+	}
+	xf_reply_err(req, "fallocate", nodeid, error);
 }
 
 /* SEEK_DATA / SEEK_HOLE (the kernel handles SET/CUR/END itself). */

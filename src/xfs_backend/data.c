@@ -349,23 +349,34 @@ static int xb_zero_eof_block(struct xb_mount *m, struct xfs_inode *ip, uint64_t 
 	return error;
 }
 
-/* Free every block from @start on (the kernel's xfs_itruncate_extents). */
-int xb_itruncate_extents(struct xb_mount *m, struct xfs_inode *ip, int whichfork,
-			 xfs_fileoff_t start)
+/*
+ * Unmap [start, start+len) of @whichfork in as many transactions as it takes
+ * (xfs_unmap_extent / xfs_itruncate_extents shape).  Delalloc in the range
+ * is punched and its reservation given back by libxfs's bunmapi.
+ */
+static int xb_unmap_range_res(struct xb_mount *m, struct xfs_inode *ip, int whichfork,
+			      xfs_fileoff_t start, xfs_filblks_t len, bool hole)
 {
 	struct xfs_mount *mp = m->mp;
+	/*
+	 * A hole in the middle of an extent splits it: reserve the blocks a
+	 * bmbt split may need, as xfs_unmap_extent does.  Cutting a tail off
+	 * (truncate) never splits and needs none (xfs_itruncate_extents).
+	 */
+	struct xfs_trans_res *resv = hole ? &M_RES(mp)->tr_write : &M_RES(mp)->tr_itruncate;
+	unsigned int resblks = hole ? XFS_DIOSTRAT_SPACE_RES(mp, 0) : 0;
 	int done = 0;
 
 	while (!done) {
 		struct xfs_trans *tp;
 		int error;
 
-		error = xb_trans_alloc(m, &M_RES(mp)->tr_itruncate, 0, &tp);
+		error = xb_trans_alloc(m, resv, resblks, &tp);
 		if (error)
 			return error;
 		libxfs_trans_ijoin(tp, ip, 0);
-		error = xb_err(libxfs_bunmapi(tp, ip, start, XFS_MAX_FILEOFF - start,
-					      xfs_bmapi_aflag(whichfork), 2, &done));
+		error = xb_err(libxfs_bunmapi(tp, ip, start, len, xfs_bmapi_aflag(whichfork), 2,
+					      &done));
 		if (error) {
 			xb_trans_cancel(m, tp);
 			return error;
@@ -376,6 +387,19 @@ int xb_itruncate_extents(struct xb_mount *m, struct xfs_inode *ip, int whichfork
 			return error;
 	}
 	return 0;
+}
+
+int xb_unmap_range(struct xb_mount *m, struct xfs_inode *ip, int whichfork, xfs_fileoff_t start,
+		   xfs_filblks_t len)
+{
+	return xb_unmap_range_res(m, ip, whichfork, start, len, true);
+}
+
+/* Free every block from @start on (the kernel's xfs_itruncate_extents). */
+int xb_itruncate_extents(struct xb_mount *m, struct xfs_inode *ip, int whichfork,
+			 xfs_fileoff_t start)
+{
+	return xb_unmap_range_res(m, ip, whichfork, start, XFS_MAX_FILEOFF - start, false);
 }
 
 int xb_truncate_locked(struct xb_inode *xi, uint64_t size)

@@ -103,6 +103,9 @@ int xb_truncate_locked(struct xb_inode *xi, uint64_t size);
 /* Free every block of @whichfork from file block @start on, in rolling transactions. */
 int xb_itruncate_extents(struct xb_mount *m, struct xfs_inode *ip, int whichfork,
 			 xfs_fileoff_t start);
+/* Unmap [start, start+len) file blocks of @whichfork (punch hole). */
+int xb_unmap_range(struct xb_mount *m, struct xfs_inode *ip, int whichfork, xfs_fileoff_t start,
+		   xfs_filblks_t len);
 
 /* namei.c helpers shared with remove.c and readdir.c */
 /* Validate a name from FUSE: 1..255 bytes, no '/'.  -ENAMETOOLONG / -EINVAL. */

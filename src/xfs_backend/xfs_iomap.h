@@ -44,6 +44,13 @@ void xb_engine_attach(struct xb_mount *m, struct page_cache *pc, xb_evict_fn evi
  */
 int xfs_setattr_size(struct xb_inode *ip, uint64_t newsize);
 
+/*
+ * Punch a hole (xfs_free_file_space): caller holds i_rwsem and
+ * invalidate_lock exclusive and has written back and dropped the page cache
+ * over the range rounded out to folios.
+ */
+int xfs_free_file_space(struct xb_inode *ip, uint64_t offset, uint64_t len);
+
 /* Trim speculative preallocation past EOF (last close: xfs_release). */
 int xfs_free_eofblocks(struct xb_inode *ip);
 

@@ -50,8 +50,8 @@ end_session() { # LABEL
 }
 
 session "cache=kernel,writeback_interval=50,reclaim=aggressive,cache_size=32M" 4096
-check "fsx matrix (smoke, default, nommap, align-1k) cache=kernel" \
-	env FSX_ONLY="smoke default nommap align-1k" "$FST/fsx-matrix.sh" "$MNT"
+check "fsx matrix (smoke, default, nommap, align-1k, falloc-all) cache=kernel" \
+	env FSX_ONLY="smoke default nommap align-1k falloc-all" "$FST/fsx-matrix.sh" "$MNT"
 check "fsstress cache=kernel" "$FST/fsstress-run.sh" "$MNT" 4 3000
 end_session "cache=kernel"
 

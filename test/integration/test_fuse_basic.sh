@@ -297,7 +297,14 @@ check "fallocate blocks" test "$(stat -c %b "$MNT/dir/falloc")" -ge 2048
 check "fallocate --keep-size" fallocate -n -o 1M -l 1M "$MNT/dir/falloc"
 check_eq "keep-size size" 1048576 "$(stat -c %s "$MNT/dir/falloc")"
 check_eq "fallocated range reads as zeroes" 1048576 "$(tr -d '\0' <"$MNT/dir/falloc" | wc -c | awk '{print 1048576 - $1}')"
-check_fails "punch hole is not supported yet" fallocate -p -o 0 -l 4096 "$MNT/dir/falloc"
+printf 'ABCDEFGH%.0s' $(seq 1024) >"$MNT/dir/punch"
+check "punch hole" fallocate -p -o 1000 -l 5000 "$MNT/dir/punch"
+check_eq "punched bytes read as zeroes" 5000 "$(dd if="$MNT/dir/punch" bs=1 skip=1000 count=5000 status=none | tr -d '\0' | wc -c | awk '{print 5000 - $1}')"
+check_eq "bytes around the hole kept" "ABCDEFGH" "$(dd if="$MNT/dir/punch" bs=1 skip=6000 count=8 status=none)"
+check_eq "punch keeps the size" 8192 "$(stat -c %s "$MNT/dir/punch")"
+check "zero range" fallocate -z -o 100 -l 200 "$MNT/dir/punch"
+check_eq "zeroed bytes" 200 "$(dd if="$MNT/dir/punch" bs=1 skip=100 count=200 status=none | tr -d '\0' | wc -c | awk '{print 200 - $1}')"
+check_fails "collapse range is not supported yet" fallocate -c -o 0 -l 4096 "$MNT/dir/punch"
 
 # a big directory, readdir and readdirplus (auto mode here, plus below)
 mkdir "$MNT/big"

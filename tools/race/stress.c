@@ -404,15 +404,15 @@ static int pair_next_file(struct stress_pair *p)
 }
 
 /*
- * The mmap round (generic/346 style), in a fresh sparse file: writer B is a
- * write() of [s, e) that the daemon cuts short at OFF (short_copy_at), so it
- * writes [s, OFF) and gives back the delalloc it reserved past OFF; writer A
- * stores into page Q of [OFF, e) through a shared mapping and msyncs it, so
- * that the store may reach the daemon while the write is in progress.  The
- * store must survive the short write's cleanup.  (Linux invalidates page Q
- * before it sends the O_DIRECT write; the store's re-read then waits for the
- * writer if the filesystem serves page-cache fills under i_rwsem, as
- * xfsfuse does today: see doc/race.md.)
+ * The mmap round (generic/346 style), in a fresh sparse file: writer B is an
+ * O_DIRECT write() of [s, e) that the daemon cuts short at OFF
+ * (short_copy_at), so it writes [s, OFF) and gives back the delalloc it
+ * reserved past OFF; writer A stores into page Q of [OFF, e) through a shared
+ * mapping and starts writeback of that page at once, so that the store may
+ * reach the daemon (a writepage WRITE: a fault for the engine) while the
+ * short write sits between its iomap_begin and its punch.  The store must
+ * survive the short write's cleanup (see mmap_store for why it is not
+ * msync).
  *
  *     region_start     s           OFF     Q [store]          e
  *     |   zero         | B writes  |   B's reservation, not written |  zero  |
@@ -508,15 +508,27 @@ static void jitter(uint64_t *rng)
 		;
 }
 
-/* mmap: the store, after a random delay, pushed to the filesystem at once */
+/*
+ * mmap: the store, after a random delay, pushed to the filesystem at once.
+ * Not msync(MS_SYNC): on FUSE that is fsync, which takes the kernel inode
+ * lock, and B's O_DIRECT write holds it until the daemon answers -- the
+ * store would always arrive after the short write's cleanup and race 3
+ * could never show.  sync_file_range() writes the page back without the
+ * inode lock, as the kernel's own writeback does, so the writepage WRITE
+ * can overlap B's WRITE in the daemon.  (B's write invalidated page Q before
+ * it was sent; the store's fault re-reads it through FUSE, which xfsfuse
+ * serves without i_rwsem, as kernel XFS fills its page cache.)
+ */
 static int mmap_store(struct stress_pair *p, uint64_t *rng)
 {
 	const struct stress_round *r = &p->cur;
 	uint64_t q = r->a_start & ~4095ull;
+	unsigned int how = SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+			   SYNC_FILE_RANGE_WAIT_AFTER;
 
 	usleep((useconds_t) rand_below(rng, p->sh->o->mmap_delay_us + 1));
 	memcpy(p->map + (r->a_start - q), p->abuf, r->a_len);
-	return msync(p->map, 4096, MS_SYNC) ? -errno : 0;
+	return sync_file_range(p->fd, (off_t) q, 4096, how) ? -errno : 0;
 }
 
 /* mmap: the write that comes back short (one call: no retry of the rest) */
