@@ -13,9 +13,10 @@
  *
  *   race: corrupt_blocks=N checked_bytes=M stale_iomaps=K repair=clean|dirty
  *
- * Exit status: 0 when the run worked (corruption with --validate=off is the
- * expected result), 1 when validation was on and data was corrupted, or the
- * image needs repair, or I/O failed; 2 when the run itself could not be made.
+ * Exit status: 0 when the run worked (corruption with --validate=off or
+ * --punch=legacy is the expected result), 1 when both fixes were on
+ * (validation, safe punch) and data was corrupted, or the image needs
+ * repair, or I/O failed; 2 when the run itself could not be made.
  */
 #include "stress.h"
 
@@ -731,7 +732,8 @@ int main(int argc, char **argv)
 	if (rr.have_unmount && rr.stale_unmount > stale)
 		stale = rr.stale_unmount;
 	status = 0;
-	if (o.validate && t.corrupt_blocks)
+	/* corruption is a failure only when both fixes were on */
+	if (o.validate && !o.legacy_punch && t.corrupt_blocks)
 		status = 1;
 	if (!t.repair_clean || t.broke || t.online.errors || t.remount.errors)
 		status = 1;
