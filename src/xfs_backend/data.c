@@ -375,8 +375,8 @@ static int xb_unmap_range_res(struct xb_mount *m, struct xfs_inode *ip, int whic
 		if (error)
 			return error;
 		libxfs_trans_ijoin(tp, ip, 0);
-		error = xb_err(libxfs_bunmapi(tp, ip, start, len, xfs_bmapi_aflag(whichfork), 2,
-					      &done));
+		error = xb_err(
+			libxfs_bunmapi(tp, ip, start, len, xfs_bmapi_aflag(whichfork), 2, &done));
 		if (error) {
 			xb_trans_cancel(m, tp);
 			return error;

@@ -523,8 +523,8 @@ static int mmap_store(struct stress_pair *p, uint64_t *rng)
 {
 	const struct stress_round *r = &p->cur;
 	uint64_t q = r->a_start & ~4095ull;
-	unsigned int how = SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
-			   SYNC_FILE_RANGE_WAIT_AFTER;
+	unsigned int how =
+		SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER;
 
 	usleep((useconds_t) rand_below(rng, p->sh->o->mmap_delay_us + 1));
 	memcpy(p->map + (r->a_start - q), p->abuf, r->a_len);
