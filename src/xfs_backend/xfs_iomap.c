@@ -464,18 +464,25 @@ static int xfs_read_iomap_begin_locked(struct xb_inode *xi, loff_t offset, loff_
 	return xfs_bmbt_to_iomap(xi, iomap, &imap, 0, xfs_iomap_inode_sequence(xi->ip, 0));
 }
 
+/* Run a read-only mapping lookup under ILOCK (the libxfs lock). */
+static int xfs_iomap_begin_ilocked(struct vfs_inode *inode, loff_t offset, loff_t length,
+				   struct iomap *iomap,
+				   int (*lookup)(struct xb_inode *, loff_t, loff_t, struct iomap *))
+{
+	int error;
+
+	xb_lock();
+	error = lookup(xb_from_vfs(inode), offset, length, iomap);
+	xb_unlock();
+	return error;
+}
+
 static int xfs_read_iomap_begin(struct vfs_inode *inode, loff_t offset, loff_t length,
 				unsigned int flags, struct iomap *iomap, struct iomap *srcmap)
 {
-	struct xb_inode *xi = xb_from_vfs(inode);
-	int error;
-
 	(void) flags;
 	(void) srcmap;
-	xb_lock();
-	error = xfs_read_iomap_begin_locked(xi, offset, length, iomap);
-	xb_unlock();
-	return error;
+	return xfs_iomap_begin_ilocked(inode, offset, length, iomap, xfs_read_iomap_begin_locked);
 }
 
 const struct iomap_ops xfs_read_iomap_ops = {
@@ -523,15 +530,9 @@ done:
 static int xfs_seek_iomap_begin(struct vfs_inode *inode, loff_t offset, loff_t length,
 				unsigned int flags, struct iomap *iomap, struct iomap *srcmap)
 {
-	struct xb_inode *xi = xb_from_vfs(inode);
-	int error;
-
 	(void) flags;
 	(void) srcmap;
-	xb_lock();
-	error = xfs_seek_iomap_begin_locked(xi, offset, length, iomap);
-	xb_unlock();
-	return error;
+	return xfs_iomap_begin_ilocked(inode, offset, length, iomap, xfs_seek_iomap_begin_locked);
 }
 
 const struct iomap_ops xfs_seek_iomap_ops = {
