@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * File data, synchronous path (interim, until the iomap engine of issue 5).
+ * File data, synchronous path: what xfsfuse-mkimage, the backend unit tests
+ * and a mount whose engine is not running use (a mount's data goes through
+ * the page-cache engine, src/iomap + xfs_iomap.c).  The block-freeing
+ * helpers at the end (xb_unmap_range, xb_itruncate_extents) serve both.
  *
  * Writes follow the kernel's direct-I/O shape (xfs_direct_write_iomap_begin,
  * xfs_dio_write_end_io): allocate holes as *unwritten* extents, write the

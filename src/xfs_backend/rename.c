@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rename(2): plain, RENAME_NOREPLACE and RENAME_EXCHANGE.  The userspace
+ * twins of fs/xfs/xfs_inode.c xfs_rename() and xfs_cross_rename(), on top
+ * of xfs_dir_createname / removename / replace.
+ *
+ * Every check that can fail is done before the first modification: a dirty
+ * transaction cannot be cancelled in libxfs (xb_trans_cancel shuts down).
+ * A target whose last name goes is put on the AGI unlinked list in the
+ * same transaction, as unlink does (remove.c).
+ */
+#include "xb_internal.h"
+#include "dirop.h"
+
+struct xb_rename {
+	struct xb_inode *sdir, *tdir; /* source and target parents */
+	struct xb_inode *src, *tgt;   /* tgt NULL if the new name is free */
+	struct xfs_name sname, tname;
+	unsigned int flags;
+	unsigned int resblks;
+};
+
+/* Plain rename over an existing target: the rename(2) type rules. */
+static int xb_rename_check_target(struct xfs_inode *sip, struct xfs_inode *tip)
+{
+	if (xb_is_dir(tip)) {
+		if (!xb_is_dir(sip))
+			return -EISDIR;
+		if (VFS_I(tip)->i_nlink > 2 || !xfs_dir_isempty(tip))
+			return -ENOTEMPTY;
+	} else if (xb_is_dir(sip)) {
+		return -ENOTDIR;
+	}
+	return 0;
+}
+
+static int xb_rename_check(struct xb_rename *r)
+{
+	struct xfs_inode *sip = r->src->ip, *tdp = r->tdir->ip;
+	bool new_parent = r->sdir != r->tdir;
+
+	if (r->flags & XB_RENAME_EXCHANGE)
+		return r->tgt ? 0 : -ENOENT;
+	if (r->tgt && (r->flags & XB_RENAME_NOREPLACE))
+		return -EEXIST;
+	if (r->tgt)
+		return xb_rename_check_target(sip, r->tgt->ip);
+	/* A directory moving in adds a ".." link to the new parent. */
+	if (new_parent && xb_is_dir(sip) && VFS_I(tdp)->i_nlink >= XFS_MAXLINK)
+		return -EMLINK;
+	return 0;
+}
+
+/*
+ * A directory moved by an exchange into the other parent: point its ".." at
+ * @newp, and if the inode it was swapped with is no directory, move the
+ * parent link from @oldp to @newp.
+ */
+static int xb_cross_rename_dotdot(struct xfs_trans *tp, struct xb_rename *r, struct xfs_inode *dir,
+				  struct xfs_inode *other, struct xfs_inode *oldp,
+				  struct xfs_inode *newp)
+{
+	int error = xb_err(libxfs_dir_replace(tp, dir, &xfs_name_dotdot, newp->i_ino, r->resblks));
+
+	if (error || xb_is_dir(other))
+		return error;
+	error = xb_droplink(tp, oldp);
+	if (!error)
+		xb_bumplink(tp, newp);
+	return error;
+}
+
+/*
+ * xfs_cross_rename: swap the inode numbers of two entries, then fix the ".."
+ * of directories that changed parent and move their parent links along.
+ */
+static int xb_cross_rename(struct xfs_trans *tp, struct xb_rename *r)
+{
+	struct xfs_inode *dp1 = r->sdir->ip, *dp2 = r->tdir->ip;
+	struct xfs_inode *ip1 = r->src->ip, *ip2 = r->tgt->ip;
+	int ip1_flags = XFS_ICHGTIME_CHG, ip2_flags = XFS_ICHGTIME_CHG, error;
+
+	error = xb_err(libxfs_dir_replace(tp, dp1, &r->sname, ip2->i_ino, r->resblks));
+	if (!error)
+		error = xb_err(libxfs_dir_replace(tp, dp2, &r->tname, ip1->i_ino, r->resblks));
+	if (!error && dp1 != dp2 && xb_is_dir(ip2)) {
+		error = xb_cross_rename_dotdot(tp, r, ip2, ip1, dp2, dp1);
+		ip2_flags |= XFS_ICHGTIME_MOD;
+	}
+	if (!error && dp1 != dp2 && xb_is_dir(ip1)) {
+		error = xb_cross_rename_dotdot(tp, r, ip1, ip2, dp1, dp2);
+		ip1_flags |= XFS_ICHGTIME_MOD;
+	}
+	if (error)
+		return error;
+	/* Both inodes changed (ctime, like the VFS expects), both parents too. */
+	libxfs_trans_ichgtime(tp, ip1, ip1_flags);
+	libxfs_trans_log_inode(tp, ip1, XFS_ILOG_CORE);
+	libxfs_trans_ichgtime(tp, ip2, ip2_flags);
+	libxfs_trans_log_inode(tp, ip2, XFS_ILOG_CORE);
+	libxfs_trans_ichgtime(tp, dp1, XFS_ICHGTIME_MOD | XFS_ICHGTIME_CHG);
+	libxfs_trans_log_inode(tp, dp1, XFS_ILOG_CORE);
+	if (dp1 != dp2) {
+		libxfs_trans_ichgtime(tp, dp2, XFS_ICHGTIME_MOD | XFS_ICHGTIME_CHG);
+		libxfs_trans_log_inode(tp, dp2, XFS_ILOG_CORE);
+	}
+	return 0;
+}
+
+/* The new name: a fresh entry, or the target's entry pointed at the source. */
+static int xb_rename_enter(struct xfs_trans *tp, struct xb_rename *r)
+{
+	struct xfs_inode *sip = r->src->ip, *tdp = r->tdir->ip;
+	int error;
+
+	if (!r->tgt) {
+		error = xb_err(libxfs_dir_createname(tp, tdp, &r->tname, sip->i_ino, r->resblks));
+		if (error)
+			return error;
+		libxfs_trans_ichgtime(tp, tdp, XFS_ICHGTIME_MOD | XFS_ICHGTIME_CHG);
+		if (r->sdir != r->tdir && xb_is_dir(sip))
+			xb_bumplink(tp, tdp); /* the source's ".." */
+		return 0;
+	}
+	error = xb_err(libxfs_dir_replace(tp, tdp, &r->tname, sip->i_ino, r->resblks));
+	if (error)
+		return error;
+	libxfs_trans_ichgtime(tp, tdp, XFS_ICHGTIME_MOD | XFS_ICHGTIME_CHG);
+	/* The target loses its name and, if a directory, its "." as well. */
+	error = xb_droplink(tp, r->tgt->ip);
+	if (!error && xb_is_dir(r->tgt->ip))
+		error = xb_droplink(tp, r->tgt->ip);
+	return error;
+}
+
+/* xfs_rename without whiteouts (FUSE never asks for RENAME_WHITEOUT here). */
+static int xb_plain_rename(struct xfs_trans *tp, struct xb_rename *r)
+{
+	struct xfs_inode *sip = r->src->ip, *sdp = r->sdir->ip, *tdp = r->tdir->ip;
+	bool new_parent = r->sdir != r->tdir;
+	int error;
+
+	error = xb_rename_enter(tp, r);
+	if (error)
+		return error;
+	if (new_parent && xb_is_dir(sip)) {
+		error = xb_err(
+			libxfs_dir_replace(tp, sip, &xfs_name_dotdot, tdp->i_ino, r->resblks));
+		if (error)
+			return error;
+	}
+	libxfs_trans_ichgtime(tp, sip, XFS_ICHGTIME_CHG);
+	libxfs_trans_log_inode(tp, sip, XFS_ILOG_CORE);
+	/*
+	 * A directory that left sdp, or replaced a directory within sdp: one
+	 * ".." pointing at sdp less.
+	 */
+	if (xb_is_dir(sip) && (new_parent || r->tgt)) {
+		error = xb_droplink(tp, sdp);
+		if (error)
+			return error;
+	}
+	error = xb_err(xfs_dir_removename(tp, sdp, &r->sname, sip->i_ino, r->resblks));
+	if (error)
+		return error;
+	libxfs_trans_ichgtime(tp, sdp, XFS_ICHGTIME_MOD | XFS_ICHGTIME_CHG);
+	libxfs_trans_log_inode(tp, sdp, XFS_ILOG_CORE);
+	if (new_parent)
+		libxfs_trans_log_inode(tp, tdp, XFS_ILOG_CORE);
+	return 0;
+}
+
+static int xb_rename_trans(struct xb_rename *r)
+{
+	struct xb_mount *m = r->src->m;
+	struct xfs_trans *tp;
+	int error;
+
+	r->resblks = XFS_RENAME_SPACE_RES(m->mp, r->tname.len);
+	error = xb_trans_alloc_dirent(m, &M_RES(m->mp)->tr_rename, &r->resblks, &tp);
+	if (error)
+		return error;
+	xb_ijoin_all(tp,
+		     (struct xfs_inode *[]){r->sdir->ip, r->tdir->ip, r->src->ip,
+					    r->tgt ? r->tgt->ip : NULL},
+		     4);
+	if (!r->tgt) {
+		error = xb_check_canenter(tp, r->tdir->ip, &r->tname, r->resblks);
+		if (error)
+			goto out_cancel;
+	}
+	if (r->flags & XB_RENAME_EXCHANGE)
+		error = xb_cross_rename(tp, r);
+	else
+		error = xb_plain_rename(tp, r);
+	if (error)
+		goto out_cancel;
+	return xb_trans_commit(tp);
+
+out_cancel:
+	xb_trans_cancel(m, tp);
+	return error;
+}
+
+/* Look both names up (references taken), set the entries' file types. */
+static int xb_rename_prepare(struct xb_rename *r, const char *oname, const char *nname)
+{
+	int error;
+
+	error = xb_check_name(oname, &r->sname);
+	if (!error)
+		error = xb_check_name(nname, &r->tname);
+	if (!error)
+		error = xb_check_dir(r->sdir);
+	if (!error)
+		error = xb_check_dir(r->tdir);
+	if (!error)
+		error = xb_dir_get(r->sdir, oname, &r->src);
+	if (error)
+		return error;
+	error = xb_dir_get(r->tdir, nname, &r->tgt);
+	if (error == -ENOENT) {
+		r->tgt = NULL;
+		error = 0;
+	}
+	if (error)
+		return error;
+	/* Each entry ends up naming the other inode (exchange) or the source. */
+	r->tname.type = libxfs_mode_to_ftype(VFS_I(r->src->ip)->i_mode);
+	if (r->tgt)
+		r->sname.type = libxfs_mode_to_ftype(VFS_I(r->tgt->ip)->i_mode);
+	return 0;
+}
+
+int xb_rename(struct xb_inode *odir, const char *oname, struct xb_inode *ndir, const char *nname,
+	      unsigned int flags)
+{
+	struct xb_rename r = {.sdir = odir, .tdir = ndir, .flags = flags};
+	int error;
+
+	if (flags & ~(XB_RENAME_NOREPLACE | XB_RENAME_EXCHANGE) ||
+	    (flags & XB_RENAME_NOREPLACE && flags & XB_RENAME_EXCHANGE))
+		return -EINVAL;
+	if (xb_is_dot_name(oname) || xb_is_dot_name(nname))
+		return -EINVAL;
+	xb_lock();
+	error = xb_rename_prepare(&r, oname, nname);
+	/* Two names of one inode (or one name twice): nothing to do. */
+	if (!error && r.src == r.tgt)
+		goto out_put;
+	if (!error)
+		error = xb_rename_check(&r);
+	if (!error)
+		error = xb_rename_trans(&r);
+out_put:
+	/* A replaced target may have lost its last name: freed here if unused. */
+	if (r.tgt)
+		xb_iput_locked(r.tgt, 1);
+	if (r.src)
+		xb_iput_locked(r.src, 1);
+	xb_unlock();
+	return error;
+}
