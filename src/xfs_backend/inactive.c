@@ -19,8 +19,6 @@
  */
 #include "xb_internal.h"
 
-/* As the kernel's xfs_itruncate_extents(): extents unmapped per transaction. */
-#define XFS_ITRUNC_MAX_EXTENTS 2
 /* Buffers invalidated per transaction (bounds the transaction's item list). */
 #define XB_BINVAL_BATCH 64
 
@@ -83,40 +81,28 @@ out_cancel:
 }
 
 /*
- * Unmap every extent of @whichfork in rolling transactions, like
- * xfs_itruncate_extents_flags() with new_size 0.
+ * Unmap every extent of @whichfork, like xfs_itruncate_extents_flags() with
+ * new_size 0 (data.c's xb_itruncate_extents, shared with truncate).
  */
 static int xb_itruncate_fork(struct xb_mount *m, struct xfs_inode *ip, int whichfork)
 {
-	uint32_t flags = whichfork == XFS_ATTR_FORK ? XFS_BMAPI_ATTRFORK : 0;
 	struct xfs_trans *tp;
-	int done = 0, error;
+	int error;
 
-	error = xb_inactive_trans_alloc(m, &tp);
-	if (error)
-		return error;
-	libxfs_trans_ijoin(tp, ip, 0);
 	if (whichfork == XFS_DATA_FORK) {
 		/* The size goes first, so a crash never exposes freed blocks. */
+		error = xb_inactive_trans_alloc(m, &tp);
+		if (error)
+			return error;
+		libxfs_trans_ijoin(tp, ip, 0);
 		ip->i_disk_size = 0;
 		ip->i_size = 0;
 		libxfs_trans_log_inode(tp, ip, XFS_ILOG_CORE);
-	}
-	while (!done) {
-		error = xb_err(libxfs_bunmapi(tp, ip, 0, XFS_MAX_FILEOFF + 1, flags,
-					      XFS_ITRUNC_MAX_EXTENTS, &done));
-		if (!error)
-			error = xb_err(libxfs_defer_finish(&tp));
-		if (!error)
-			error = xb_err(libxfs_trans_roll_inode(&tp, ip));
+		error = xb_trans_commit(tp);
 		if (error)
-			goto out_cancel;
+			return error;
 	}
-	return xb_trans_commit(tp);
-
-out_cancel:
-	xb_trans_cancel(m, tp);
-	return error;
+	return xb_itruncate_extents(m, ip, whichfork, 0);
 }
 
 static bool xb_fork_has_blocks(struct xfs_inode *ip, int whichfork)
