@@ -195,6 +195,105 @@ static const char *stale_verdict(const struct stale_layout *l, const unsigned ch
 }
 
 /*
+ * What races 1 and 2 share: one file "f" on a fresh image, W2 (the large
+ * write that goes stale) on its own thread, and the ending -- W2 resumes,
+ * the stale counter must have moved exactly when validation is on, then
+ * unmount, repair, remount, the verdict, and the kernel as a second reader.
+ */
+struct stale_case {
+	const char *name;
+	const struct race_geom *g;
+	bool validate;
+	struct race_mount_opts o;
+	struct stale_layout l;
+	struct race_fs rf;
+	struct xb_inode *ip;
+	struct vfs_inode *v;
+	struct race_thread w2;
+	struct park *p_w2;
+	unsigned char *expect, *got, *w2buf;
+	uint64_t stale0, stale;
+	const char *result;
+	char why[160];
+	int kernel;
+};
+
+static void stale_case_begin(struct stale_case *c, const char *name, const struct race_geom *g,
+			     bool validate)
+{
+	*c = (struct stale_case){.name = name, .g = g, .validate = validate, .result = "NOT RUN"};
+	c->o = (struct race_mount_opts){.validate = validate, .prealloc = true};
+	c->l = stale_layout(g);
+	c->expect = calloc(1, c->l.size);
+	c->got = malloc(c->l.size);
+	c->w2buf = malloc(c->l.w1);
+	race_fs_mkfs(&c->rf, g);
+	race_fs_mount(&c->rf, &c->o);
+	c->ip = race_create(&c->rf, "f");
+	c->v = xb_vfs_inode(c->ip);
+}
+
+/* W2 writes [0, w1) with pattern @seed and parks at @point for @pos. */
+static bool stale_case_start_w2(struct stale_case *c, enum iomap_inject_point point, loff_t pos,
+				int seed)
+{
+	race_fill(c->w2buf, c->l.w1, 0, seed);
+	c->stale0 = stale_now();
+	c->p_w2 = park_arm(point, c->v, pos);
+	c->w2 = (struct race_thread){.op = RACE_WRITE,
+				     .rf = &c->rf,
+				     .ip = c->ip,
+				     .buf = c->w2buf,
+				     .len = c->l.w1,
+				     .off = 0};
+	race_thread_start(&c->w2);
+	return reach(c->p_w2);
+}
+
+/* W2 goes on with the mapping it cached before the race; then the verdict. */
+static void stale_case_conclude(struct stale_case *c)
+{
+	park_release(c->p_w2);
+	CHECK_EQ(race_thread_join(&c->w2), c->l.w1);
+	c->stale = stale_now() - c->stale0;
+	memcpy(c->expect, c->w2buf, c->l.w1);
+	if (c->validate)
+		CHECK(c->stale >= 1);
+	else
+		CHECK_EQ(c->stale, 0);
+	CHECK_EQ(xf_file_fsync(&c->rf.e, c->ip, false), 0);
+	xb_iput(c->ip);
+
+	remount_read(&c->rf, &c->o, "f", c->got, c->l.size);
+	c->result = stale_verdict(&c->l, c->expect, c->got, c->validate, c->why, sizeof(c->why));
+	finish(&c->rf);
+	if (c->validate)
+		c->kernel = race_kernel_check(c->rf.img, "f", c->expect, c->l.size);
+}
+
+/* A park point was not reached: release everything, join @extra too. */
+static void stale_case_abort(struct stale_case *c, struct race_thread *extra)
+{
+	park_check_all(c->name);
+	if (extra)
+		race_thread_join(extra);
+	race_thread_join(&c->w2);
+	xb_iput(c->ip);
+	finish(&c->rf);
+}
+
+static void stale_case_end(struct stale_case *c)
+{
+	park_check_all(c->name);
+	summary(c->name, c->g, c->validate ? "validate=on" : "validate=off", c->result, c->stale,
+		c->validate ? (c->kernel ? "same" : "skipped") : "-");
+	free(c->expect);
+	free(c->got);
+	free(c->w2buf);
+	free(c->rf.img);
+}
+
+/*
  * Race 1.  The file is preallocated (unwritten).  W1 dirties P's tail.  W2
  * maps [0, w1) -- one UNWRITTEN mapping -- and parks right after
  * ->iomap_begin.  Writeback writes P; its completion (parked first, to show
@@ -203,96 +302,54 @@ static const char *stale_verdict(const struct stale_layout *l, const unsigned ch
  */
 static void race1_unwritten(const struct race_geom *g, bool validate)
 {
-	struct race_mount_opts o = {.validate = validate, .prealloc = true};
-	struct stale_layout l = stale_layout(g);
-	struct race_thread w2 = {0}, wb = {0};
-	unsigned char *expect = calloc(1, l.size), *got = malloc(l.size), *w2buf = malloc(l.w1);
-	struct park *p_w2, *p_io;
-	struct xb_inode *ip;
-	struct vfs_inode *v;
-	uint64_t stale0, stale = 0;
+	struct stale_case c;
+	struct stale_layout *l = &c.l;
+	struct race_thread wb = {0};
+	struct park *p_io;
 	struct folio *f;
-	const char *result = "NOT RUN";
-	char why[160];
-	int kernel = 0;
-	struct race_fs rf;
 
-	race_fs_mkfs(&rf, g);
-	race_fs_mount(&rf, &o);
-	ip = race_create(&rf, "f");
-	v = xb_vfs_inode(ip);
-	CHECK_EQ(xf_file_fallocate(&rf.e, ip, 0, l.size, false), 0);
-	CHECK_EQ(race_block_state(ip, 0), 'U');
+	stale_case_begin(&c, "1-unwritten", g, validate);
+	CHECK_EQ(xf_file_fallocate(&c.rf.e, c.ip, 0, l->size, false), 0);
+	CHECK_EQ(race_block_state(c.ip, 0), 'U');
 
 	/* W1: the tail half of P, over unwritten blocks: P dirty. */
-	race_fill(expect + l.w1, l.P + l.F - l.w1, l.w1, 1);
-	CHECK_EQ(write_at(&rf, ip, expect + l.w1, l.P + l.F - l.w1, l.w1), l.P + l.F - l.w1);
+	race_fill(c.expect + l->w1, l->P + l->F - l->w1, l->w1, 1);
+	CHECK_EQ(write_at(&c.rf, c.ip, c.expect + l->w1, l->P + l->F - l->w1, l->w1),
+		 l->P + l->F - l->w1);
 
 	/* W2 caches the UNWRITTEN mapping of [0, w1) and parks. */
-	race_fill(w2buf, l.w1, 0, 2);
-	stale0 = stale_now();
-	p_w2 = park_arm(INJECT_WRITE_AFTER_BEGIN, v, 0);
-	w2 = (struct race_thread){
-		.op = RACE_WRITE, .rf = &rf, .ip = ip, .buf = w2buf, .len = l.w1, .off = 0};
-	race_thread_start(&w2);
-	if (!reach(p_w2))
-		goto out_release;
+	if (!stale_case_start_w2(&c, INJECT_WRITE_AFTER_BEGIN, 0, 2))
+		goto out_abort;
 
 	/* Writeback of P; its completion parks before the conversion. */
-	p_io = park_arm(INJECT_IOEND_BEFORE_COMPLETE, v, PARK_ANY_POS);
+	p_io = park_arm(INJECT_IOEND_BEFORE_COMPLETE, c.v, PARK_ANY_POS);
 	wb = (struct race_thread){
-		.op = RACE_WRITEBACK, .rf = &rf, .ip = ip, .off = (off_t) l.P, .len = l.F};
+		.op = RACE_WRITEBACK, .rf = &c.rf, .ip = c.ip, .off = (off_t) l->P, .len = l->F};
 	race_thread_start(&wb);
 	if (!reach(p_io))
-		goto out_release;
-	f = filemap_get_folio(&v->i_mapping, folio_index_of(&rf, l.P));
+		goto out_abort;
+	f = filemap_get_folio(&c.v->i_mapping, folio_index_of(&c.rf, l->P));
 	CHECK(f && folio_test_writeback(f) && !folio_test_dirty(f));
 	CHECK(f && !folio_try_evict(f)); /* under writeback: not yet */
 	if (f)
 		folio_put(f);
-	CHECK_EQ(race_block_state(ip, l.w1), 'U');
+	CHECK_EQ(race_block_state(c.ip, l->w1), 'U');
 	park_release(p_io);
 	CHECK_EQ(race_thread_join(&wb), 0);
-	CHECK_EQ(race_block_state(ip, l.w1), 'W'); /* unwritten -> written */
+	CHECK_EQ(race_block_state(c.ip, l->w1), 'W'); /* unwritten -> written */
 
 	/* Reclaim evicts the now clean P. */
-	if (!evict_by_reclaim(&rf, ip, l.P))
-		goto out_release;
+	if (!evict_by_reclaim(&c.rf, c.ip, l->P))
+		goto out_abort;
 
-	/* W2 goes on with the mapping it cached before all that. */
-	park_release(p_w2);
-	CHECK_EQ(race_thread_join(&w2), l.w1);
-	stale = stale_now() - stale0;
-	memcpy(expect, w2buf, l.w1);
-	if (validate)
-		CHECK(stale >= 1);
-	else
-		CHECK_EQ(stale, 0);
-	CHECK_EQ(xf_file_fsync(&rf.e, ip, false), 0);
-	xb_iput(ip);
-
-	remount_read(&rf, &o, "f", got, l.size);
-	result = stale_verdict(&l, expect, got, validate, why, sizeof(why));
-	finish(&rf);
-	if (validate)
-		kernel = race_kernel_check(rf.img, "f", expect, l.size);
+	stale_case_conclude(&c);
 	goto out;
 
-out_release:
-	reclaim_set_aggressive(rf.e.reclaim, false);
-	park_check_all("race1");
-	race_thread_join(&wb);
-	race_thread_join(&w2);
-	xb_iput(ip);
-	finish(&rf);
+out_abort:
+	reclaim_set_aggressive(c.rf.e.reclaim, false);
+	stale_case_abort(&c, &wb);
 out:
-	park_check_all("race1");
-	summary("1-unwritten", g, validate ? "validate=on" : "validate=off", result, stale,
-		validate ? (kernel ? "same" : "skipped") : "-");
-	free(expect);
-	free(got);
-	free(w2buf);
-	free(rf.img);
+	stale_case_end(&c);
 }
 
 /*
@@ -312,82 +369,40 @@ out:
  */
 static void race2_delalloc(const struct race_geom *g, bool validate)
 {
-	struct race_mount_opts o = {.validate = validate, .prealloc = true};
-	struct stale_layout l = stale_layout(g);
-	struct race_thread w2 = {0};
-	unsigned char *expect = calloc(1, l.size), *got = malloc(l.size), *w2buf = malloc(l.w1);
-	struct park *p_w2;
-	struct xb_inode *ip;
-	struct vfs_inode *v;
-	uint64_t stale0, stale = 0;
-	const char *result = "NOT RUN";
-	char why[160];
-	int kernel = 0;
-	struct race_fs rf;
+	struct stale_case c;
+	struct stale_layout *l = &c.l;
+	uint64_t w1len;
 
-	race_fs_mkfs(&rf, g);
-	race_fs_mount(&rf, &o);
-	ip = race_create(&rf, "f");
-	v = xb_vfs_inode(ip);
-	CHECK_EQ(xf_file_setsize(&rf.e, ip, l.size), 0);
-	CHECK_EQ(race_block_state(ip, 0), 'H');
+	stale_case_begin(&c, "2-delalloc", g, validate);
+	w1len = l->P + l->F - l->w1;
+	CHECK_EQ(xf_file_setsize(&c.rf.e, c.ip, l->size), 0);
+	CHECK_EQ(race_block_state(c.ip, 0), 'H');
 
 	/* W2 reserves [0, w1) as delalloc, writes folios 0 and 1, parks before P. */
-	race_fill(w2buf, l.w1, 0, 4);
-	stale0 = stale_now();
-	p_w2 = park_arm(INJECT_WRITE_BEFORE_FOLIO, v, (loff_t) l.P);
-	w2 = (struct race_thread){
-		.op = RACE_WRITE, .rf = &rf, .ip = ip, .buf = w2buf, .len = l.w1, .off = 0};
-	race_thread_start(&w2);
-	if (!reach(p_w2))
-		goto out_release;
-	CHECK_EQ(race_block_state(ip, 0), 'D');	   /* W2's own reservation (F_NEW) */
-	CHECK_EQ(race_block_state(ip, l.w1), 'D'); /* ... down to W1's block */
-	CHECK(!folio_cached(&rf, ip, l.P));
+	if (!stale_case_start_w2(&c, INJECT_WRITE_BEFORE_FOLIO, (loff_t) l->P, 4))
+		goto out_abort;
+	CHECK_EQ(race_block_state(c.ip, 0), 'D');     /* W2's own reservation (F_NEW) */
+	CHECK_EQ(race_block_state(c.ip, l->w1), 'D'); /* ... down to W1's block */
+	CHECK(!folio_cached(&c.rf, c.ip, l->P));
 
 	/* W1: an mmap store of P's tail, inside W2's reservation. */
-	race_fill(expect + l.w1, l.P + l.F - l.w1, l.w1, 3);
-	CHECK_EQ(xf_file_write(&rf.e, ip, expect + l.w1, l.P + l.F - l.w1, (off_t) l.w1, true),
-		 l.P + l.F - l.w1);
+	race_fill(c.expect + l->w1, w1len, l->w1, 3);
+	CHECK_EQ(xf_file_write(&c.rf.e, c.ip, c.expect + l->w1, w1len, (off_t) l->w1, true), w1len);
 
 	/* Writeback of P: delalloc -> unwritten (all of it), then written (P's blocks). */
-	CHECK_EQ(filemap_write_and_wait_range(rf.e.bdi, v, l.P, l.P + l.F - 1), 0);
-	CHECK_EQ(race_block_state(ip, 0), 'U');
-	CHECK_EQ(race_block_state(ip, l.w1), 'W');
-	if (!evict_by_reclaim(&rf, ip, l.P))
-		goto out_release;
+	CHECK_EQ(filemap_write_and_wait_range(c.rf.e.bdi, c.v, l->P, l->P + l->F - 1), 0);
+	CHECK_EQ(race_block_state(c.ip, 0), 'U');
+	CHECK_EQ(race_block_state(c.ip, l->w1), 'W');
+	if (!evict_by_reclaim(&c.rf, c.ip, l->P))
+		goto out_abort;
 
-	park_release(p_w2);
-	CHECK_EQ(race_thread_join(&w2), l.w1);
-	stale = stale_now() - stale0;
-	memcpy(expect, w2buf, l.w1);
-	if (validate)
-		CHECK(stale >= 1);
-	else
-		CHECK_EQ(stale, 0);
-	CHECK_EQ(xf_file_fsync(&rf.e, ip, false), 0);
-	xb_iput(ip);
-
-	remount_read(&rf, &o, "f", got, l.size);
-	result = stale_verdict(&l, expect, got, validate, why, sizeof(why));
-	finish(&rf);
-	if (validate)
-		kernel = race_kernel_check(rf.img, "f", expect, l.size);
+	stale_case_conclude(&c);
 	goto out;
 
-out_release:
-	park_check_all("race2");
-	race_thread_join(&w2);
-	xb_iput(ip);
-	finish(&rf);
+out_abort:
+	stale_case_abort(&c, NULL);
 out:
-	park_check_all("race2");
-	summary("2-delalloc", g, validate ? "validate=on" : "validate=off", result, stale,
-		validate ? (kernel ? "same" : "skipped") : "-");
-	free(expect);
-	free(got);
-	free(w2buf);
-	free(rf.img);
+	stale_case_end(&c);
 }
 
 /* ------------------------------------------------------------------ */
