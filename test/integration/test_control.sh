@@ -8,36 +8,10 @@
 set -uo pipefail
 XFSFUSE="$1"
 HERE="$(cd "$(dirname "$0")" && pwd)"
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-check() { local what="$1"; shift; if "$@"; then ok; else bad "$what"; fi; }
-check_eq() { if [ "$2" = "$3" ]; then ok; else bad "$1: expected '$2', got '$3'"; fi; }
-
-WORK="$(mktemp -d /tmp/xfsfuse-control-XXXXXX)"
-MNT="$WORK/mnt"
+. "$HERE/lib.sh"
+lib_init control
 IMG="$WORK/img"
-LOG="$WORK/daemon.log"
-mkdir -p "$MNT"
-PID=
-cleanup() {
-	mountpoint -q "$MNT" && umount "$MNT"
-	[ -n "$PID" ] && wait "$PID" 2>/dev/null
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
 
-mount_fs() { # OPTIONS
-	"$XFSFUSE" -f -o "$1" "$IMG" "$MNT" 2>>"$LOG" &
-	PID=$!
-	for _ in $(seq 100); do mountpoint -q "$MNT" && return 0; sleep 0.1; done
-	return 1
-}
-unmount_fs() {
-	umount "$MNT"; wait "$PID"; local rc=$?; PID=
-	return $rc
-}
 get() { getfattr --only-values -n "xfsfuse.$1" "${2:-$MNT}" 2>"$WORK/get.err"; }
 set_() { setfattr -n "xfsfuse.$1" -v "$2" "${3:-$MNT}" 2>"$WORK/set.err"; }
 counter() { get counters | awk -v n="$1" '$1 == n { print $2 }'; }
@@ -60,7 +34,7 @@ truncate -s 512M "$IMG"
 mkfs.xfs -q -f "$IMG"
 
 # Nothing is written back behind our back: DELALLOC stays until fsync.
-check "mount" mount_fs "writeback_interval=60000,dirty_expire=60000"
+check_mount "$IMG" "writeback_interval=60000,dirty_expire=60000"
 
 # ---- counters
 check "counters readable" quiet get counters
@@ -174,7 +148,7 @@ check_eq "fsync after the injected failure: EIO" EIO "$(wfsync "$MNT/e" 0 16384 
 check_eq "fail_write_nth disarmed" 0 "$(get fail_write_nth)"
 check_eq "write_errors counted" 1 "$(counter write_errors)"
 check_eq "write_errors_injected counted" 1 "$(counter write_errors_injected)"
-check "the error is logged" grep -q "injected EIO" "$LOG"
+check "the error is logged" grep -q "injected EIO" "$DAEMON_LOG"
 check_eq "the error is reported once: next fsync ok" ok "$(python3 -c "import os; fd = os.open('$MNT/e', os.O_RDWR); os.fsync(fd); print('ok')")"
 check_eq "the daemon keeps working: rewrite+fsync" ok "$(wfsync "$MNT/e" 0 16384 f)"
 check_eq "rewritten data reads back" "$(printf 'f%.0s' $(seq 16384))" "$(cat "$MNT/e")"
@@ -190,14 +164,14 @@ check_eq "file size is the short write's" 5000 "$(stat -c %s "$MNT/s")"
 check "short_writes counted" test "$(counter short_writes)" -ge 1
 
 # ---- counters at unmount
-: >"$LOG"
-check "unmount" unmount_fs
-check "counters printed at unmount" grep -q "^xfsfuse: counters at unmount:" "$LOG"
-check "... as 'name value' lines" grep -Eq "^ioends [0-9]+$" "$LOG"
-check "... with bytes_written > 0" grep -Eq "^bytes_written [1-9][0-9]*$" "$LOG"
+: >"$DAEMON_LOG"
+check_unmount
+check "counters printed at unmount" grep -q "^xfsfuse: counters at unmount:" "$DAEMON_LOG"
+check "... as 'name value' lines" grep -Eq "^ioends [0-9]+$" "$DAEMON_LOG"
+check "... with bytes_written > 0" grep -Eq "^bytes_written [1-9][0-9]*$" "$DAEMON_LOG"
 
 # ---- mount options
-check "mount with inject and trace options" mount_fs "inject_write_delay_ms=20,inject_jitter=1,fail_write_nth=7,short_copy_at=123,trace=$WORK/trace2.txt"
+check_mount "$IMG" "inject_write_delay_ms=20,inject_jitter=1,fail_write_nth=7,short_copy_at=123,trace=$WORK/trace2.txt"
 check_eq "-o inject_write_delay_ms" 20 "$(get inject_write_delay_ms)"
 check_eq "-o inject_jitter" 1 "$(get inject_jitter)"
 check_eq "-o fail_write_nth" 7 "$(get fail_write_nth)"
@@ -205,13 +179,11 @@ check_eq "-o short_copy_at" 123 "$(get short_copy_at)"
 check_eq "-o trace" "$WORK/trace2.txt" "$(get trace)"
 set_ fail_write_nth 0; set_ short_copy_at off
 wfsync "$MNT/o" 0 4096 o >/dev/null
-check "unmount" unmount_fs
+check_unmount
 check "trace file has the final writeback and the stop" grep -q "trace_stop" "$WORK/trace2.txt"
 check "relative trace= refuses the mount" sh -c "! '$XFSFUSE' -f -o trace=rel.txt '$IMG' '$MNT' 2>/dev/null"
 check "bad inject value refuses the mount" sh -c "! '$XFSFUSE' -f -o inject_wb_delay_ms=x '$IMG' '$MNT' 2>/dev/null"
 check "not mounted after refusals" sh -c "! mountpoint -q '$MNT'"
 
-check "xfs_repair -n clean" bash "$HERE/../oracle/repair-check.sh" "$IMG"
-[ "$fail" = 0 ] || tail -20 "$LOG"
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+check "xfs_repair -n clean" repair_clean "$IMG"
+lib_finish

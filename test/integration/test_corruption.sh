@@ -7,25 +7,13 @@
 # Needs root and /dev/fuse.   usage: test_corruption.sh XFSFUSE_BINARY
 set -uo pipefail
 XFSFUSE="$1"
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-check() { local what="$1"; shift; if "$@"; then ok; else bad "$what"; fi; }
+HERE="$(cd "$(dirname "$0")" && pwd)"
+. "$HERE/lib.sh"
 fails_eio() { local out; out=$("$@" 2>&1) && return 1; [[ "$out" == *"Input/output error"* ]]; }
 
-WORK="$(mktemp -d /tmp/xfsfuse-corrupt-XXXXXX)"
-MNT="$WORK/mnt"
+lib_init corrupt
 KM="$WORK/k"
-mkdir -p "$MNT" "$KM"
-PID=
-cleanup() {
-	mountpoint -q "$MNT" && umount "$MNT"
-	mountpoint -q "$KM" && umount "$KM"
-	[ -n "$PID" ] && wait "$PID" 2>/dev/null
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+lib_mount_dir "$KM"
 IMG="$WORK/img"
 truncate -s 512M "$IMG" && mkfs.xfs -q -f "$IMG"
 
@@ -53,10 +41,7 @@ before_dir=$(blockdir_sum)
 damage() { xfs_repair -n "$IMG" 2>&1 | grep -E 'bad|would' | sort -u; }
 damage >"$WORK/repair-before"
 
-"$XFSFUSE" -f "$IMG" "$MNT" 2>"$WORK/daemon.log" &
-PID=$!
-for _ in $(seq 100); do mountpoint -q "$MNT" && break; sleep 0.1; done
-check "mounts despite damaged inodes" mountpoint -q "$MNT"
+check "mounts despite damaged inodes" fuse_mount "$IMG"
 check "good file still reads" test "$(cat "$MNT/good/file")" = fine
 check "corrupt inode: stat gives EIO" fails_eio stat "$MNT/far/victim"
 check "corrupt inode: EIO again (not cached as good)" fails_eio stat "$MNT/far/victim"
@@ -76,8 +61,8 @@ check "after shutdown: writes refused" fails_eio mkdir "$MNT/good/after"
 # Like the kernel after a shutdown, data reads may now fail with EIO (they
 # do once the folio is not cached); metadata that is cached still answers.
 check "after shutdown: the daemon still answers" stat "$MNT/good/new"
-check "daemon alive" kill -0 "$PID"
-umount "$MNT"; wait "$PID"; rc=$?; PID=
+check "daemon alive" kill -0 "$DAEMON_PID"
+fuse_unmount; rc=$?
 check "daemon reports the shutdown at exit ($rc)" test "$rc" != 0
 after_dir=$(blockdir_sum)
 check "corrupt dir block not rewritten" test "$before_dir" = "$after_dir"
@@ -90,12 +75,9 @@ check "committed files survived the shutdown" sh -c "mount -o loop,ro '$IMG' '$K
 # are refused and the other file keeps its bytes.
 truncate -s 512M "$WORK/rl" && mkfs.xfs -q -f "$WORK/rl"
 mount -o loop "$WORK/rl" "$KM" && echo original >"$KM/a" && cp --reflink=always "$KM/a" "$KM/b" && umount "$KM"
-"$XFSFUSE" -f "$WORK/rl" "$MNT" 2>>"$WORK/daemon.log" &
-PID=$!
-for _ in $(seq 100); do mountpoint -q "$MNT" && break; sleep 0.1; done
+check_mount "$WORK/rl"
 check "write to a reflinked file is refused" sh -c "! printf x | dd of='$MNT/b' bs=1 seek=2 conv=notrunc status=none 2>/dev/null"
 check "its sharer is untouched" test "$(cat "$MNT/a")" = original
-umount "$MNT"; wait "$PID"; PID=
+fuse_unmount
 check "reflink image clean" sh -c "xfs_repair -n '$WORK/rl' >/dev/null 2>&1"
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+lib_finish

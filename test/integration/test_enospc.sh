@@ -9,24 +9,10 @@
 set -uo pipefail
 XFSFUSE="$1"
 HERE="$(cd "$(dirname "$0")" && pwd)"
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-check() { local what="$1"; shift; if "$@"; then ok; else bad "$what"; fi; }
-
-WORK="$(mktemp -d /tmp/xfsfuse-enospc-XXXXXX)"
-MNT="$WORK/mnt"
+. "$HERE/lib.sh"
+lib_init enospc
 KM="$WORK/k"
-mkdir -p "$MNT" "$KM"
-PID=
-cleanup() {
-	mountpoint -q "$MNT" && umount "$MNT"
-	mountpoint -q "$KM" && umount "$KM"
-	[ -n "$PID" ] && wait "$PID" 2>/dev/null
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+lib_mount_dir "$KM"
 
 # Writers: each appends patterned 256 KiB chunks (then 4 KiB ones) until
 # ENOSPC; prints "file acknowledged_bytes" per file; exit 1 on any other error.
@@ -84,24 +70,19 @@ sys.exit(1 if bad else 0)
 run() { # CACHE
 	local img="$WORK/img"
 	rm -f "$img"; truncate -s 320M "$img"; mkfs.xfs -q -f -d agcount=2 "$img"
-	"$XFSFUSE" -f -o "cache=$1,writeback_interval=20" "$img" "$MNT" 2>>"$WORK/daemon.log" &
-	PID=$!
-	for _ in $(seq 100); do mountpoint -q "$MNT" && break; sleep 0.1; done
+	check_mount "$img" "cache=$1,writeback_interval=20" || return
 	check "writers see ENOSPC and nothing else ($1)" sh -c "python3 -c '$FILL' '$MNT' 3 >'$WORK/acked'"
 	local total
 	total=$(awk '{s += $2} END {print s}' "$WORK/acked")
 	check "filled most of the filesystem ($1: $total bytes)" test "$total" -gt $((200 * 1048576))
 	check "statfs nearly full ($1)" test "$(stat -f -c %a "$MNT")" -lt $(($(stat -f -c %b "$MNT") / 20))
 	check "a new write still fails cleanly ($1)" sh -c "! dd if=/dev/zero of='$MNT/more' bs=1M count=4 status=none 2>/dev/null"
-	umount "$MNT"; wait "$PID"; local rc=$?; PID=
-	check "daemon exit ($1): $rc" test "$rc" = 0
-	check "xfs_repair -n clean ($1)" bash "$HERE/../oracle/repair-check.sh" "$img"
+	check_unmount "$1"
+	check "xfs_repair -n clean ($1)" repair_clean "$img"
 	mount -o loop,ro "$img" "$KM"
 	check "every acknowledged byte is on disk ($1)" python3 -c "$VERIFY" "$KM" "$WORK/acked"
 	umount "$KM"
 }
 run kernel
 run none
-[ "$fail" = 0 ] || tail -20 "$WORK/daemon.log"
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+lib_finish

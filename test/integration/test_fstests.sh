@@ -16,37 +16,22 @@ if [ -z "$FST" ]; then
 		[ -x "$d/build.sh" ] && { FST="$d"; break; }
 	done
 fi
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-check() { local what="$1"; shift; if "$@"; then ok; else bad "$what"; fi; }
+. "$HERE/lib.sh"
+lib_init fstests
 
-[ -x "$FST/build.sh" ] || { echo "FAIL: no fstests at $FST"; echo "0 passed, 1 failed"; exit 1; }
+[ -x "$FST/build.sh" ] || { bad "no fstests at $FST"; lib_finish; }
 check "fstests build" "$FST/build.sh"
 FSX=${FSX:-/opt/fstests/bin/fsx}
-WORK="$(mktemp -d /tmp/xfsfuse-fstests-XXXXXX)"
-MNT="$WORK/mnt"
-mkdir -p "$MNT"
-PID=
-cleanup() {
-	mountpoint -q "$MNT" && umount "$MNT"
-	[ -n "$PID" ] && wait "$PID" 2>/dev/null
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
 
+# A failed mount ends the test: the tools would otherwise fill $WORK itself.
 session() { # OPTS BS
 	local img="$WORK/img"
 	rm -f "$img"; truncate -s 2G "$img"; mkfs.xfs -q -f -b size="$2" "$img"
-	"$XFSFUSE" -f -o "$1" "$img" "$MNT" 2>>"$WORK/daemon.log" &
-	PID=$!
-	for _ in $(seq 100); do mountpoint -q "$MNT" && break; sleep 0.1; done
+	check_mount "$img" "$1" || lib_finish
 }
 end_session() { # LABEL
-	umount "$MNT"; wait "$PID"; local rc=$?; PID=
-	check "$1: daemon exit $rc" test "$rc" = 0
-	check "$1: xfs_repair -n" bash "$HERE/../oracle/repair-check.sh" "$WORK/img"
+	check_unmount "$1"
+	check "$1: xfs_repair -n" repair_clean "$WORK/img"
 }
 
 session "cache=kernel,writeback_interval=50,reclaim=aggressive,cache_size=32M" 4096
@@ -61,6 +46,4 @@ check "fsx -R -W 1k-aligned cache=none" "$FSX" -q -C -I -J -B -0 -u -a -R -W -z 
 	-r 1024 -w 1024 -t 1024 "$MNT/fsx.none1k"
 check "fsstress cache=none" "$FST/fsstress-run.sh" "$MNT" 4 3000
 end_session "cache=none"
-[ "$fail" = 0 ] || tail -20 "$WORK/daemon.log"
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+lib_finish

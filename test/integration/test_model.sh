@@ -11,35 +11,10 @@ XFSFUSE="$1"
 FSMODEL="$2"
 OPS="${3:-${XFSFUSE_MODEL_OPS:-1500}}"
 HERE="$(cd "$(dirname "$0")" && pwd)"
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-check() { local what="$1"; shift; if "$@"; then ok; else bad "$what"; fi; }
-
-WORK="$(mktemp -d /tmp/xfsfuse-model-XXXXXX)"
-MNT="$WORK/mnt"
+. "$HERE/lib.sh"
+lib_init model
 KMNT="$WORK/kmnt"
-mkdir -p "$MNT" "$KMNT"
-PID=
-cleanup() {
-	mountpoint -q "$MNT" && umount "$MNT"
-	mountpoint -q "$KMNT" && umount "$KMNT"
-	[ -n "$PID" ] && wait "$PID" 2>/dev/null
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-mount_fuse() { # IMAGE OPTS
-	"$XFSFUSE" -f -o "$2" "$1" "$MNT" 2>>"$WORK/daemon.log" &
-	PID=$!
-	for _ in $(seq 100); do mountpoint -q "$MNT" && return 0; sleep 0.1; done
-	bad "mount $1 -o $2"; return 1
-}
-unmount_fuse() {
-	umount "$MNT"; wait "$PID"; local rc=$?; PID=
-	check "daemon exit status $rc" test "$rc" = 0
-}
+lib_mount_dir "$KMNT"
 
 kernel_matches_model() { # IMAGE SHADOW
 	mount -o loop,ro "$1" "$KMNT" || return 1
@@ -58,16 +33,16 @@ run() { # CACHE BS FOLIO SEED
 	[ "$cache" = none ] && mm="--no-mmap"
 	rm -rf "$shadow" "$img"; mkdir -p "$shadow"
 	truncate -s 1G "$img" && mkfs.xfs -q -f -b size="$bs" "$img"
-	mount_fuse "$img" "$opts" || return
+	check_mount "$img" "$opts" || return
 	check "fsmodel $opts bs=$bs seed=$seed" "$FSMODEL" --dir "$MNT" --shadow "$shadow" \
 		--seed "$seed" --ops "$OPS" --threads 4 --files 3 $mm
-	unmount_fuse
-	check "xfs_repair -n ($cache bs=$bs folio=$folio)" bash "$HERE/../oracle/repair-check.sh" "$img"
+	check_unmount "$cache bs=$bs folio=$folio"
+	check "xfs_repair -n ($cache bs=$bs folio=$folio)" repair_clean "$img"
 	check "kernel reads the model's bytes ($cache bs=$bs folio=$folio)" kernel_matches_model "$img" "$shadow"
-	mount_fuse "$img" "$opts" || return
+	check_mount "$img" "$opts" || return
 	check "remount reads the model's bytes ($cache bs=$bs folio=$folio)" \
 		"$FSMODEL" --dir "$MNT" --shadow "$shadow" --threads 4 --files 3 --verify
-	unmount_fuse
+	check_unmount "$cache bs=$bs folio=$folio"
 }
 
 seed=${XFSFUSE_MODEL_SEED:-$(date +%s)}
@@ -80,6 +55,4 @@ for cache in kernel none; do
 		done
 	done
 done
-[ "$fail" = 0 ] || { echo "daemon log:"; tail -20 "$WORK/daemon.log"; }
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+lib_finish

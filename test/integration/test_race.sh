@@ -22,14 +22,9 @@ XFSFUSE_ARGS=()
 OFF_SECONDS="${RACE_OFF_SECONDS:-60}"
 ON_SECONDS="${RACE_ON_SECONDS:-90}"
 MMAP_SECONDS="${RACE_MMAP_SECONDS:-15}"
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-check() { local what="$1"; shift; if "$@"; then ok; else bad "$what"; fi; }
-
-WORK="$(mktemp -d /tmp/xfsfuse-race-test-XXXXXX)"
-trap 'rm -rf "$WORK"' EXIT
+HERE="$(cd "$(dirname "$0")" && pwd)"
+. "$HERE/lib.sh"
+lib_init race-test
 
 # field NAME LINE -> the number after NAME= in LINE ("" if absent)
 field() { sed -n "s/.*[ :]$1=\([0-9a-z]*\).*/\1/p" <<<"$2"; }
@@ -94,5 +89,4 @@ check "mmap: the writes were cut short" \
 	test "$(sed -n 's/.*online:.*short_writes=\([0-9]*\).*/\1/p' "$WORK/mmap.out")" -gt 0
 check "mmap: xfs_repair -n clean" test "$(field repair "$LAST")" = clean
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+lib_finish

@@ -10,35 +10,8 @@ XFSFUSE="$1"
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ORACLE="$HERE/../oracle"
 BIG=${XFSFUSE_BIGDIR:-100000}
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-check() { local what="$1"; shift; if "$@"; then ok; else bad "$what"; fi; }
-
-WORK="$(mktemp -d /tmp/xfsfuse-oracle-XXXXXX)"
-MNT="$WORK/mnt"
-mkdir -p "$MNT"
-PID=
-cleanup() {
-	mountpoint -q "$MNT" && umount "$MNT" 2>/dev/null
-	[ -n "$PID" ] && wait "$PID" 2>/dev/null
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-mount_fuse() { # IMAGE
-	"$XFSFUSE" -f "$1" "$MNT" &
-	PID=$!
-	for _ in $(seq 100); do mountpoint -q "$MNT" && return 0; sleep 0.1; done
-	bad "mount $1"; return 1
-}
-unmount_fuse() {
-	umount "$MNT" && wait "$PID"
-	local rc=$?
-	PID=
-	check "daemon exit status after umount" test "$rc" = 0
-}
+. "$HERE/lib.sh"
+lib_init oracle
 
 populate() { # DIR
 	local d="$1"
@@ -103,23 +76,22 @@ PY
 run_one() { # BLOCKSIZE
 	local bs="$1" img="$WORK/img-$1"
 	truncate -s 1G "$img" && mkfs.xfs -q -f -b size="$bs" "$img" || { bad "mkfs $bs"; return; }
-	mount_fuse "$img" || return
+	check_mount "$img" || return
 	check "populate ($bs)" populate "$MNT"
 	check "bigdir of $BIG entries ($bs)" bigdir "$MNT"
 	check "statfs sees used space ($bs)" test "$(stat -f -c %a "$MNT")" -lt "$(stat -f -c %b "$MNT")"
 	python3 "$ORACLE/treedump.py" --inodes "$MNT" >"$WORK/fuse-$bs.dump" || bad "treedump fuse"
 	check "bigdir listing survives ($bs)" test "$(ls "$MNT/big" | wc -l)" = $((BIG - (BIG + 2) / 3))
-	unmount_fuse
-	check "xfs_repair -n clean ($bs)" bash "$ORACLE/repair-check.sh" "$img"
+	check_unmount "$bs"
+	check "xfs_repair -n clean ($bs)" repair_clean "$img"
 	check "kernel sees the same tree ($bs)" bash "$ORACLE/compare-with-kernel.sh" "$img" "$WORK/fuse-$bs.dump" --inodes
 	# And back again: remount with xfsfuse, the tree is unchanged.
-	mount_fuse "$img" || return
+	check_mount "$img" || return
 	python3 "$ORACLE/treedump.py" --inodes "$MNT" >"$WORK/fuse2-$bs.dump"
 	check "remount shows the same tree ($bs)" diff -u "$WORK/fuse-$bs.dump" "$WORK/fuse2-$bs.dump"
-	unmount_fuse
+	check_unmount "$bs"
 }
 
 run_one 1024
 run_one 4096
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+lib_finish
