@@ -34,9 +34,16 @@ field() { sed -n "s/.*[ :]$1=\([0-9a-z]*\).*/\1/p" <<<"$2"; }
 run() {
 	local name="$1"; shift
 	echo "== xfsfuse-race $*"
-	"$RACE" "${XFSFUSE_ARGS[@]}" "$@" >"$WORK/$name.out" 2>&1
+	# --work keeps the image and the daemon log in $WORK (removed at exit)
+	"$RACE" "${XFSFUSE_ARGS[@]}" --work "$WORK/$name.d" "$@" >"$WORK/$name.out" 2>&1
 	RC=$?
 	grep -v '^stress: CORRUPT' "$WORK/$name.out" | tail -4
+	if [ "$RC" != 0 ] || grep -q -e 'errors=[1-9]' -e 'write failed' "$WORK/$name.out"; then
+		echo "   -- xfsfuse-race said (exit status $RC):"
+		grep -v '^stress: CORRUPT' "$WORK/$name.out" | head -30 | sed 's/^/   /'
+		echo "   -- daemon log (last 30 lines):"
+		tail -30 "$WORK/$name.d/xfsfuse.log" 2>/dev/null | sed 's/^/   /'
+	fi
 	LAST="$(tail -n 1 "$WORK/$name.out")"
 }
 
