@@ -117,6 +117,7 @@ void truncate_inode_pages_range(struct address_space *m, uint64_t lstart, uint64
 bool folio_try_evict_from(struct folio *f, void **host)
 {
 	struct address_space *m;
+	struct page_cache *pc;
 	bool evict = false;
 
 	if (!folio_trylock(f))
@@ -133,6 +134,13 @@ bool folio_try_evict_from(struct folio *f, void **host)
 	if (atomic_load(&f->refcount) == 2 && !folio_test_dirty(f) && !folio_test_writeback(f)) {
 		if (host) /* still indexed: the inode is alive */
 			*host = m->host;
+		/*
+		 * Once the folio is out of the index, truncate no longer waits
+		 * for it and the inode (and @m in it) may be freed at any time:
+		 * take what we still need now, like __remove_mapping reads
+		 * ->free_folio before it drops the i_pages lock.
+		 */
+		pc = m->pc;
 		__filemap_remove_folio(m, f);
 		evict = true;
 	}
@@ -140,9 +148,9 @@ bool folio_try_evict_from(struct folio *f, void **host)
 	if (!evict)
 		goto out_unlock;
 	ifs_drop_state(f); /* iomap_release_folio */
-	atomic_fetch_add(&m->pc->stats.folios_reclaimed, 1);
+	atomic_fetch_add(&pc->stats.folios_reclaimed, 1);
 	folio_unlock(f);
-	filemap_free_removed_folio(m->pc, f);
+	filemap_free_removed_folio(pc, f);
 	return true;
 out_unlock:
 	folio_unlock(f);
