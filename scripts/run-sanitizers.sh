@@ -1,8 +1,9 @@
 #!/bin/bash
 # The test suite under sanitizers: ASan+UBSan (unit and integration tests)
-# and TSan (unit tests: the engine's threads are exercised there without
-# FUSE).  libxfs itself is not instrumented (it comes from xfsprogs' own
-# build); ASan still sees its heap through the interposed allocator.
+# and TSan (unit tests, and the integration tests that drive the daemon's
+# threads hardest, with the daemon built with TSan).  libxfs itself is not
+# instrumented (it comes from xfsprogs' own build); ASan still sees its heap
+# through the interposed allocator.
 # Usage: scripts/run-sanitizers.sh [asan|tsan|all]   (default all)
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -29,5 +30,12 @@ fi
 if [ "$what" = all ] || [ "$what" = tsan ]; then
 	setup build-tsan -Db_sanitize=thread -Db_lundef=false -Dbuildtype=debug || rc=1
 	meson test -C build-tsan --print-errorlogs --suite unit || rc=1
+	# The daemon itself under TSan, where its threads race for real: FUSE
+	# workers, flusher, completion worker, reclaim.  Shorter runs (TSan is
+	# 5-15x slower); the namespace-only tests stay with ASan.  Its own log
+	# (testlog-daemon.json) so that the unit run's is kept for the summary.
+	XFSFUSE_MODEL_OPS=200 XFSFUSE_FSX_ONLY=smoke XFSFUSE_FSSTRESS_OPS=1000 XFSFUSE_FSX_OPS=5000 \
+		meson test -C build-tsan --print-errorlogs --logbase testlog-daemon \
+		fuse_basic corruption control model fstests enospc || rc=1
 fi
 exit $rc

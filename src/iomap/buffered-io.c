@@ -630,7 +630,17 @@ ssize_t iomap_file_buffered_read(struct vfs_inode *inode, void *buf, size_t len,
 		}
 		if ((uint64_t) pos + n > isize)
 			n = (size_t) (isize - (uint64_t) pos);
+		/*
+		 * The copy holds the folio lock, which every writer holds while
+		 * it changes folio data: a FUSE page-cache fill takes no i_rwsem
+		 * (as a kernel readahead fill takes none), so without the lock it
+		 * could hand the kernel half of a racing write or truncate-zeroing.
+		 * The kernel's own copy_folio_to_iter needs no lock: it runs under
+		 * i_rwsem shared, and its fills read into a locked folio.
+		 */
+		folio_lock(folio);
 		memcpy((char *) buf + done, folio->data + off, n);
+		folio_unlock(folio);
 		folio_mark_accessed(folio);
 		folio_put(folio);
 		done += n;

@@ -103,6 +103,12 @@ lib_finish() {
 	if [ "$fail" != 0 ] && [ -s "${DAEMON_LOG:-}" ]; then
 		echo "daemon log (last 20 lines):"
 		tail -20 "$DAEMON_LOG"
+		# A sanitizer build's report is long and says where: show it whole.
+		if grep -q 'Sanitizer' "$DAEMON_LOG"; then
+			echo "sanitizer report(s) in the daemon log:"
+			sed -n '/^==================$/,/^SUMMARY/p; /ERROR: [A-Za-z]*Sanitizer/,/^SUMMARY/p' \
+				"$DAEMON_LOG" | head -300
+		fi
 	fi
 	echo "$pass passed, $fail failed"
 	[ "$fail" = 0 ] && exit 0

@@ -22,6 +22,11 @@ lib_init fstests
 [ -x "$FST/build.sh" ] || { bad "no fstests at $FST"; lib_finish; }
 check "fstests build" "$FST/build.sh"
 FSX=${FSX:-/opt/fstests/bin/fsx}
+# Smaller runs for the sanitizer builds (scripts/run-sanitizers.sh): the
+# fsx-matrix variants, fsstress ops per process, and fsx ops in cache=none.
+VARIANTS="${XFSFUSE_FSX_ONLY:-smoke default nommap align-1k falloc-all}"
+STRESS_OPS="${XFSFUSE_FSSTRESS_OPS:-3000}"
+NONE_OPS="${XFSFUSE_FSX_OPS:-40000}"
 
 # A failed mount ends the test: the tools would otherwise fill $WORK itself.
 session() { # OPTS BS
@@ -35,15 +40,14 @@ end_session() { # LABEL
 }
 
 session "cache=kernel,writeback_interval=50,reclaim=aggressive,cache_size=32M" 4096
-check "fsx matrix (smoke, default, nommap, align-1k, falloc-all) cache=kernel" \
-	env FSX_ONLY="smoke default nommap align-1k falloc-all" "$FST/fsx-matrix.sh" "$MNT"
-check "fsstress cache=kernel" "$FST/fsstress-run.sh" "$MNT" 4 3000
+check "fsx matrix ($VARIANTS) cache=kernel" env FSX_ONLY="$VARIANTS" "$FST/fsx-matrix.sh" "$MNT"
+check "fsstress cache=kernel" "$FST/fsstress-run.sh" "$MNT" 4 "$STRESS_OPS"
 end_session "cache=kernel"
 
 session "cache=none,folio_size=16k,writeback_interval=50" 1024
-check "fsx -R -W cache=none" "$FSX" -q -C -I -J -B -0 -u -a -R -W -S 301 -N 40000 "$MNT/fsx.none"
-check "fsx -R -W 1k-aligned cache=none" "$FSX" -q -C -I -J -B -0 -u -a -R -W -z -S 302 -N 30000 \
+check "fsx -R -W cache=none" "$FSX" -q -C -I -J -B -0 -u -a -R -W -S 301 -N "$NONE_OPS" "$MNT/fsx.none"
+check "fsx -R -W 1k-aligned cache=none" "$FSX" -q -C -I -J -B -0 -u -a -R -W -z -S 302 -N $((NONE_OPS * 3 / 4)) \
 	-r 1024 -w 1024 -t 1024 "$MNT/fsx.none1k"
-check "fsstress cache=none" "$FST/fsstress-run.sh" "$MNT" 4 3000
+check "fsstress cache=none" "$FST/fsstress-run.sh" "$MNT" 4 "$STRESS_OPS"
 end_session "cache=none"
 lib_finish
