@@ -24,6 +24,7 @@ void xf_engine_default_opts(struct xf_engine_opts *o)
 	o->bdi.writeback_interval_ms = 500;
 	o->bdi.dirty_expire_ms = 3000;
 	o->bdi.dirty_background_pct = 10;
+	o->bdi.dirty_pct = 20;
 	o->reclaim.interval_ms = 100;
 	o->validate = true;
 	o->prealloc = true;
@@ -165,6 +166,9 @@ static ssize_t xf_buffered_write(struct xf_engine *e, struct xb_inode *ip, struc
 		error = xb_file_update_time(ip);
 		if (error)
 			return error;
+		/* After i_rwsem, unlike generic_perform_write: readers of this
+		 * file need not wait out the writer's throttling. */
+		bdi_balance_dirty_pages(e->bdi);
 	}
 	return n;
 }
@@ -179,8 +183,10 @@ ssize_t xf_file_write(struct xf_engine *e, struct xb_inode *ip, const void *buf,
 		return xb_write(ip, buf, len, (uint64_t) off);
 	if (writepage) {
 		n = iomap_fault_write(v, buf, len, off, &xfs_buffered_write_iomap_ops);
-		if (n > 0)
+		if (n > 0) {
 			bdi_mark_inode_dirty(e->bdi, v);
+			bdi_balance_dirty_pages(e->bdi); /* as iomap_page_mkwrite's caller */
+		}
 		return n;
 	}
 	n = xf_buffered_write(e, ip, v, buf, len, off);

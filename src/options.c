@@ -37,6 +37,7 @@ static const struct fuse_opt xf_opt_spec[] = {
 	XF_OPT("iomap_validate=%s", iomap_validate), XF_OPT("delalloc_punch=%s", delalloc_punch),
 	XF_OPT("prealloc=%s", prealloc), XF_OPT("writeback_interval=%s", writeback_interval),
 	XF_OPT("dirty_expire=%s", dirty_expire), XF_OPT("dirty_background=%s", dirty_background),
+	XF_OPT("dirty_ratio=%s", dirty_ratio),
 	XF_OPT("inject_write_delay_ms=%s", inject_write_delay_ms),
 	XF_OPT("inject_folio_delay_ms=%s", inject_folio_delay_ms),
 	XF_OPT("inject_wb_delay_ms=%s", inject_wb_delay_ms),
@@ -198,6 +199,7 @@ void xf_free_options(struct xf_options *o)
 	free(o->writeback_interval);
 	free(o->dirty_expire);
 	free(o->dirty_background);
+	free(o->dirty_ratio);
 	free(o->inject_write_delay_ms);
 	free(o->inject_folio_delay_ms);
 	free(o->inject_wb_delay_ms);
@@ -306,6 +308,8 @@ int xf_engine_options(const struct xf_options *o, struct xf_engine_opts *eo)
 	if (o->dirty_background && xf_parse_ms("dirty_background", o->dirty_background, 100,
 					       &eo->bdi.dirty_background_pct))
 		return -1;
+	if (o->dirty_ratio && xf_parse_ms("dirty_ratio", o->dirty_ratio, 100, &eo->bdi.dirty_pct))
+		return -1;
 	if (o->reclaim &&
 	    xf_parse_choice("reclaim", o->reclaim, "aggressive", "normal", &eo->reclaim.aggressive))
 		return -1;
@@ -411,6 +415,8 @@ void xf_print_options_help(void)
 	       "3000)\n"
 	       "    -o dirty_background=PCT      dirty share of the cache that starts writeback "
 	       "(10)\n"
+	       "    -o dirty_ratio=PCT           dirty share past which writers wait for "
+	       "writeback (20)\n"
 	       "    -o reclaim=normal|aggressive evict clean folios at once when aggressive\n"
 	       "    -o iomap_validate=on|off     off: pre-Linux-6.2 behaviour (stale iomaps "
 	       "corrupt)\n"

@@ -27,7 +27,7 @@ struct xf_options {
 	int nonopts; /* positional arguments seen */
 	/* the iomap engine (validated into struct xf_engine_opts) */
 	char *folio_size, *cache_size, *reclaim, *iomap_validate, *delalloc_punch, *prealloc;
-	char *writeback_interval, *dirty_expire, *dirty_background;
+	char *writeback_interval, *dirty_expire, *dirty_background, *dirty_ratio;
 	/* run-time control (validated into struct xf_control_opts, src/control) */
 	char *inject_write_delay_ms, *inject_folio_delay_ms, *inject_wb_delay_ms;
 	char *inject_ioend_delay_ms, *inject_evict_delay_ms, *inject_jitter;

@@ -133,6 +133,8 @@ static void xf_collect_writeback(struct xf_counters *cs, struct xf_engine *e)
 	xf_add(cs, "map_revalidated", atomic_load(&s->map_revalidated), false);
 	xf_add(cs, "map_invalidated", atomic_load(&s->map_invalidated), false);
 	xf_add(cs, "write_errors", atomic_load(&s->write_errors), false);
+	xf_add(cs, "dirty_throttled", atomic_load(&s->dirty_throttled), false);
+	xf_add(cs, "dirty_throttled_ms", atomic_load(&s->dirty_throttled_ms), false);
 	xf_add(cs, "write_errors_injected", atomic_load(&xf_fault_stats.write_errors_injected),
 	       false);
 }

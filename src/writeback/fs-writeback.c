@@ -182,9 +182,80 @@ void bdi_mark_inode_dirty(struct bdi *bdi, struct vfs_inode *inode)
 	}
 	pthread_mutex_unlock(&bdi->list_lock);
 
-	/* balance_dirty_pages, reduced: past the threshold, start writeback now. */
+	/* Past the background threshold, start writeback now (the throttling
+	 * half of balance_dirty_pages is bdi_balance_dirty_pages). */
 	if (wb_over_bg_thresh(bdi))
 		bdi_kick(bdi);
+}
+
+/* ---- throttling dirtiers ---- */
+
+/* Longest single sleep of a throttled dirtier (the kernel's MAX_PAUSE). */
+#define WB_MAX_PAUSE_MS 200
+/*
+ * A dirtier gives up waiting after this long without writeback making any
+ * progress (a failing image, a shut-down filesystem): it must not hang.
+ */
+#define WB_THROTTLE_STALL_MS 10000
+
+/* Dirty and under writeback: what writeback still has to finish (the kernel
+ * counts NR_FILE_DIRTY + NR_WRITEBACK against the limit). */
+static uint64_t wb_dirty_folios(struct bdi *bdi)
+{
+	return atomic_load(&bdi->pc->nr_dirty) + atomic_load(&bdi->pc->nr_writeback);
+}
+
+static uint64_t wb_dirty_limit_folios(struct bdi *bdi)
+{
+	uint64_t limit = bdi->pc->limit_bytes / 100 * bdi->cfg.dirty_pct / bdi->pc->folio_size;
+
+	return limit ? limit : 1;
+}
+
+/* Sleep until a folio finishes writeback, or @ms pass (io_schedule_timeout). */
+static void wb_pause(struct bdi *bdi, unsigned int ms)
+{
+	struct page_cache *pc = bdi->pc;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_nsec += (long) ms * 1000000;
+	ts.tv_sec += ts.tv_nsec / 1000000000;
+	ts.tv_nsec %= 1000000000;
+	pthread_mutex_lock(&pc->wait_lock);
+	pthread_cond_timedwait(&pc->wait_cond, &pc->wait_lock, &ts);
+	pthread_mutex_unlock(&pc->wait_lock);
+}
+
+/*
+ * The kernel computes each pause from the dirty rate and the write
+ * bandwidth so that dirtiers slow down smoothly; here a dirtier over the
+ * limit simply waits, woken by every folio_end_writeback, until the cache
+ * is back under it -- the same bound on dirty memory, without the
+ * rate-limit controller.  Below the limit it costs two atomic reads.
+ */
+void bdi_balance_dirty_pages(struct bdi *bdi)
+{
+	uint64_t limit = wb_dirty_limit_folios(bdi);
+	uint64_t start, last_progress, written, now;
+
+	if (wb_dirty_folios(bdi) <= limit)
+		return;
+	start = last_progress = wb_now_ms();
+	written = atomic_load(&bdi->stats.folios_written);
+	do {
+		bdi_kick(bdi);
+		wb_pause(bdi, WB_MAX_PAUSE_MS);
+		now = wb_now_ms();
+		if (atomic_load(&bdi->stats.folios_written) != written) {
+			written = atomic_load(&bdi->stats.folios_written);
+			last_progress = now;
+		} else if (now - last_progress >= WB_THROTTLE_STALL_MS) {
+			break;
+		}
+	} while (wb_dirty_folios(bdi) > limit);
+	atomic_fetch_add(&bdi->stats.dirty_throttled, 1);
+	atomic_fetch_add(&bdi->stats.dirty_throttled_ms, now - start);
 }
 
 /* ---- writing one inode ---- */
@@ -438,6 +509,10 @@ static void bdi_apply_config(struct bdi *bdi, const struct bdi_config *cfg)
 	bdi->cfg.dirty_expire_ms = cfg && cfg->dirty_expire_ms ? cfg->dirty_expire_ms : 3000;
 	bdi->cfg.dirty_background_pct =
 		cfg && cfg->dirty_background_pct ? cfg->dirty_background_pct : 10;
+	bdi->cfg.dirty_pct = cfg && cfg->dirty_pct ? cfg->dirty_pct : 20;
+	/* As the kernel's domain_dirty_limits: background stays below the limit. */
+	if (bdi->cfg.dirty_background_pct > bdi->cfg.dirty_pct)
+		bdi->cfg.dirty_background_pct = bdi->cfg.dirty_pct;
 }
 
 static int bdi_init_locks(struct bdi *bdi)

@@ -105,6 +105,8 @@ struct writeback_stats {
 	_Atomic uint64_t map_revalidated; /* cached mapping checked again */
 	_Atomic uint64_t map_invalidated; /* ... and found stale */
 	_Atomic uint64_t write_errors;
+	_Atomic uint64_t dirty_throttled;    /* writes that waited in balance_dirty_pages */
+	_Atomic uint64_t dirty_throttled_ms; /* ... for this long in all */
 };
 
 /* Writeback control: what to write, and whether to wait (WB_SYNC_ALL). */
@@ -135,6 +137,7 @@ struct bdi_config {
 	unsigned int writeback_interval_ms; /* default 500 */
 	unsigned int dirty_expire_ms;	    /* default 3000 */
 	unsigned int dirty_background_pct;  /* of the cache limit, default 10 */
+	unsigned int dirty_pct;		    /* dirtiers wait past this, default 20 */
 };
 
 struct bdi;
@@ -148,6 +151,12 @@ void bdi_mark_inode_dirty(struct bdi *bdi, struct vfs_inode *inode);
 int bdi_forget_inode(struct bdi *bdi, struct vfs_inode *inode);
 /* Wake the flusher now (dirty threshold passed, reclaim blocked). */
 void bdi_kick(struct bdi *bdi);
+/*
+ * balance_dirty_pages: called by a task that has just dirtied folios, with
+ * no lock held.  Past dirty_pct of the cache (dirty + under writeback) it
+ * waits for writeback to bring the cache back under the limit.
+ */
+void bdi_balance_dirty_pages(struct bdi *bdi);
 /*
  * fsync: write back [start, end] of @inode and wait for it (incl. ioends).
  * Returns the error of this writeback (map_blocks failures) or else

@@ -185,5 +185,20 @@ check "relative trace= refuses the mount" sh -c "! '$XFSFUSE' -f -o trace=rel.tx
 check "bad inject value refuses the mount" sh -c "! '$XFSFUSE' -f -o inject_wb_delay_ms=x '$IMG' '$MNT' 2>/dev/null"
 check "not mounted after refusals" sh -c "! mountpoint -q '$MNT'"
 
+# ---- dirty throttling (balance_dirty_pages): 8 MiB cache, dirty_ratio=20,
+# writeback slowed by 2 ms per map: a 32 MiB writer must wait for writeback,
+# and its data must all be there.
+check_mount "$IMG" "cache=none,cache_size=8M,dirty_ratio=20,inject_wb_delay_ms=2"
+check_eq "dirty_throttled starts at 0" 0 "$(counter dirty_throttled)"
+check "32 MiB written through an 8 MiB cache" \
+	dd if=/dev/urandom of="$WORK/thr.src" bs=1M count=32 status=none
+check "... copied onto the mount" dd if="$WORK/thr.src" of="$MNT/thr" bs=256k status=none
+check "writers were throttled ($(counter dirty_throttled) times)" test "$(counter dirty_throttled)" -gt 0
+check "dirty + writeback back under the limit after the write" \
+	test $(($(counter cache_dirty) + $(counter cache_writeback))) -le $((8 * 1024 * 1024 / 100 * 20 / 4096 + 64))
+check "throttled data reads back" cmp "$WORK/thr.src" "$MNT/thr"
+check_unmount
+check "dirty_ratio=101 refuses the mount" sh -c "! '$XFSFUSE' -f -o dirty_ratio=101 '$IMG' '$MNT' 2>/dev/null"
+
 check "xfs_repair -n clean" repair_clean "$IMG"
 lib_finish
