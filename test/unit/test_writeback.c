@@ -621,7 +621,7 @@ static void test_dirty_throttle(void)
 	bdi_balance_dirty_pages(bdi);
 	CHECK_EQ(atomic_load(&st->dirty_throttled), 0);
 
-	atomic_store(&fake.end_io_sleep_us, 2000);	      /* slow completions */
+	atomic_store(&fake.end_io_sleep_us, 20000);	      /* slow completions */
 	for (pos = 64 * 1024; pos < FILE_MAX; pos += chunk) { /* 240 folios more */
 		dirty_range(bdi, a, pos, chunk, 1);
 		bdi_balance_dirty_pages(bdi);
