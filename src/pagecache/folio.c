@@ -153,6 +153,28 @@ void folio_wait_writeback(struct folio *f)
 	pthread_mutex_unlock(&pc->wait_lock);
 }
 
+void pc_deadline_ms(struct timespec *ts, unsigned int ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long) (ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+void pc_wait_writeback_progress(struct page_cache *pc, unsigned int ms)
+{
+	struct timespec ts;
+
+	pc_deadline_ms(&ts, ms);
+	pthread_mutex_lock(&pc->wait_lock);
+	if (atomic_load(&pc->nr_writeback) || atomic_load(&pc->nr_dirty))
+		pthread_cond_timedwait(&pc->wait_cond, &pc->wait_lock, &ts);
+	pthread_mutex_unlock(&pc->wait_lock);
+}
+
 /* ---- per-block state (iomap_folio_state) ---- */
 
 bool ifs_block_is_uptodate(struct folio *f, unsigned int block)

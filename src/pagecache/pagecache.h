@@ -49,6 +49,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "radix-tree.h" /* libfrog (xfsprogs): the kernel's radix tree with tags */
 
@@ -189,7 +190,14 @@ void folio_cancel_dirty(struct folio *f);
 void folio_start_writeback(struct folio *f); /* folio locked */
 void folio_end_writeback(struct folio *f);   /* any thread; wakes waiters */
 void folio_wait_writeback(struct folio *f);  /* caller holds a reference */
-void folio_mark_accessed(struct folio *f);   /* LRU: move to the young end */
+/*
+ * Sleep until some folio ends writeback, or @ms pass; at once if nothing is
+ * dirty or under writeback (reclaim_throttle, balance_dirty_pages' pause).
+ */
+void pc_wait_writeback_progress(struct page_cache *pc, unsigned int ms);
+/* @ms from now on CLOCK_MONOTONIC, for the engine's monotonic condvars. */
+void pc_deadline_ms(struct timespec *ts, unsigned int ms);
+void folio_mark_accessed(struct folio *f); /* LRU: move to the young end */
 
 /* ---- per-block state (iomap_folio_state) ---- */
 bool ifs_block_is_uptodate(struct folio *f, unsigned int block);

@@ -41,17 +41,6 @@ struct reclaimer {
 	struct reclaim_stats stats;
 };
 
-static void ms_from_now(struct timespec *ts, unsigned int ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (long) (ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
 static bool reclaim_should_stop(struct reclaimer *r)
 {
 	bool stop;
@@ -126,15 +115,8 @@ static uint64_t shrink_lru(struct reclaimer *r, uint64_t nr_to_scan, uint64_t ta
 /* reclaim_throttle: sleep until some writeback ends, or a bounded time. */
 static void reclaim_throttle_writeback(struct reclaimer *r)
 {
-	struct page_cache *pc = r->pc;
-	struct timespec ts;
-
 	atomic_fetch_add(&r->stats.waits_for_writeback, 1);
-	ms_from_now(&ts, RECLAIM_THROTTLE_MS);
-	pthread_mutex_lock(&pc->wait_lock);
-	if (atomic_load(&pc->nr_writeback) || atomic_load(&pc->nr_dirty))
-		pthread_cond_timedwait(&pc->wait_cond, &pc->wait_lock, &ts);
-	pthread_mutex_unlock(&pc->wait_lock);
+	pc_wait_writeback_progress(r->pc, RECLAIM_THROTTLE_MS);
 }
 
 /* Normal mode: only when over the limit, down to the target. */
@@ -178,7 +160,7 @@ static bool reclaim_sleep(struct reclaimer *r)
 
 	if (atomic_load(&r->aggressive) && ms > RECLAIM_AGGRESSIVE_MS)
 		ms = RECLAIM_AGGRESSIVE_MS;
-	ms_from_now(&ts, ms);
+	pc_deadline_ms(&ts, ms);
 	pthread_mutex_lock(&r->lock);
 	while (!r->stop && !r->kicked)
 		if (pthread_cond_timedwait(&r->cond, &r->lock, &ts) == ETIMEDOUT)

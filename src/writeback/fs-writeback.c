@@ -212,21 +212,6 @@ static uint64_t wb_dirty_limit_folios(struct bdi *bdi)
 	return limit ? limit : 1;
 }
 
-/* Sleep until a folio finishes writeback, or @ms pass (io_schedule_timeout). */
-static void wb_pause(struct bdi *bdi, unsigned int ms)
-{
-	struct page_cache *pc = bdi->pc;
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_nsec += (long) ms * 1000000;
-	ts.tv_sec += ts.tv_nsec / 1000000000;
-	ts.tv_nsec %= 1000000000;
-	pthread_mutex_lock(&pc->wait_lock);
-	pthread_cond_timedwait(&pc->wait_cond, &pc->wait_lock, &ts);
-	pthread_mutex_unlock(&pc->wait_lock);
-}
-
 /*
  * The kernel computes each pause from the dirty rate and the write
  * bandwidth so that dirtiers slow down smoothly; here a dirtier over the
@@ -245,7 +230,7 @@ void bdi_balance_dirty_pages(struct bdi *bdi)
 	written = atomic_load(&bdi->stats.folios_written);
 	do {
 		bdi_kick(bdi);
-		wb_pause(bdi, WB_MAX_PAUSE_MS);
+		pc_wait_writeback_progress(bdi->pc, WB_MAX_PAUSE_MS);
 		now = wb_now_ms();
 		if (atomic_load(&bdi->stats.folios_written) != written) {
 			written = atomic_load(&bdi->stats.folios_written);
@@ -398,17 +383,6 @@ static void wb_do_writeback(struct bdi *bdi, enum wb_reason reason)
 	}
 }
 
-static void wb_deadline(struct timespec *ts, unsigned int ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (long) (ms % 1000) * 1000000;
-	if (ts->tv_nsec >= 1000000000) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000;
-	}
-}
-
 /* A sync pass requested by bdi_sync_all (list_lock held, dropped inside). */
 static void wb_do_sync(struct bdi *bdi)
 {
@@ -430,7 +404,7 @@ static void *wb_workfn(void *arg)
 	struct timespec next;
 
 	pthread_mutex_lock(&bdi->list_lock);
-	wb_deadline(&next, bdi->cfg.writeback_interval_ms);
+	pc_deadline_ms(&next, bdi->cfg.writeback_interval_ms);
 	for (;;) {
 		enum wb_reason reason = WB_REASON_PERIODIC;
 		int rc = 0;
@@ -447,7 +421,7 @@ static void *wb_workfn(void *arg)
 		if (bdi->kicked)
 			reason = WB_REASON_KICK;
 		else
-			wb_deadline(&next, bdi->cfg.writeback_interval_ms);
+			pc_deadline_ms(&next, bdi->cfg.writeback_interval_ms);
 		bdi->kicked = false;
 		pthread_mutex_unlock(&bdi->list_lock);
 		wb_do_writeback(bdi, reason);
