@@ -201,4 +201,13 @@ check_unmount
 check "dirty_ratio=101 refuses the mount" sh -c "! '$XFSFUSE' -f -o dirty_ratio=101 '$IMG' '$MNT' 2>/dev/null"
 
 check "xfs_repair -n clean" repair_clean "$IMG"
+# The kernel's XFS (read-only oracle) reads the throttled file's bytes too.
+KM="$WORK/k"
+lib_mount_dir "$KM"
+if mount -o loop,ro "$IMG" "$KM"; then
+	check "kernel reads the throttled data" cmp "$WORK/thr.src" "$KM/thr"
+	umount "$KM"
+else
+	bad "kernel mount of the image"
+fi
 lib_finish
