@@ -40,7 +40,19 @@ struct xb_mount_opts {
 	const char *image; /* image file or block device */
 	bool readonly;	   /* never write a byte to the image */
 	bool quiet;	   /* no informational messages on stderr */
+	unsigned int log_interval_ms; /* timer checkpoints; 0: default, XB_LOG_NO_TIMER: none */
 };
+
+#define XB_LOG_NO_TIMER UINT32_MAX
+
+/* The log's counters (doc/log.md, xfsfuse.counters). */
+struct xb_log_stats {
+	uint64_t checkpoints, log_bytes, bufs_logged, forced_by_free, unlogged_writes, dirty_bytes;
+	uint64_t replays, replayed_bufs;
+};
+void xb_log_counters(struct xb_mount *m, struct xb_log_stats *st);
+/* Replay a crashed mount's log and leave the image clean, without mounting. */
+int xb_recover(const char *image, bool quiet, uint64_t *nbufs, char *why, size_t whylen);
 
 /*
  * Mount the image.  On refusal returns a negative errno and writes a one-line

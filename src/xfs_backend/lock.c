@@ -68,22 +68,34 @@ void xb_lock_wait(pthread_cond_t *cond)
 	pthread_cond_wait(cond, &xb_libxfs_mutex);
 }
 
+void xb_lock_timedwait(pthread_cond_t *cond, const struct timespec *abstime)
+{
+	pthread_cond_timedwait(cond, &xb_libxfs_mutex, abstime);
+}
+
 bool xb_saw_corruption;
 
 /*
- * Drop every clean cached buffer after an operation that met corruption (see
+ * Drop every cached buffer after an operation that met corruption (see
  * xb_err), so that the corrupt block is read and verified again next time.
- * Dirty buffers are written first: they belong to committed transactions.
+ * Dirty buffers belong to committed transactions: a checkpoint takes them
+ * home first (without a log, read-only, there are none).
  */
 static void xb_forget_corrupt_buffers(void)
 {
 	xb_saw_corruption = false;
+	xb_log_at_unlock_force();
 	if (libxfs_bcache)
 		libxfs_bcache_purge();
 }
 
+/*
+ * Leaving libxfs: no transaction is in flight, so this is where a
+ * checkpoint falls due when the dirty set reaches its limit.
+ */
 void xb_unlock(void)
 {
+	xb_log_at_unlock();
 	if (xb_saw_corruption)
 		xb_forget_corrupt_buffers();
 	pthread_mutex_unlock(&xb_libxfs_mutex);

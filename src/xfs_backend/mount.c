@@ -19,7 +19,7 @@
 
 #include <sys/file.h>
 
-static int xb_write_sb(struct xb_mount *m)
+int xb_write_sb(struct xb_mount *m)
 {
 	struct xfs_trans *tp;
 	uint64_t delalloc = xb_delalloc_blocks_locked(m);
@@ -36,27 +36,6 @@ static int xb_write_sb(struct xb_mount *m)
 	libxfs_log_sb(tp);
 	m->mp->m_sb.sb_fdblocks -= delalloc;
 	return xb_err(libxfs_trans_commit(tp));
-}
-
-/* Metadata to the image, then the image to stable storage. */
-static int xb_flush_locked(struct xb_mount *m)
-{
-	int error = xb_err(libxfs_flush_mount(m->mp));
-
-	if (!error && fdatasync(m->xi.dfd) < 0)
-		error = -errno;
-	return error;
-}
-
-static int xb_set_inprogress(struct xb_mount *m, bool on)
-{
-	int error;
-
-	m->mp->m_sb.sb_inprogress = on ? 1 : 0;
-	error = xb_write_sb(m);
-	if (!error)
-		error = xb_flush_locked(m);
-	return error;
 }
 
 /*
@@ -110,23 +89,6 @@ static int xb_init_counters(struct xb_mount *m, char *why, size_t whylen)
 	return error;
 }
 
-static int xb_check_log(struct xb_mount *m, char *why, size_t whylen)
-{
-	struct xlog log;
-	int dirty = xlog_is_dirty(m->mp, &log, &m->xi, 0);
-
-	if (dirty == 0)
-		return 0;
-	if (dirty > 0)
-		snprintf(why, whylen,
-			 "%s: log is dirty: mount it once with the kernel or run xfs_repair -L",
-			 m->image);
-	else
-		snprintf(why, whylen, "%s: cannot find the log head/tail; run xfs_repair",
-			 m->image);
-	return -EUCLEAN;
-}
-
 static int xb_read_root(struct xb_mount *m, char *why, size_t whylen)
 {
 	struct xb_inode *root = NULL;
@@ -142,11 +104,64 @@ static int xb_read_root(struct xb_mount *m, char *why, size_t whylen)
 	return error;
 }
 
+/* Undo xb_libxfs_mount and the inode table (a refused or restarted mount). */
+static void xb_libxfs_unmount(struct xb_mount *m)
+{
+	xb_itable_destroy(m);
+	libxfs_umount(m->mp);
+	xb_libxfs_teardown(m);
+	/* libxfs_buftarg_init refuses a mount struct that still names a device. */
+	memset(&m->xmnt, 0, sizeof(m->xmnt));
+	memset(&m->xi, 0, sizeof(m->xi));
+	m->mp = NULL;
+}
+
+/*
+ * Everything from the superblock check to the log.  Returns 1 when the log
+ * was replayed: libxfs saw the image before the replay, so the caller mounts
+ * again from scratch.
+ */
+static int xb_mount_once(struct xb_mount *m, const struct xb_mount_opts *opts, char *why,
+			 size_t whylen)
+{
+	struct xfs_sb sb;
+	int error;
+
+	error = xb_sb_check(m->image, m->readonly, &sb, why, whylen);
+	if (error)
+		return error;
+	xb_lock_init_main_thread(); /* libxfs_init registers us with liburcu */
+	xb_lock();
+	error = xb_libxfs_mount(m, &sb, why, whylen);
+	if (error)
+		goto out_unlock;
+	error = xb_itable_init(m);
+	if (!error)
+		error = xb_init_counters(m, why, whylen);
+	if (!error)
+		error = xb_log_mount(m, opts->log_interval_ms, why, whylen);
+	if (!error)
+		error = xb_read_root(m, why, whylen);
+	if (!error && !m->readonly) {
+		error = xb_log_mark_in_use(m);
+		if (error)
+			snprintf(why, whylen, "%s: cannot write the superblock (%s)", m->image,
+				 strerror(-error));
+	}
+	if (error) {
+		if (m->log)
+			xb_log_abort(m);
+		xb_libxfs_unmount(m);
+	}
+out_unlock:
+	xb_unlock();
+	return error;
+}
+
 int xb_mount(const struct xb_mount_opts *opts, struct xb_mount **mpp, char *why, size_t whylen)
 {
 	struct xb_mount *m = calloc(1, sizeof(*m));
-	struct xfs_sb sb;
-	int error;
+	int error, tries = 0;
 
 	if (!m)
 		return -ENOMEM;
@@ -159,47 +174,40 @@ int xb_mount(const struct xb_mount_opts *opts, struct xb_mount **mpp, char *why,
 	error = xb_claim_image(m->image, m->readonly, &m->lock_fd, why, whylen);
 	if (error)
 		goto out_free;
-	error = xb_sb_check(m->image, m->readonly, &sb, why, whylen);
-	if (error)
-		goto out_unclaim;
-
-	xb_lock_init_main_thread(); /* libxfs_init registers us with liburcu */
-	xb_lock();
-	error = xb_libxfs_mount(m, &sb, why, whylen);
-	if (error)
-		goto out_unlock;
-	error = xb_itable_init(m);
-	if (!error)
-		error = xb_init_counters(m, why, whylen);
-	if (!error)
-		error = xb_check_log(m, why, whylen);
-	if (!error)
-		error = xb_read_root(m, why, whylen);
-	if (!error && !m->readonly) {
-		error = xb_set_inprogress(m, true);
-		if (error)
-			snprintf(why, whylen, "%s: cannot write the superblock (%s)", m->image,
-				 strerror(-error));
-		else
-			m->marked = true;
+	do {
+		error = xb_mount_once(m, opts, why, whylen);
+	} while (error == 1 && ++tries < 2);
+	if (error == 1) {
+		snprintf(why, whylen, "%s: the log is still dirty after a replay", m->image);
+		error = -EUCLEAN;
 	}
 	if (error)
-		goto out_umount;
-	xb_unlock();
+		goto out_unclaim;
 	*mpp = m;
 	return 0;
 
-out_umount:
-	xb_itable_destroy(m);
-	libxfs_umount(m->mp);
-	xb_libxfs_teardown(m);
-out_unlock:
-	xb_unlock();
 out_unclaim:
 	xb_release_image(m->lock_fd);
 out_free:
 	free(m->image);
 	free(m);
+	return error;
+}
+
+int xb_recover(const char *image, bool quiet, uint64_t *nbufs, char *why, size_t whylen)
+{
+	struct xb_mount_opts o = {
+		.image = image, .quiet = quiet, .log_interval_ms = XB_LOG_NO_TIMER};
+	struct xb_mount *m;
+	int error = xb_mount(&o, &m, why, whylen);
+
+	if (error)
+		return error;
+	*nbufs = m->replayed_bufs;
+	error = xb_unmount(m);
+	if (error)
+		snprintf(why, whylen, "%s: unmount after recovery failed (%s)", image,
+			 strerror(-error));
 	return error;
 }
 
@@ -216,7 +224,7 @@ int xb_sync(struct xb_mount *m)
 	}
 	error = xb_write_sb(m);
 	if (!error)
-		error = xb_flush_locked(m);
+		error = xb_log_checkpoint(m);
 	xb_unlock();
 	return error;
 }
@@ -227,12 +235,11 @@ int xb_unmount(struct xb_mount *m)
 
 	xb_lock();
 	xb_itable_destroy(m);
-	if (!m->readonly && m->marked && !m->shutdown)
-		error = xb_set_inprogress(m, false);
+	error = xb_log_unmount(m);
 	err2 = xb_err(libxfs_umount(m->mp));
 	if (!error)
 		error = err2;
-	if (m->shutdown) /* writes were refused: the image needs xfs_repair */
+	if (m->shutdown) /* writes were refused: the log holds the last checkpoint */
 		error = -EIO;
 	xb_libxfs_teardown(m);
 	xb_unlock();

@@ -97,9 +97,7 @@ static int xb_sb_features(const char *image, const struct xfs_sb *sb, bool reado
 		REFUSE(-EOPNOTSUPP, "realtime devices are not supported");
 	if (sb->sb_logstart == 0)
 		REFUSE(-EOPNOTSUPP, "external logs are not supported");
-	if (sb->sb_inprogress && !readonly)
-		REFUSE(-EUCLEAN, "filesystem was being modified offline and not cleanly unmounted "
-				 "(sb_inprogress set): run xfs_repair");
+	/* sb_inprogress is judged with the log (log/log_mount.c): a crash replays. */
 	return 0;
 }
 

@@ -46,8 +46,8 @@ static void xb_flush_committed(struct xb_mount *m, struct xfs_trans *tp);
  * Cancel a transaction.  A clean one is simply freed.  A dirty one cannot be
  * undone: libxfs has modified buffers in place (and would abort()), exactly
  * the case where the kernel shuts the filesystem down.  So do we: the image
- * becomes read-only from this instant (xb_shutdown), the in-progress mark
- * stays on disk so xfs_repair is asked for, and the transaction is leaked.
+ * becomes read-only from this instant (xb_shutdown), the transaction is
+ * leaked, and the log's last checkpoint is what the next mount replays.
  */
 void xb_trans_cancel(struct xb_mount *m, struct xfs_trans *tp)
 {
@@ -60,12 +60,12 @@ void xb_trans_cancel(struct xb_mount *m, struct xfs_trans *tp)
 }
 
 /*
- * Before shutting down, write what earlier transactions committed: libxfs
- * has no log, so dirty buffers are the only copy of acknowledged changes.
- * The failed transaction's own buffers are kept out (their dirty bit is
- * dropped): they hold its half-made changes.  A buffer that both carried an
- * earlier commit and was touched by the failed one loses that commit; the
- * in-progress mark then sends the user to xfs_repair, as it must anyway.
+ * Before shutting down, checkpoint what earlier transactions committed, if
+ * that can be done without the failed one: libxfs sets a buffer's dirty bit
+ * only at commit, so the failed transaction's buffers are out of the
+ * checkpoint unless an earlier commit dirtied them too.  Then they mix both
+ * and nothing may be logged: the last checkpoint stays what a replay gives
+ * (the kernel loses its CIL on a shutdown the same way).
  */
 static void xb_flush_committed(struct xb_mount *m, struct xfs_trans *tp)
 {
@@ -73,12 +73,11 @@ static void xb_flush_committed(struct xb_mount *m, struct xfs_trans *tp)
 
 	list_for_each_entry(lip, &tp->t_items, li_trans)
 	{
-		if (lip->li_type == XFS_LI_BUF)
-			((struct xfs_buf_log_item *) lip)->bli_buf->b_flags &= ~LIBXFS_B_DIRTY;
+		if (lip->li_type == XFS_LI_BUF &&
+		    (((struct xfs_buf_log_item *) lip)->bli_buf->b_flags & LIBXFS_B_DIRTY))
+			return;
 	}
-	libxfs_bcache_flush();
-	if (fdatasync(m->xi.dfd) < 0)
-		fprintf(stderr, "xfsfuse: %s: fdatasync: %s\n", m->image, strerror(errno));
+	xb_log_checkpoint(m);
 }
 
 /*

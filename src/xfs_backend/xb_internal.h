@@ -46,6 +46,10 @@ struct xb_mount {
 	bool marked;   /* sb_inprogress set by us, clear at unmount */
 	bool shutdown; /* a dirty transaction failed: no more writes */
 
+	/* the XFS log (log/), NULL on read-only mounts */
+	struct xb_log *log;
+	uint64_t replays, replayed_bufs; /* recoveries done by this mount */
+
 	/* inode table (inode_table.c), under xb_lock */
 	struct xb_inode **htab;
 	size_t hsize;
@@ -72,6 +76,30 @@ void xb_lock_init_main_thread(void);
 void xb_lock_main_thread_done(void);
 /* Wait on @cond, releasing the libxfs lock meanwhile (pthread_cond_wait). */
 void xb_lock_wait(pthread_cond_t *cond);
+void xb_lock_timedwait(pthread_cond_t *cond, const struct timespec *abstime);
+
+/*
+ * The log (log/, doc/log.md).  Callers hold xb_lock, with no transaction in
+ * flight.  xb_log_mount returns 1 when it replayed a crashed mount's log:
+ * the caller mounts again from the superblock.
+ */
+struct xb_log;
+int xb_log_mount(struct xb_mount *m, unsigned int interval_ms, char *why, size_t whylen);
+int xb_log_mark_in_use(struct xb_mount *m);
+int xb_log_unmount(struct xb_mount *m);
+/* A refused mount: drop the log without writing a byte. */
+void xb_log_abort(struct xb_mount *m);
+int xb_log_checkpoint(struct xb_mount *m);
+int xb_log_data_barrier(struct xb_mount *m);
+void xb_log_at_unlock(void);
+void xb_log_at_unlock_force(void); /* any dirty buffer: checkpoint now */
+int xb_log_replay(struct xb_mount *m, struct xlog *xl, xfs_daddr_t head, xfs_daddr_t tail,
+		  uint64_t *nbufs);
+int xb_log_write_unmount_record(struct xb_log *log);
+int xb_log_start_timer(struct xb_log *log);
+void xb_log_stop_timer(struct xb_log *log);
+/* mount.c: the superblock (free counters) into a transaction of its own. */
+int xb_write_sb(struct xb_mount *m);
 
 /* inode_table.c (callers hold xb_lock) */
 int xb_itable_init(struct xb_mount *m);

@@ -161,8 +161,15 @@ static int xfs_map_blocks_locked(struct iomap_writepage_ctx *wpc, struct xb_inod
 		return -EIO;
 	}
 	if (isnullstartblock(imap.br_startblock))
-		return xfs_convert_blocks(wpc, xi, offset);
-	return xfs_bmbt_to_iomap(xi, &wpc->iomap, &imap, 0, wpc->data_seq);
+		error = xfs_convert_blocks(wpc, xi, offset);
+	else
+		error = xfs_bmbt_to_iomap(xi, &wpc->iomap, &imap, 0, wpc->data_seq);
+	/*
+	 * Busy extents (doc/log.md): these blocks may have been freed by
+	 * another file since the last checkpoint; that free must be durable
+	 * before our data overwrites them.
+	 */
+	return error ? error : xb_log_data_barrier(xi->m);
 }
 
 static int xfs_map_blocks(struct iomap_writepage_ctx *wpc, struct vfs_inode *inode, loff_t offset,
