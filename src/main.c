@@ -28,10 +28,11 @@
 
 static void xf_usage(const char *prog)
 {
-	printf("usage: %s [options] IMAGE MOUNTPOINT\n\n"
+	printf("usage: %s [options] IMAGE MOUNTPOINT\n"
+	       "       %s --recover IMAGE   (replay the log of a crashed mount, do not mount)\n\n"
 	       "Mount the XFS filesystem in IMAGE (a file or block device) at MOUNTPOINT.\n"
 	       "Options may come anywhere, so that mount -t fuse.xfsfuse works.\n\n",
-	       prog);
+	       prog, prog);
 	xf_print_options_help();
 	printf("FUSE options:\n");
 	fuse_cmdline_help();
@@ -53,6 +54,8 @@ static int xf_mount_backend(const struct xf_options *o, bool quiet, struct xf_fs
 	char why[512];
 	int error;
 
+	if (xf_log_options(o, &mo.log_interval_ms))
+		return -1;
 	error = xb_mount(&mo, &fs->m, why, sizeof(why));
 	if (error) {
 		fprintf(stderr, "xfsfuse: %s\n", why[0] ? why : strerror(-error));
@@ -140,6 +143,27 @@ out_unmount:
 	return ret;
 }
 
+/*
+ * xfsfuse --recover IMAGE: replay the log a crashed read-write mount left
+ * (doc/log.md), leave the image clean, do not mount.
+ */
+static int xf_recover(const char *image)
+{
+	uint64_t nbufs = 0;
+	char why[512];
+	int error = xb_recover(image, true, &nbufs, why, sizeof(why));
+
+	if (error) {
+		fprintf(stderr, "xfsfuse: %s\n", why[0] ? why : strerror(-error));
+		return 1;
+	}
+	printf("xfsfuse: %s: %s\n", image,
+	       nbufs ? "log replayed, image clean" : "log was clean, nothing to replay");
+	if (nbufs)
+		printf("xfsfuse: %llu buffers replayed\n", (unsigned long long) nbufs);
+	return 0;
+}
+
 int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
@@ -150,6 +174,8 @@ int main(int argc, char *argv[])
 	struct xf_options o;
 	int ret = 1, error;
 
+	if (argc == 3 && !strcmp(argv[1], "--recover"))
+		return xf_recover(argv[2]);
 	if (xf_parse_options(&args, &o) || fuse_parse_cmdline(&args, &co))
 		goto out_args;
 	if (co.show_help) {

@@ -37,7 +37,7 @@ static const struct fuse_opt xf_opt_spec[] = {
 	XF_OPT("iomap_validate=%s", iomap_validate), XF_OPT("delalloc_punch=%s", delalloc_punch),
 	XF_OPT("prealloc=%s", prealloc), XF_OPT("writeback_interval=%s", writeback_interval),
 	XF_OPT("dirty_expire=%s", dirty_expire), XF_OPT("dirty_background=%s", dirty_background),
-	XF_OPT("dirty_ratio=%s", dirty_ratio),
+	XF_OPT("dirty_ratio=%s", dirty_ratio), XF_OPT("log_interval=%s", log_interval),
 	XF_OPT("inject_write_delay_ms=%s", inject_write_delay_ms),
 	XF_OPT("inject_folio_delay_ms=%s", inject_folio_delay_ms),
 	XF_OPT("inject_wb_delay_ms=%s", inject_wb_delay_ms),
@@ -200,6 +200,7 @@ void xf_free_options(struct xf_options *o)
 	free(o->dirty_expire);
 	free(o->dirty_background);
 	free(o->dirty_ratio);
+	free(o->log_interval);
 	free(o->inject_write_delay_ms);
 	free(o->inject_folio_delay_ms);
 	free(o->inject_wb_delay_ms);
@@ -397,6 +398,18 @@ int xf_control_options(const struct xf_options *o, struct xf_control_opts *co)
 	return 0;
 }
 
+int xf_log_options(const struct xf_options *o, unsigned int *interval_ms)
+{
+	*interval_ms = 0; /* the backend's default */
+	if (!o->log_interval)
+		return 0;
+	if (xf_parse_ms("log_interval", o->log_interval, 3600000, interval_ms))
+		return -1;
+	if (*interval_ms == 0)
+		*interval_ms = UINT32_MAX; /* no timer: checkpoints at fsync, size, unmount */
+	return 0;
+}
+
 void xf_print_options_help(void)
 {
 	printf("xfsfuse options:\n"
@@ -422,6 +435,9 @@ void xf_print_options_help(void)
 	       "corrupt)\n"
 	       "    -o delalloc_punch=safe|legacy  legacy: pre-6.2 short-write cleanup\n"
 	       "    -o prealloc=on|off           speculative preallocation past EOF (default on)\n"
+	       "  the XFS log (doc/log.md):\n"
+	       "    -o log_interval=MS           checkpoint dirty metadata this often (default "
+	       "5000; 0: only at fsync, size limit, unmount)\n"
 	       "  race injection and tracing (doc/control.md; also xattrs xfsfuse.* at run time):\n"
 	       "    -o inject_write_delay_ms=N   sleep after ->iomap_begin of a buffered write\n"
 	       "    -o inject_folio_delay_ms=N   sleep before each folio of a buffered write\n"

@@ -28,6 +28,7 @@ struct xf_options {
 	/* the iomap engine (validated into struct xf_engine_opts) */
 	char *folio_size, *cache_size, *reclaim, *iomap_validate, *delalloc_punch, *prealloc;
 	char *writeback_interval, *dirty_expire, *dirty_background, *dirty_ratio;
+	char *log_interval; /* the XFS log's timer (validated by xf_log_options) */
 	/* run-time control (validated into struct xf_control_opts, src/control) */
 	char *inject_write_delay_ms, *inject_folio_delay_ms, *inject_wb_delay_ms;
 	char *inject_ioend_delay_ms, *inject_evict_delay_ms, *inject_jitter;
@@ -42,6 +43,8 @@ int xf_engine_options(const struct xf_options *o, struct xf_engine_opts *eo);
 struct xf_control_opts;
 /* 0, or -1 after printing "xfsfuse: <reason>": injection and trace options to @co. */
 int xf_control_options(const struct xf_options *o, struct xf_control_opts *co);
+/* 0, or -1 after printing: the log timer period in ms (UINT32_MAX: none). */
+int xf_log_options(const struct xf_options *o, unsigned int *interval_ms);
 void xf_free_options(struct xf_options *o);
 void xf_print_options_help(void);
 

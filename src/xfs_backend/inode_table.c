@@ -277,6 +277,12 @@ void xb_engine_attach(struct xb_mount *m, struct page_cache *pc, xb_evict_fn evi
 	m->pc = pc;
 	m->evict = evict;
 	m->evict_arg = arg;
+	/* Like the engine's threads, the log's timer is born after fuse_daemonize. */
+	if (m->log && xb_log_start_timer(m->log))
+		fprintf(stderr,
+			"xfsfuse: %s: cannot start the log timer; checkpoints at fsync, "
+			"size limit and unmount only\n",
+			m->image);
 	xb_unlock();
 }
 

@@ -148,6 +148,20 @@ static int xb_mount_once(struct xb_mount *m, const struct xb_mount_opts *opts, c
 			snprintf(why, whylen, "%s: cannot write the superblock (%s)", m->image,
 				 strerror(-error));
 	}
+	if (!error && m->replays && !m->iunlinks_done) {
+		uint64_t freed = 0;
+
+		error = xb_iunlink_recover(m, &freed);
+		m->iunlinks_done = true;
+		if (error)
+			snprintf(why, whylen,
+				 "%s: cannot free the inodes left unlinked by the crash (%s); run "
+				 "xfs_repair",
+				 m->image, strerror(-error));
+		else if (freed && !m->quiet)
+			fprintf(stderr, "xfsfuse: %s: freed %llu unlinked inodes after recovery\n",
+				m->image, (unsigned long long) freed);
+	}
 	if (error) {
 		if (m->log)
 			xb_log_abort(m);

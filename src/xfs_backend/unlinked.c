@@ -207,3 +207,67 @@ out_put:
 	libxfs_perag_put(pag);
 	return error;
 }
+
+/* The head of one AGI bucket, read outside any transaction. */
+static int xb_iunlink_bucket_head(struct xfs_perag *pag, unsigned int bucket, xfs_agino_t *head)
+{
+	struct xfs_buf *agibp;
+	int error = xb_err(libxfs_ialloc_read_agi(pag, NULL, &agibp));
+
+	if (error)
+		return error;
+	*head = be32_to_cpu(((struct xfs_agi *) agibp->b_addr)->agi_unlinked[bucket]);
+	libxfs_buf_relse(agibp);
+	if (*head != NULLAGINO && !xfs_verify_agino(pag, *head))
+		return -EUCLEAN;
+	return 0;
+}
+
+/* Free every inode of one bucket: each xb_inactive takes the head off. */
+static int xb_iunlink_recover_bucket(struct xb_mount *m, struct xfs_perag *pag, unsigned int bucket,
+				     uint64_t *freed)
+{
+	uint64_t n, max = xb_iunlink_max_chain(m->mp);
+	xfs_agino_t head, prev = NULLAGINO;
+	struct xb_inode *xi;
+	int error;
+
+	for (n = 0; n < max; n++) {
+		error = xb_iunlink_bucket_head(pag, bucket, &head);
+		if (error || head == NULLAGINO)
+			return error;
+		if (head == prev)
+			return -EUCLEAN; /* the last free did not take it off: stop */
+		error = xb_iget_locked(m, XFS_AGINO_TO_INO(m->mp, pag->pag_agno, head), &xi);
+		if (error)
+			return error;
+		if (VFS_I(xi->ip)->i_nlink != 0) {
+			xb_iput_locked(xi, 1);
+			return -EUCLEAN;
+		}
+		xb_iput_locked(xi, 1); /* the last reference: xb_inactive frees it */
+		prev = head;
+		(*freed)++;
+	}
+	return -EUCLEAN;
+}
+
+/*
+ * After a log replay: free the inodes that were unlinked but still open
+ * when the daemon died, as the kernel's xlog_recover_process_iunlinks does.
+ */
+int xb_iunlink_recover(struct xb_mount *m, uint64_t *freed)
+{
+	xfs_agnumber_t agno;
+	unsigned int bucket;
+	int error = 0;
+
+	for (agno = 0; agno < m->mp->m_sb.sb_agcount && !error; agno++) {
+		struct xfs_perag *pag = libxfs_perag_get(m->mp, agno);
+
+		for (bucket = 0; bucket < XFS_AGI_UNLINKED_BUCKETS && !error; bucket++)
+			error = xb_iunlink_recover_bucket(m, pag, bucket, freed);
+		libxfs_perag_put(pag);
+	}
+	return error;
+}

@@ -49,6 +49,7 @@ struct xb_mount {
 	/* the XFS log (log/), NULL on read-only mounts */
 	struct xb_log *log;
 	uint64_t replays, replayed_bufs; /* recoveries done by this mount */
+	bool iunlinks_done;		 /* ... and the unlinked lists it freed */
 
 	/* inode table (inode_table.c), under xb_lock */
 	struct xb_inode **htab;
@@ -114,6 +115,8 @@ int xb_inactive(struct xb_mount *m, struct xfs_inode *ip);
 /* unlinked.c: AGI unlinked list, as fs/xfs/xfs_inode.c xfs_iunlink*. */
 int xb_iunlink(struct xfs_trans *tp, struct xfs_inode *ip);
 int xb_iunlink_remove(struct xfs_trans *tp, struct xfs_inode *ip);
+/* After a log replay: free the inodes left on the AGI unlinked lists. */
+int xb_iunlink_recover(struct xb_mount *m, uint64_t *freed);
 
 /* trans.c: every transaction goes through these (free-space set-aside, ro) */
 bool xb_space_available(struct xb_mount *m, uint64_t blocks);

@@ -47,7 +47,7 @@ lib_cleanup() {
 		mountpoint -q "$d" && umount "$d"
 	done
 	[ -n "$DAEMON_PID" ] && wait "$DAEMON_PID" 2>/dev/null
-	rm -rf "$WORK"
+	[ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
 }
 
 # fuse_mount IMAGE [OPTS]: the daemon runs with -f (no fork) as a background

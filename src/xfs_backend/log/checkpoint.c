@@ -329,7 +329,7 @@ static void *xb_log_timer_main(void *arg)
 
 int xb_log_start_timer(struct xb_log *log)
 {
-	if (!log->interval_ms)
+	if (!log->interval_ms || log->timer_running)
 		return 0;
 	pthread_cond_init(&log->timer_cond, NULL);
 	log->timer_stop = false;

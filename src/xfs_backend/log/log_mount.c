@@ -62,6 +62,41 @@ static void xb_log_init_geometry(struct xb_log *log, struct xb_mount *m, struct 
 	log->next_tid = (uint32_t) random() | 1;
 }
 
+/*
+ * A write cut short by the crash can leave blocks of the head's cycle past
+ * the head (the rest of a torn record).  They would make the next head search
+ * stop after them, so they get the previous cycle, as the kernel's
+ * xlog_clear_stale_blocks does (libxlog leaves that out).
+ */
+static int xb_log_clear_stale(struct xb_log *log)
+{
+	char blk[BBSIZE];
+	int i, cycle = log->curr_cycle, pos = log->curr_block;
+
+	for (i = 0; i < log->bb_size; i++, pos++) {
+		off_t off;
+
+		if (pos == log->bb_size) {
+			pos = 0;
+			cycle++;
+		}
+		off = BBTOB(log->bb_start + pos);
+		if (pread(log->fd, blk, BBSIZE, off) != BBSIZE)
+			return -EIO;
+		if (be32_to_cpu(*(__be32 *) blk) != (uint32_t) cycle &&
+		    *(__be32 *) blk != cpu_to_be32(XLOG_HEADER_MAGIC_NUM))
+			break;
+		if (*(__be32 *) blk == cpu_to_be32(XLOG_HEADER_MAGIC_NUM) &&
+		    be32_to_cpu(((struct xlog_rec_header *) blk)->h_cycle) != (uint32_t) cycle)
+			break;
+		memset(blk, 0, BBSIZE);
+		*(__be32 *) blk = cpu_to_be32(cycle - 1);
+		if (pwrite(log->fd, blk, BBSIZE, off) != BBSIZE)
+			return -EIO;
+	}
+	return 0;
+}
+
 /* A crashed mount's log: replay, clear the mark, close the log cleanly. */
 static int xb_log_recover(struct xb_mount *m, struct xlog *xl, xfs_daddr_t head, xfs_daddr_t tail,
 			  char *why, size_t whylen)
@@ -83,6 +118,8 @@ static int xb_log_recover(struct xb_mount *m, struct xlog *xl, xfs_daddr_t head,
 	xb_log_init_geometry(&log, m, xl);
 	ret = xb_log_clear_mark(m);
 	if (!ret)
+		ret = xb_log_clear_stale(&log);
+	if (!ret)
 		ret = xb_log_write_unmount_record(&log);
 	if (ret) {
 		snprintf(why, whylen, "%s: cannot close the replayed log (%s)", m->image,
@@ -102,7 +139,6 @@ int xb_log_mount(struct xb_mount *m, unsigned int interval_ms, char *why, size_t
 	struct xlog xl;
 	xfs_daddr_t head, tail;
 	struct xb_log *log;
-	int error;
 
 	if (xb_log_find_head(m, &xl, &head, &tail)) {
 		xb_why(why, whylen, m->image, "cannot find the log head/tail; run xfs_repair");
@@ -142,14 +178,7 @@ int xb_log_mount(struct xb_mount *m, unsigned int interval_ms, char *why, size_t
 		log->interval_ms = 0;
 	m->log = log;
 	xb_log_install_cache_hooks(log);
-	error = xb_log_start_timer(log);
-	if (error) {
-		xb_log_remove_cache_hooks(log);
-		m->log = NULL;
-		free(log);
-		xb_why(why, whylen, m->image, "cannot start the log timer");
-	}
-	return error;
+	return 0;
 }
 
 /* After xb_log_mount: the first checkpoint carries the mark to the image. */
