@@ -8,10 +8,11 @@
  * refusal, never a dead process, and nothing is written before the image has
  * been judged.
  *
- * While mounted read-write the superblock carries sb_inprogress = 1: the
- * kernel refuses such an image ("Offline file system operation in
- * progress!"), xfs_repair reports and clears it, and xfsfuse itself refuses
- * it read-write.  It is cleared by a clean xb_unmount().
+ * While mounted read-write the superblock carries sb_inprogress = 1 in place
+ * (never in the log): the kernel refuses such an image ("Offline file system
+ * operation in progress!").  The log (log/, doc/log.md) decides at mount what
+ * a set mark means: a dirty log of ours is replayed, a clean one with the mark
+ * set sends the user to xfs_repair.  A clean xb_unmount() clears it last.
  */
 #include "xb_internal.h"
 #include "sb_check.h"
