@@ -137,7 +137,8 @@ out_unmount:
 	error = xb_unmount(fs->m);
 	xf_engine_destroy(&fs->engine);
 	if (error) {
-		xf_log("unmount: %s; the image needs xfs_repair", strerror(-error));
+		xf_log("unmount: %s; the next mount replays the log (or: xfsfuse --recover IMAGE)",
+		       strerror(-error));
 		ret = 1;
 	}
 	return ret;

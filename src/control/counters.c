@@ -21,7 +21,7 @@
 #include "fuse_ops.h"
 #include "xfs_iomap.h"
 
-#define XF_COUNTERS_MAX 40
+#define XF_COUNTERS_MAX 64
 
 struct xf_counter {
 	const char *name;
@@ -167,6 +167,23 @@ static void xf_collect_cache(struct xf_counters *cs, struct xf_engine *e)
 	xf_add(cs, "cache_writeback", atomic_load(&pc->nr_writeback), true);
 }
 
+/* The XFS log (doc/log.md). */
+static void xf_collect_log(struct xf_counters *cs, struct xf_engine *e)
+{
+	struct xb_log_stats s = {0};
+
+	if (e->m)
+		xb_log_counters(e->m, &s);
+	xf_add(cs, "log_checkpoints", s.checkpoints, false);
+	xf_add(cs, "log_bytes", s.log_bytes, false);
+	xf_add(cs, "log_bufs", s.bufs_logged, false);
+	xf_add(cs, "log_forced_by_free", s.forced_by_free, false);
+	xf_add(cs, "log_unlogged_writes", s.unlogged_writes, false);
+	xf_add(cs, "log_replays", s.replays, false);
+	xf_add(cs, "log_replayed_bufs", s.replayed_bufs, false);
+	xf_add(cs, "log_dirty_bytes", s.dirty_bytes, true);
+}
+
 static void xf_counters_collect(struct xf_engine *e, struct xf_counters *cs)
 {
 	cs->n = 0;
@@ -175,6 +192,7 @@ static void xf_counters_collect(struct xf_engine *e, struct xf_counters *cs)
 	xf_collect_writeback(cs, e);
 	xf_collect_reclaim(cs, e);
 	xf_collect_cache(cs, e);
+	xf_collect_log(cs, e);
 }
 
 void xf_counters_format(struct xf_engine *e, struct xf_text *t, bool totals)

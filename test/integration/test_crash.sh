@@ -36,6 +36,7 @@ kill_daemon_mid_workload() { # SEED
 	python3 "$HERE/crash_workload.py" "$MNT" "$JOURNAL" "$seed" 3 2>>"$WORK/workload.err" &
 	wpid=$!
 	sleep "$(python3 -c "import random; random.seed($seed); print(round(random.uniform(0.3, 2.5), 2))")"
+	getfattr --only-values -n xfsfuse.counters "$MNT" >"$WORK/counters" 2>/dev/null
 	kill -9 "$DAEMON_PID"
 	wait "$DAEMON_PID" 2>/dev/null
 	DAEMON_PID=
@@ -52,6 +53,9 @@ kernel_tree() { # IMAGE OUT: mount with the kernel (recovery runs), dump, unmoun
 for round in $(seq 1 "$ROUNDS"); do
 	check_mount "$IMG" || break
 	kill_daemon_mid_workload "$round"
+	check_eq "round $round: no metadata write bypassed the log" "log_unlogged_writes 0" \
+		"$(grep '^log_unlogged_writes' "$WORK/counters")"
+	check "round $round: checkpoints were written" grep -qE '^log_checkpoints [1-9]' "$WORK/counters"
 
 	check "round $round: xfs_logprint reads the log" \
 		bash -c "xfs_logprint -t '$IMG' >'$WORK/logprint' 2>&1 && ! grep -qiE 'bad|error|invalid' '$WORK/logprint'"

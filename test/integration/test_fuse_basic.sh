@@ -431,16 +431,21 @@ check "mount -t fuse.xfsfuse, fstab line, refusal through mount(8)" \
 repair_clean "$IMG"
 
 # ------------------------------------------------------------------ unclean image
-# SIGKILL leaves the "being modified" mark: the next read-write mount must be
-# refused with a reason, before anything is mounted.
+# SIGKILL leaves a dirty log (doc/log.md): a read-only mount is refused with
+# the command to run, a read-write mount replays the log first and mounts,
+# and the image is clean after it.
 fuse_mount "$IMG"
 kill -KILL "$DAEMON_PID"
 { wait "$DAEMON_PID"; } 2>/dev/null || true
 DAEMON_PID=
 umount "$MNT" 2>/dev/null || umount -l "$MNT"
-check_fails "image left by a killed daemon is refused" "$XFSFUSE" "$IMG" "$MNT"
-check_out "killed daemon: reason line" "^xfsfuse: "
+check_fails "killed daemon: read-only mount refused" "$XFSFUSE" -o ro "$IMG" "$MNT"
+check_out "killed daemon: reason names the recovery" "xfsfuse --recover"
 check_fails "killed daemon: nothing mounted" mountpoint -q "$MNT"
+fuse_mount "$IMG"
+check "killed daemon: read-write mount replays the log" mountpoint -q "$MNT"
+fuse_umount
+repair_clean "$IMG"
 
 # ------------------------------------------------------------------ corruption
 # An inode that fails verification: EIO for it (EUCLEAN never reaches
