@@ -276,7 +276,7 @@ int xb_symlink(struct xb_inode *dir, const char *name, const char *target, const
 	n.target_len = strlen(target);
 	if (n.target_len == 0)
 		return -ENOENT;
-	if (n.target_len > XFS_SYMLINK_MAXLEN)
+	if (n.target_len >= XFS_SYMLINK_MAXLEN) /* as xfs_symlink: at most 1023 bytes */
 		return -ENAMETOOLONG;
 	error = xb_check_name(name, &n.xname);
 	if (error)

@@ -110,6 +110,12 @@ static void test_create_kinds(struct xb_mount *m)
 		CHECK(memcmp(buf, target, 1023) == 0);
 	}
 	xb_iput(ip);
+	/* XFS's limit is 1023 bytes (xfs_symlink: pathlen >= XFS_SYMLINK_MAXLEN). */
+	target[1023] = 'x';
+	target[1024] = '\0';
+	ip = NULL;
+	CHECK_EQ(xb_symlink(root, "toolong", target, &root_cred, &ip), -ENAMETOOLONG);
+	CHECK(ip == NULL);
 	xb_iput(root);
 }
 
