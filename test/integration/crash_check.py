@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Check a recovered tree against the kill -9 workload's journal.
 
-    crash_check.py DIR JOURNAL      -> checks; prints one line per problem
+    crash_check.py DIR JOURNAL [T]  -> checks; prints one line per problem.
+                                       With T (CLOCK_MONOTONIC ns), only the
+                                       journal before T counts: the image is
+                                       a power cut at T (test_powercut.sh)
     crash_check.py --dump DIR       -> the tree as text (paths, modes, sizes,
                                        sha256, symlinks, user xattrs), for
                                        comparing two recoveries of one crash
@@ -30,12 +33,15 @@ def dump(root):
     return "\n".join(out) + "\n"
 
 
-def check(root, journal):
+def check(root, journal, before=None):
     last = {}
     for line in open(journal):
         parts = line.split()
-        if len(parts) >= 2:
-            last[parts[1]] = parts
+        if len(parts) < 3:
+            continue
+        if before is not None and int(parts[-1]) >= before:
+            continue
+        last[parts[1]] = parts[:-1]
     bad = checked = 0
     for rel, parts in sorted(last.items()):
         path = os.path.join(root, rel)
@@ -70,4 +76,5 @@ def check(root, journal):
 if sys.argv[1] == "--dump":
     sys.stdout.write(dump(sys.argv[2]))
 else:
-    sys.exit(1 if check(sys.argv[1], sys.argv[2]) else 0)
+    t = int(sys.argv[3]) if len(sys.argv) > 3 else None
+    sys.exit(1 if check(sys.argv[1], sys.argv[2], t) else 0)

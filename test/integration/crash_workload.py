@@ -7,13 +7,14 @@ Each thread owns its own files in DIR/tN/ and does, at random: buffered
 writes, mmap stores, truncates, fallocate, xattrs, renames, unlinks and
 creates in subdirectories -- each followed by fsync.  Before an operation it
 appends "pending NAME" to JOURNAL (outside the mount); after the fsync
-returned, "done NAME SIZE SHA256 XATTR" or "gone NAME".  The daemon is killed
+returned, "done NAME SIZE SHA256 XATTR" or "gone NAME"; every line ends with
+the CLOCK_MONOTONIC time it was written (ns).  The daemon is killed
 at a random moment; crash_check.py then requires every file whose last line
 is "done" to have exactly that size, content and xattr after recovery, and
 every "gone" file to be absent.  A file with an operation pending may be in
 either state.  The workload ends when the mount goes away (ENOTCONN).
 """
-import hashlib, mmap, os, random, sys, threading
+import hashlib, mmap, os, random, sys, threading, time
 
 DIR, JOURNAL, SEED, THREADS = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 OPS = os.environ.get("CRASH_OPS", "").split()  # restrict the mix (debugging)
@@ -21,7 +22,8 @@ jfd = os.open(JOURNAL, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
 
 def log(line):
-    os.write(jfd, (line + "\n").encode())
+    # CLOCK_MONOTONIC, the power-cut recorder's clock (test/crash/iolog.c)
+    os.write(jfd, ("%s %d\n" % (line, time.monotonic_ns())).encode())
 
 
 def state(path):
