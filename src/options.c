@@ -24,6 +24,7 @@ enum {
 	XF_KEY_SUBTYPE,
 	XF_KEY_DROP,
 	XF_KEY_WRITEBACK_CACHE,
+	XF_KEY_MAX_WRITE,
 };
 
 #define XF_OPT(t, p)                                                                               \
@@ -49,7 +50,8 @@ static const struct fuse_opt xf_opt_spec[] = {
 	FUSE_OPT_KEY("fsname=", XF_KEY_FSNAME), FUSE_OPT_KEY("subtype=", XF_KEY_SUBTYPE),
 	/* Always on; we add it once ourselves. */
 	FUSE_OPT_KEY("default_permissions", XF_KEY_DROP),
-	FUSE_OPT_KEY("writeback_cache", XF_KEY_WRITEBACK_CACHE), FUSE_OPT_END};
+	FUSE_OPT_KEY("writeback_cache", XF_KEY_WRITEBACK_CACHE),
+	FUSE_OPT_KEY("max_write=", XF_KEY_MAX_WRITE), FUSE_OPT_END};
 
 /*
  * Options that mount(8) or an fstab line may hand to the helper but that
@@ -86,6 +88,23 @@ static int xf_image_arg(struct xf_options *o, const char *arg)
 	return o->image ? 0 : -1;
 }
 
+static int xf_parse_size(const char *name, const char *v, uint64_t *out);
+
+/* Below a page the kernel cannot send a WRITE at all (the mount would fail). */
+static int xf_check_max_write(const char *arg)
+{
+	const char *v = arg + strlen("max_write=");
+	uint64_t n;
+
+	if (xf_parse_size("max_write", v, &n))
+		return -1;
+	if (n < 4096) {
+		fprintf(stderr, "xfsfuse: -o max_write=%s: at least 4096\n", v);
+		return -1;
+	}
+	return 0;
+}
+
 static int xf_opt_proc(void *data, const char *arg, int key, struct fuse_args *outargs)
 {
 	struct xf_options *o = data;
@@ -117,6 +136,8 @@ static int xf_opt_proc(void *data, const char *arg, int key, struct fuse_args *o
 		return 1;
 	case XF_KEY_DROP:
 		return 0;
+	case XF_KEY_MAX_WRITE:
+		return xf_check_max_write(arg) ? -1 : 1; /* libfuse applies it */
 	case XF_KEY_WRITEBACK_CACHE:
 		fprintf(stderr, "xfsfuse: -o writeback_cache is not supported (writes must reach "
 				"xfsfuse with their exact ranges)\n");
@@ -215,38 +236,42 @@ void xf_free_options(struct xf_options *o)
 /* "4k", "64K", "256M", "1g", or plain bytes. */
 static int xf_parse_size(const char *name, const char *v, uint64_t *out)
 {
+	unsigned int shift = 0;
 	char *end;
 	unsigned long long n;
 
 	errno = 0;
+	if (*v < '0' || *v > '9') /* strtoull takes "-1" and wraps it */
+		goto bad;
 	n = strtoull(v, &end, 10);
 	if (errno || end == v)
 		goto bad;
 	switch (*end) {
 	case 'k':
 	case 'K':
-		n <<= 10;
+		shift = 10;
 		end++;
 		break;
 	case 'm':
 	case 'M':
-		n <<= 20;
+		shift = 20;
 		end++;
 		break;
 	case 'g':
 	case 'G':
-		n <<= 30;
+		shift = 30;
 		end++;
 		break;
 	default:
 		break;
 	}
-	if (*end)
+	if (*end || n > (UINT64_MAX >> shift))
 		goto bad;
-	*out = n;
+	*out = (uint64_t) n << shift;
 	return 0;
 bad:
-	fprintf(stderr, "xfsfuse: -o %s=%s: expected a size such as 4k, 256M\n", name, v);
+	fprintf(stderr, "xfsfuse: -o %s=%s: expected a number (k, m, g suffixes allowed)\n", name,
+		v);
 	return -1;
 }
 
@@ -260,6 +285,15 @@ static int xf_parse_ms(const char *name, const char *v, unsigned int max, unsign
 	}
 	*out = (unsigned int) n;
 	return 0;
+}
+
+/* 0 would mean "never" or "stop every writer": refused, with the reason. */
+static int xf_at_least_one(const char *name, const char *given, unsigned int value)
+{
+	if (!given || value >= 1)
+		return 0;
+	fprintf(stderr, "xfsfuse: -o %s=%s: at least 1\n", name, given);
+	return -1;
 }
 
 static int xf_parse_choice(const char *name, const char *v, const char *yes, const char *no,
@@ -311,6 +345,16 @@ int xf_engine_options(const struct xf_options *o, struct xf_engine_opts *eo)
 		return -1;
 	if (o->dirty_ratio && xf_parse_ms("dirty_ratio", o->dirty_ratio, 100, &eo->bdi.dirty_pct))
 		return -1;
+	if (xf_at_least_one("writeback_interval", o->writeback_interval,
+			    eo->bdi.writeback_interval_ms) ||
+	    xf_at_least_one("dirty_ratio", o->dirty_ratio, eo->bdi.dirty_pct))
+		return -1;
+	if (o->dirty_background && o->dirty_ratio &&
+	    eo->bdi.dirty_background_pct > eo->bdi.dirty_pct) {
+		fprintf(stderr, "xfsfuse: -o dirty_background=%s: above dirty_ratio=%s\n",
+			o->dirty_background, o->dirty_ratio);
+		return -1;
+	}
 	if (o->reclaim &&
 	    xf_parse_choice("reclaim", o->reclaim, "aggressive", "normal", &eo->reclaim.aggressive))
 		return -1;

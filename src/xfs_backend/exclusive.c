@@ -15,8 +15,28 @@
 #include <sys/file.h>
 #include <sys/sysmacros.h>
 
-/* Is @path (a regular file) the backing file of a loop device? */
-static bool xb_is_loop_backing(const struct stat *img)
+/* Does a read-only loop device (/sys/block/loopN/ro) name this backing file? */
+static bool xb_loop_is_readonly(const char *loop)
+{
+	char p[512], v[8] = "0";
+	FILE *f;
+
+	snprintf(p, sizeof(p), "/sys/block/%s/ro", loop);
+	f = fopen(p, "r");
+	if (f) {
+		if (!fgets(v, sizeof(v), f))
+			v[0] = '0';
+		fclose(f);
+	}
+	return v[0] == '1';
+}
+
+/*
+ * Is @img (a regular file) the backing file of a loop device -- of a
+ * writable one only, if @writable_only (a read-only user may share the image
+ * with read-only loop devices, never with one the kernel may write through)?
+ */
+static bool xb_is_loop_backing(const struct stat *img, bool writable_only)
 {
 	DIR *d = opendir("/sys/block");
 	struct dirent *de;
@@ -38,7 +58,8 @@ static bool xb_is_loop_backing(const struct stat *img)
 		if (fgets(back, sizeof(back), f)) {
 			back[strcspn(back, "\n")] = '\0';
 			if (stat(back, &st) == 0 && st.st_dev == img->st_dev &&
-			    st.st_ino == img->st_ino)
+			    st.st_ino == img->st_ino &&
+			    !(writable_only && xb_loop_is_readonly(de->d_name)))
 				found = true;
 		}
 		fclose(f);
@@ -85,8 +106,9 @@ int xb_claim_image(const char *image, bool readonly, int *lock_fd, char *why, si
 		close(fd);
 		return -EBUSY;
 	}
-	if (S_ISREG(st.st_mode) && !readonly && xb_is_loop_backing(&st)) {
-		snprintf(why, whylen, "%s: image is attached to a loop device", image);
+	if (S_ISREG(st.st_mode) && xb_is_loop_backing(&st, readonly)) {
+		snprintf(why, whylen, "%s: image is attached to a %sloop device", image,
+			 readonly ? "writable " : "");
 		close(fd);
 		return -EBUSY;
 	}

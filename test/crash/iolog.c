@@ -72,9 +72,9 @@ static int iolog_is_image(int fd)
 	if (iolog_fd < 0 || fd < 0 || fd >= MAX_FDS)
 		return 0;
 	if (image_fds[fd] == 0)
-		image_fds[fd] = (!fstat(fd, &st) && st.st_dev == image_dev && st.st_ino == image_ino)
-					? 2
-					: 1;
+		image_fds[fd] =
+			(!fstat(fd, &st) && st.st_dev == image_dev && st.st_ino == image_ino) ? 2
+											      : 1;
 	return image_fds[fd] == 2;
 }
 

@@ -14,7 +14,7 @@ is "done" to have exactly that size, content and xattr after recovery, and
 every "gone" file to be absent.  A file with an operation pending may be in
 either state.  The workload ends when the mount goes away (ENOTCONN).
 """
-import hashlib, mmap, os, random, sys, threading, time
+import errno, hashlib, mmap, os, random, sys, threading, time
 
 DIR, JOURNAL, SEED, THREADS = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 OPS = os.environ.get("CRASH_OPS", "").split()  # restrict the mix (debugging)
@@ -31,7 +31,9 @@ def state(path):
         data = f.read()
     try:
         x = os.getxattr(path, "user.v").decode()
-    except OSError:
+    except OSError as e:
+        if e.errno != errno.ENODATA:
+            raise
         x = "-"
     return len(data), hashlib.sha256(data).hexdigest(), x
 
@@ -125,8 +127,11 @@ def worker(t):
 def run(t):
     try:
         worker(t)
-    except OSError:
-        pass  # the daemon was killed: ENOTCONN and friends end the thread
+    except OSError as e:
+        # The daemon was killed: ENOTCONN / ECONNABORTED end the thread.
+        # Anything else is a bug of the mount, reported for the test to see.
+        if e.errno not in (errno.ENOTCONN, errno.ECONNABORTED):
+            sys.stderr.write("unexpected error in thread %d: %r\n" % (t, e))
 
 
 threads = [threading.Thread(target=run, args=(t,)) for t in range(THREADS)]

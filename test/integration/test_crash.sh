@@ -120,6 +120,7 @@ for delay in 0.02 0.1 0.25; do
 	recover_and_compare "unmount killed after ${delay}s"
 done
 
+check_eq "the workload met no error but the kill's" "" "$(grep unexpected "$WORK/workload.err" 2>/dev/null)"
 if [ "$fail" != 0 ]; then
 	diff "$WORK/tree.kernel" "$WORK/tree.xfsfuse" | head -20
 	tail -5 "$WORK/workload.err" 2>/dev/null

@@ -134,6 +134,19 @@ check_fails "unknown option refused" "$XFSFUSE" "$IMG" "$MNT" -o no_such_option
 check_fails "bad cache= refused" "$XFSFUSE" "$IMG" "$MNT" -o cache=sometimes
 check_out "bad cache= says why" "^xfsfuse: .*cache="
 check_fails "writeback_cache refused" "$XFSFUSE" "$IMG" "$MNT" -o writeback_cache
+# Values that make no sense: each refused with its one-line reason.
+for o in cache_size=-1 cache_size=99999999999999999g max_write=0 max_write=4 \
+	writeback_interval=0 dirty_ratio=0 dirty_background=30,dirty_ratio=20 log_interval=-5; do
+	check_fails "-o $o refused" "$XFSFUSE" "$IMG" "$MNT" -o "$o"
+	check_out "-o $o: reason line" "^xfsfuse: -o "
+done
+check_fails "nothing mounted after bad options" mountpoint -q "$MNT"
+# The kernel has the image on a writable loop device: even -o ro is refused
+# (the kernel may write under us); a read-only loop device may share it.
+mount -o loop "$IMG" "$KMNT"
+check_fails "-o ro refused while the kernel has it read-write" "$XFSFUSE" -o ro "$IMG" "$MNT"
+check_out "kernel read-write: reason line" "writable loop device"
+umount "$KMNT"
 check_fails "missing mountpoint refused" "$XFSFUSE" "$IMG"
 check_fails "extra argument refused" "$XFSFUSE" "$IMG" "$MNT" extra
 
