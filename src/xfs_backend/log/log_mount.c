@@ -63,38 +63,67 @@ static void xb_log_init_geometry(struct xb_log *log, struct xb_mount *m, struct 
 }
 
 /*
- * A write cut short by the crash can leave blocks of the head's cycle past
- * the head (the rest of a torn record).  They would make the next head search
- * stop after them, so they get the previous cycle, as the kernel's
- * xlog_clear_stale_blocks does (libxlog leaves that out).
+ * Restamp, in [first, last) of the log, every block that claims cycle @bad
+ * (a record header's h_cycle, or a data block's first word) as an empty
+ * block of cycle @good.
+ */
+static int xb_log_restamp(struct xb_log *log, int first, int last, uint32_t bad, uint32_t good)
+{
+	enum { CHUNK = 2048 };
+	char *buf = malloc(BBTOB(CHUNK));
+	int pos, error = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	for (pos = first; pos < last && !error; pos += CHUNK) {
+		int n = last - pos < CHUNK ? last - pos : CHUNK, i;
+		off_t off = BBTOB(log->bb_start + pos);
+		bool changed = false;
+
+		if (pread(log->fd, buf, BBTOB(n), off) != BBTOB(n)) {
+			error = -EIO;
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			char *blk = buf + BBTOB(i);
+			__be32 w = *(__be32 *) blk;
+			uint32_t cycle =
+				w == cpu_to_be32(XLOG_HEADER_MAGIC_NUM)
+					? be32_to_cpu(((struct xlog_rec_header *) blk)->h_cycle)
+					: be32_to_cpu(w);
+
+			if (cycle != bad)
+				continue;
+			memset(blk, 0, BBSIZE);
+			*(__be32 *) blk = cpu_to_be32(good);
+			changed = true;
+		}
+		if (changed && pwrite(log->fd, buf, BBTOB(n), off) != BBTOB(n))
+			error = -EIO;
+	}
+	free(buf);
+	return error;
+}
+
+/*
+ * Writes cut short by the crash (or torn by a power cut) can leave blocks of
+ * the head's cycle past the head, with holes between them.  The next head
+ * search, which trusts that every block before the head has the current
+ * cycle and every block after it the previous one, would then stop after
+ * them.  So every such block past the head gets the previous cycle, and any
+ * block before it that a wrapped torn write gave the next cycle gets the
+ * current one -- the kernel's xlog_clear_stale_blocks, which libxlog leaves
+ * out, over the whole log rather than the in-flight window, since one
+ * checkpoint's records may be written in one go.
  */
 static int xb_log_clear_stale(struct xb_log *log)
 {
-	char blk[BBSIZE];
-	int i, cycle = log->curr_cycle, pos = log->curr_block;
+	uint32_t cycle = (uint32_t) log->curr_cycle;
+	int error = xb_log_restamp(log, log->curr_block, log->bb_size, cycle, cycle - 1);
 
-	for (i = 0; i < log->bb_size; i++, pos++) {
-		off_t off;
-
-		if (pos == log->bb_size) {
-			pos = 0;
-			cycle++;
-		}
-		off = BBTOB(log->bb_start + pos);
-		if (pread(log->fd, blk, BBSIZE, off) != BBSIZE)
-			return -EIO;
-		if (be32_to_cpu(*(__be32 *) blk) != (uint32_t) cycle &&
-		    *(__be32 *) blk != cpu_to_be32(XLOG_HEADER_MAGIC_NUM))
-			break;
-		if (*(__be32 *) blk == cpu_to_be32(XLOG_HEADER_MAGIC_NUM) &&
-		    be32_to_cpu(((struct xlog_rec_header *) blk)->h_cycle) != (uint32_t) cycle)
-			break;
-		memset(blk, 0, BBSIZE);
-		*(__be32 *) blk = cpu_to_be32(cycle - 1);
-		if (pwrite(log->fd, blk, BBSIZE, off) != BBSIZE)
-			return -EIO;
-	}
-	return 0;
+	if (!error)
+		error = xb_log_restamp(log, 0, log->curr_block, cycle + 1, cycle);
+	return error;
 }
 
 /* A crashed mount's log: replay, clear the mark, close the log cleanly. */

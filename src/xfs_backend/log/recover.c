@@ -164,9 +164,18 @@ static int xb_log_verify_records(struct xlog *xl, int fd, xfs_daddr_t tail, xfs_
 		if (error)
 			break;
 		len = be32_to_cpu(rh->h_len);
+		if (rh->h_magicno == cpu_to_be32(XLOG_HEADER_MAGIC_NUM) &&
+		    be32_to_cpu(rh->h_size) > XB_LOG_RECORD_SIZE) {
+			*foreign = true; /* the kernel's larger in-core logs */
+			break;
+		}
 		if (rh->h_magicno != cpu_to_be32(XLOG_HEADER_MAGIC_NUM) || len <= 0 ||
-		    len > XB_LOG_RECORD_SIZE || be32_to_cpu(rh->h_size) > XB_LOG_RECORD_SIZE) {
-			*foreign = true;
+		    len > XB_LOG_RECORD_SIZE) {
+			fprintf(stderr,
+				"xfsfuse: no log record where one should start (block %lld): "
+				"a torn write, the log ends there\n",
+				(long long) blk);
+			*head = blk;
 			break;
 		}
 		error = xb_log_read(xl, fd, (blk + 1) % xl->l_logBBsize, BTOBB(len), buf + BBSIZE);
