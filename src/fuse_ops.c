@@ -713,9 +713,24 @@ static void xf_read(fuse_req_t req, fuse_ino_t nodeid, size_t size, off_t off,
 static void xf_write(fuse_req_t req, fuse_ino_t nodeid, const char *buf, size_t size, off_t off,
 		     struct fuse_file_info *fi)
 {
-	ssize_t n = xf_file_write(&xf_fs(req)->engine, xf_fh_inode(fi), buf, size, off,
-				  fi->writepage != 0);
+	ssize_t n;
 
+	/*
+	 * Not root (no CAP_FSETID): setuid/setgid go, as file_remove_privs.
+	 * Page writeback of a shared mapping carries no writer's identity.
+	 */
+	if (!fi->writepage && fuse_req_ctx(req)->uid != 0) {
+		int ret = xb_file_remove_privs(xf_fh_inode(fi));
+
+		if (ret < 0) {
+			xf_reply_err(req, "write", nodeid, ret);
+			return;
+		}
+		/* The kernel's cached mode is stale now: attributes only (offset < 0). */
+		if (ret > 0)
+			fuse_lowlevel_notify_inval_inode(xf_fs(req)->se, nodeid, -1, 0);
+	}
+	n = xf_file_write(&xf_fs(req)->engine, xf_fh_inode(fi), buf, size, off, fi->writepage != 0);
 	if (n < 0)
 		xf_reply_err(req, "write", nodeid, (int) n);
 	else

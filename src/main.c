@@ -203,6 +203,7 @@ int main(int argc, char *argv[])
 		goto out_args;
 
 	se = fuse_session_new(&args, &xf_ops, sizeof(xf_ops), &fs);
+	fs.se = se;
 	if (!se) {
 		fprintf(stderr, "xfsfuse: see xfsfuse --help\n");
 		goto out_conn;

@@ -117,6 +117,9 @@ int xb_setattr(struct xb_inode *ip, const struct xb_setattr *sa, struct xb_stat 
 /* A write changed the file: mtime and ctime to now (file_update_time; coarse
  * clock like the kernel's, so back-to-back writes log the inode once). */
 int xb_file_update_time(struct xb_inode *ip);
+/* A write by an unprivileged user: drop setuid/setgid as file_remove_privs.
+ * Returns 1 if the mode changed, 0 if not, or a negative errno. */
+int xb_file_remove_privs(struct xb_inode *ip);
 
 /* ---- namespace ---- */
 /* Credentials of the caller, for new inodes (setgid directories honoured). */

@@ -166,3 +166,44 @@ out_unlock:
 	xb_unlock();
 	return error;
 }
+
+/*
+ * A write by someone without CAP_FSETID drops setuid, and setgid when group
+ * execute is set (the kernel's file_remove_privs / should_remove_suid).  The
+ * kernel does it for FUSE's cached writes by sending SETATTR; direct-I/O
+ * writes (cache=none, O_DIRECT) reach us without it, so the write path calls
+ * this for every write that does not come from root.
+ */
+int xb_file_remove_privs(struct xb_inode *xi)
+{
+	struct xfs_trans *tp;
+	struct inode *inode;
+	umode_t kill = 0;
+	int error = 0;
+
+	xb_lock();
+	if (!xi->ip) {
+		error = -ESTALE;
+		goto out_unlock;
+	}
+	inode = VFS_I(xi->ip);
+	if (inode->i_mode & S_ISUID)
+		kill |= S_ISUID;
+	if ((inode->i_mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP))
+		kill |= S_ISGID;
+	if (!kill || !S_ISREG(inode->i_mode))
+		goto out_unlock;
+	error = xb_trans_alloc(xi->m, &M_RES(xi->m->mp)->tr_ichange, 0, &tp);
+	if (error)
+		goto out_unlock;
+	libxfs_trans_ijoin(tp, xi->ip, 0);
+	inode->i_mode &= ~kill;
+	libxfs_trans_ichgtime(tp, xi->ip, XFS_ICHGTIME_CHG);
+	libxfs_trans_log_inode(tp, xi->ip, XFS_ILOG_CORE);
+	error = xb_trans_commit(tp);
+	if (!error)
+		error = 1; /* changed */
+out_unlock:
+	xb_unlock();
+	return error;
+}

@@ -481,6 +481,34 @@ fuse_umount
 check_eq "corrupt inode: logged once" 1 "$(grep -c "inode $BADINO: metadata corruption" "$TMP/daemon.log")"
 check_fails "corrupt inode: xfs_repair -n reports it" xfs_repair -n "$CIMG"
 
+# ------------------------------------------------------------------ setuid on write
+# A write by a user without CAP_FSETID drops setuid, and setgid when group
+# execute is set (file_remove_privs).  The kernel does it for cached writes;
+# direct-I/O writes (cache=none, O_DIRECT) reach the daemon without it.
+PIMG=$TMP/privs.img
+mkimage "$PIMG"
+chmod 755 "$TMP" # the unprivileged writer must reach the mount point
+for mode in cache=none cache=kernel; do
+	fuse_mount "$PIMG" -o "$mode,allow_other"
+	for f in suid sgid sgid_noexec; do : >"$MNT/$f"; done
+	chmod 06777 "$MNT/suid"
+	chmod 02777 "$MNT/sgid"
+	chmod 02767 "$MNT/sgid_noexec"
+	for f in suid sgid sgid_noexec; do
+		setpriv --reuid=65534 --regid=65534 --clear-groups \
+			dd if=/dev/zero of="$MNT/$f" bs=4096 count=1 oflag=direct conv=notrunc status=none ||
+			fail "$mode: unprivileged write to $f"
+	done
+	check_eq "$mode: unprivileged write drops setuid and setgid" 777 "$(stat -c %a "$MNT/suid")"
+	check_eq "$mode: setgid with group execute dropped" 777 "$(stat -c %a "$MNT/sgid")"
+	check_eq "$mode: setgid without group execute kept" 2767 "$(stat -c %a "$MNT/sgid_noexec")"
+	chmod 06777 "$MNT/suid"
+	dd if=/dev/zero of="$MNT/suid" bs=4096 count=1 oflag=direct conv=notrunc status=none
+	check_eq "$mode: root's write keeps them" 6777 "$(stat -c %a "$MNT/suid")"
+	fuse_umount
+done
+repair_clean "$PIMG"
+
 DONE=1
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]
