@@ -47,9 +47,15 @@ static void xf_evict(struct vfs_inode *v, bool unlinked, void *arg)
 {
 	struct xf_engine *e = arg;
 
-	(void) unlinked; /* written back either way: harmless, and simpler */
+	/*
+	 * An unlinked file's blocks are freed next (xfs_inactive): writing its
+	 * dirty data first would be wasted I/O into blocks about to be free.
+	 * The truncate below drops the dirty folios, as the kernel's
+	 * truncate_inode_pages_final; xb_iomap_inode_teardown_locked returns
+	 * their delalloc reservation.
+	 */
 	if (e->bdi)
-		bdi_forget_inode(e->bdi, v);
+		bdi_forget_inode(e->bdi, v, unlinked);
 	pthread_rwlock_wrlock(&v->i_rwsem);
 	pthread_rwlock_wrlock(&v->invalidate_lock);
 	truncate_inode_pages_range(&v->i_mapping, 0, UINT64_MAX);

@@ -612,9 +612,11 @@ int filemap_write_and_wait_range(struct bdi *bdi, struct vfs_inode *inode, uint6
 /*
  * The inode is about to be freed (evict): keep the flusher off it, write it
  * back and wait (ioends included), take it off the lists.  The caller
- * guarantees nobody dirties it any more.
+ * guarantees nobody dirties it any more.  @discard (the file is unlinked and
+ * its blocks are about to be freed): only wait for the writeback in flight;
+ * its dirty data is never written, as truncate_inode_pages_final drops it.
  */
-int bdi_forget_inode(struct bdi *bdi, struct vfs_inode *inode)
+int bdi_forget_inode(struct bdi *bdi, struct vfs_inode *inode, bool discard)
 {
 	int error;
 
@@ -624,7 +626,12 @@ int bdi_forget_inode(struct bdi *bdi, struct vfs_inode *inode)
 		pthread_cond_wait(&bdi->done_cond, &bdi->list_lock);
 	pthread_mutex_unlock(&bdi->list_lock);
 
-	error = filemap_write_and_wait_range(bdi, inode, 0, UINT64_MAX);
+	if (discard) {
+		filemap_fdatawait_range(&inode->i_mapping, 0, UINT64_MAX);
+		error = 0;
+	} else {
+		error = filemap_write_and_wait_range(bdi, inode, 0, UINT64_MAX);
+	}
 
 	pthread_mutex_lock(&bdi->list_lock);
 	if (inode->wb_listed & WB_I_DIRTY)

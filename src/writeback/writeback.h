@@ -147,8 +147,9 @@ int bdi_start(struct bdi **bdip, struct page_cache *pc, const struct bdi_config 
 void bdi_stop(struct bdi *bdi);
 /* A file has dirty folios: put it on the dirty-inode list (idempotent). */
 void bdi_mark_inode_dirty(struct bdi *bdi, struct vfs_inode *inode);
-/* The inode is going away: write it back, wait, take it off the lists. */
-int bdi_forget_inode(struct bdi *bdi, struct vfs_inode *inode);
+/* The inode is going away: write it back (unless @discard: unlinked), wait,
+ * take it off the lists. */
+int bdi_forget_inode(struct bdi *bdi, struct vfs_inode *inode, bool discard);
 /* Wake the flusher now (dirty threshold passed, reclaim blocked). */
 void bdi_kick(struct bdi *bdi);
 /*

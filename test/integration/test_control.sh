@@ -36,6 +36,19 @@ mkfs.xfs -q -f "$IMG"
 # Nothing is written back behind our back: DELALLOC stays until fsync.
 check_mount "$IMG" "writeback_interval=60000,dirty_expire=60000"
 
+# ---- an unlinked file's dirty data is never written (evict drops it)
+check "counters reset" set_ counters 0
+python3 -c "
+import os
+fd = os.open('$MNT/doomed', os.O_CREAT | os.O_WRONLY, 0o644)
+os.write(fd, b'd' * (8 << 20))
+os.unlink('$MNT/doomed')
+os.close(fd)
+"
+sleep 1 # FORGET reaches the daemon asynchronously
+check_eq "unlinked file: nothing written back" 0 "$(counter bytes_written)"
+check_eq "unlinked file: its folios dropped" 0 "$(counter cache_dirty)"
+
 # ---- counters
 check "counters readable" quiet get counters
 check "counters: one 'name value' per line" sh -c "getfattr --only-values -n xfsfuse.counters '$MNT' 2>/dev/null | awk 'NF != 2 || \$2 !~ /^[0-9]+\$/ { exit 1 }'"

@@ -711,14 +711,14 @@ static void test_forget_race(void)
 			bdi_kick(bdi);
 		if (i % 5 == 0)
 			usleep(i % 400);
-		if (bdi_forget_inode(bdi, a) != 0)
+		if (bdi_forget_inode(bdi, a, false) != 0)
 			bad++;
 		if (count_tagged(a, PC_TAG_DIRTY) + count_tagged(a, PC_TAG_WRITEBACK))
 			bad++;
 		if (!disk_matches(a, 0, len, false))
 			bad++;
 		free_file(a);
-		if (bdi_forget_inode(bdi, b) != 0)
+		if (bdi_forget_inode(bdi, b, false) != 0)
 			bad++;
 		free_file(b);
 	}
