@@ -9,7 +9,7 @@ XFSPROGS_DIR="$ROOT/deps/xfsprogs-src"
 
 PKGS=(build-essential pkg-config meson ninja-build libfuse3-dev fuse3
       liburcu-dev uuid-dev libblkid-dev libinih-dev libedit-dev libdevmapper-dev
-      libicu-dev gettext xfsprogs dpkg-dev attr acl util-linux file)
+      libicu-dev gettext xfsprogs dpkg-dev attr acl util-linux file gdb psmisc)
 
 have_all_pkgs() {
 	local p

@@ -29,6 +29,8 @@ lib_init() {
 	DAEMON_LOG="$WORK/daemon.log"
 	mkdir -p "$MNT"
 	trap lib_cleanup EXIT
+	# Meson's timeout sends SIGTERM: say where everything stands first.
+	trap 'echo "terminated (timeout?)" >&2; bash "$LIB_DIR/diagnose.sh" "$MNT" "$DAEMON_PID" >&2; exit 1' TERM
 }
 
 # lib_mount_dir DIR: makes DIR (e.g. the kernel loop mount of an oracle
@@ -74,7 +76,17 @@ fuse_mount() {
 # returns 1 without waiting (the daemon is still serving; the exit trap
 # tries again).  Must run in this shell, not in $(...): wait needs the child.
 fuse_unmount() {
-	umount "$MNT" || { bad "umount $MNT"; return 1; }
+	local i
+	# A process of ours may still be closing a file: give it 10 s.
+	for i in $(seq 10); do
+		umount "$MNT" 2>/dev/null && break
+		sleep 1
+	done
+	if mountpoint -q "$MNT"; then
+		bad "umount $MNT"
+		bash "$LIB_DIR/diagnose.sh" "$MNT" "$DAEMON_PID" >&2
+		return 1
+	fi
 	wait "$DAEMON_PID"
 	local rc=$?
 	DAEMON_PID=

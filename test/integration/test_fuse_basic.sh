@@ -99,8 +99,18 @@ fuse_mount() {
 
 # fuse_umount: unmount, and the daemon must exit 0 once it wrote the image back.
 fuse_umount() {
-	local rc=0
-	umount "$MNT" || fail "umount $MNT"
+	local rc=0 i
+	# A process of ours may still be closing a file: give it 10 s, then say
+	# who holds the mount and detach it, rather than wait forever.
+	for i in $(seq 10); do
+		umount "$MNT" 2>/dev/null && break
+		sleep 1
+	done
+	if mountpoint -q "$MNT"; then
+		fail "umount $MNT"
+		bash "$(dirname "$0")/diagnose.sh" "$MNT" "$DAEMON_PID" >&2
+		umount -l "$MNT"
+	fi
 	wait "$DAEMON_PID" || rc=$?
 	DAEMON_PID=
 	check_eq "daemon exit status after umount" 0 "$rc"
