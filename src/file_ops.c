@@ -164,14 +164,18 @@ static ssize_t xf_buffered_write(struct xf_engine *e, struct xb_inode *ip, struc
 
 	pthread_rwlock_wrlock(&v->i_rwsem);
 	error = xf_zero_eof_gap(v, off);
+	/*
+	 * mtime/ctime before the copy, under i_rwsem, as file_modified() in
+	 * xfs_file_write_checks: once data is in the page cache and the size
+	 * has moved, nothing may turn the write into a failure.
+	 */
+	if (!error)
+		error = xb_file_update_time(ip);
 	n = error ? error
 		  : iomap_file_buffered_write(v, buf, len, off, &xfs_buffered_write_iomap_ops);
 	pthread_rwlock_unlock(&v->i_rwsem);
 	if (n > 0) {
 		bdi_mark_inode_dirty(e->bdi, v);
-		error = xb_file_update_time(ip);
-		if (error)
-			return error;
 		/* After i_rwsem, unlike generic_perform_write: readers of this
 		 * file need not wait out the writer's throttling. */
 		bdi_balance_dirty_pages(e->bdi);
