@@ -238,13 +238,26 @@ int xf_file_setsize(struct xf_engine *e, struct xb_inode *ip, uint64_t size)
 	return error;
 }
 
-int xf_file_fsync(struct xf_engine *e, struct xb_inode *ip, bool datasync)
+uint32_t xf_file_sample_wb_err(struct xf_engine *e, struct xb_inode *ip)
+{
+	struct vfs_inode *v = xb_vfs_inode(ip);
+
+	(void) e;
+	return v ? filemap_sample_wb_err(&v->i_mapping) : 0;
+}
+
+int xf_file_fsync(struct xf_engine *e, struct xb_inode *ip, bool datasync, uint32_t *wb_err)
 {
 	struct vfs_inode *v = xb_vfs_inode(ip);
 	int error = 0, err2;
 
+	/*
+	 * file_write_and_wait_range + file_check_and_advance_wb_err; without an
+	 * open description (the race harness) each error is reported once.
+	 */
 	if (v && e->running)
-		error = filemap_write_and_wait_range(e->bdi, v, 0, UINT64_MAX);
+		error = wb_err ? file_write_and_wait_range(e->bdi, v, 0, UINT64_MAX, wb_err)
+			       : filemap_write_and_wait_range(e->bdi, v, 0, UINT64_MAX);
 	err2 = xb_fsync(ip, datasync);
 	return error ? error : err2;
 }

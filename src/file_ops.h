@@ -53,7 +53,11 @@ ssize_t xf_file_read(struct xf_engine *e, struct xb_inode *ip, void *buf, size_t
 ssize_t xf_file_write(struct xf_engine *e, struct xb_inode *ip, const void *buf, size_t len,
 		      off_t off, bool writepage);
 int xf_file_setsize(struct xf_engine *e, struct xb_inode *ip, uint64_t size);
-int xf_file_fsync(struct xf_engine *e, struct xb_inode *ip, bool datasync);
+/* The writeback-error cursor a new open file description starts from. */
+uint32_t xf_file_sample_wb_err(struct xf_engine *e, struct xb_inode *ip);
+/* fsync through one open description: errors since *@wb_err, which advances
+ * (NULL: the inode's errors, each reported once). */
+int xf_file_fsync(struct xf_engine *e, struct xb_inode *ip, bool datasync, uint32_t *wb_err);
 int xf_file_fallocate(struct xf_engine *e, struct xb_inode *ip, uint64_t off, uint64_t len,
 		      bool keep_size);
 /* FALLOC_FL_PUNCH_HOLE / FALLOC_FL_ZERO_RANGE (xfs_free_file_space). */

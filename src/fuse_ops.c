@@ -167,9 +167,43 @@ static int xf_iget(fuse_req_t req, fuse_ino_t nodeid, struct xb_inode **ipp)
 	return xb_iget(fs->m, xf_nodeid_to_ino(fs, nodeid), ipp);
 }
 
+/*
+ * An open file description (the kernel's struct file): the inode reference
+ * it holds, and its writeback-error cursor (f_wb_err), so that every
+ * description open when a writeback error happened sees it once at fsync.
+ */
+struct xf_file {
+	struct xb_inode *ip;
+	uint32_t wb_err;
+};
+
+static struct xf_file *xf_fh(const struct fuse_file_info *fi)
+{
+	return (struct xf_file *) (uintptr_t) fi->fh;
+}
+
 static struct xb_inode *xf_fh_inode(const struct fuse_file_info *fi)
 {
-	return (struct xb_inode *) (uintptr_t) fi->fh;
+	return xf_fh(fi)->ip;
+}
+
+/* Make @fi the open description of @ip (which keeps the caller's reference). */
+static int xf_fh_alloc(struct xf_fs *fs, struct fuse_file_info *fi, struct xb_inode *ip)
+{
+	struct xf_file *f = malloc(sizeof(*f));
+
+	if (!f)
+		return -ENOMEM;
+	f->ip = ip;
+	f->wb_err = xf_file_sample_wb_err(&fs->engine, ip);
+	fi->fh = (uintptr_t) f;
+	return 0;
+}
+
+static void xf_fh_free(struct fuse_file_info *fi)
+{
+	free(xf_fh(fi));
+	fi->fh = 0;
 }
 
 /* ---------------------------------------------------------------- attributes */
@@ -649,11 +683,17 @@ static void xf_open(fuse_req_t req, fuse_ino_t nodeid, struct fuse_file_info *fi
 		xf_reply_err(req, "open", nodeid, error);
 		return;
 	}
-	fi->fh = (uintptr_t) ip; /* this reference lives until release */
+	error = xf_fh_alloc(xf_fs(req), fi, ip); /* the reference lives until release */
+	if (error) {
+		xb_iput(ip);
+		xf_reply_err(req, "open", nodeid, error);
+		return;
+	}
 	xf_set_open_flags(xf_fs(req), fi);
 	xf_file_open(&xf_fs(req)->engine, ip);
 	if (fuse_reply_open(req, fi) != 0) {
 		xf_file_release(&xf_fs(req)->engine, ip);
+		xf_fh_free(fi);
 		xb_iput(ip); /* interrupted: no release will come */
 	}
 }
@@ -676,12 +716,18 @@ static void xf_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 		xb_iput(ip);
 		return;
 	}
+	error = xf_fh_alloc(xf_fs(req), fi, ip);
+	if (error) {
+		xf_reply_err(req, "create", xb_ino(ip), error);
+		xb_iput(ip);
+		return;
+	}
 	xb_igrab(ip); /* one for the lookup, one for the open file */
-	fi->fh = (uintptr_t) ip;
 	xf_set_open_flags(xf_fs(req), fi);
 	xf_file_open(&xf_fs(req)->engine, ip);
 	if (fuse_reply_create(req, &e, fi) != 0) {
 		xf_file_release(&xf_fs(req)->engine, ip);
+		xf_fh_free(fi);
 		xb_iput_n(ip, 2);
 	}
 }
@@ -748,15 +794,19 @@ static void xf_flush(fuse_req_t req, fuse_ino_t nodeid, struct fuse_file_info *f
 static void xf_release(fuse_req_t req, fuse_ino_t nodeid, struct fuse_file_info *fi)
 {
 	(void) nodeid;
-	xf_file_release(&xf_fs(req)->engine, xf_fh_inode(fi));
-	xb_iput(xf_fh_inode(fi));
+	struct xb_inode *ip = xf_fh_inode(fi);
+
+	xf_file_release(&xf_fs(req)->engine, ip);
+	xf_fh_free(fi);
+	xb_iput(ip);
 	fuse_reply_err(req, 0);
 }
 
 static void xf_fsync(fuse_req_t req, fuse_ino_t nodeid, int datasync, struct fuse_file_info *fi)
 {
 	xf_reply_err(req, "fsync", nodeid,
-		     xf_file_fsync(&xf_fs(req)->engine, xf_fh_inode(fi), datasync != 0));
+		     xf_file_fsync(&xf_fs(req)->engine, xf_fh_inode(fi), datasync != 0,
+				   &xf_fh(fi)->wb_err));
 }
 
 static void xf_fallocate(fuse_req_t req, fuse_ino_t nodeid, int mode, off_t off, off_t len,
@@ -816,15 +866,25 @@ static void xf_opendir(fuse_req_t req, fuse_ino_t nodeid, struct fuse_file_info 
 		xf_reply_err(req, "opendir", nodeid, error);
 		return;
 	}
-	fi->fh = (uintptr_t) ip;
-	if (fuse_reply_open(req, fi) != 0)
+	error = xf_fh_alloc(xf_fs(req), fi, ip);
+	if (error) {
 		xb_iput(ip);
+		xf_reply_err(req, "opendir", nodeid, error);
+		return;
+	}
+	if (fuse_reply_open(req, fi) != 0) {
+		xf_fh_free(fi);
+		xb_iput(ip);
+	}
 }
 
 static void xf_releasedir(fuse_req_t req, fuse_ino_t nodeid, struct fuse_file_info *fi)
 {
+	struct xb_inode *ip = xf_fh_inode(fi);
+
 	(void) nodeid;
-	xb_iput(xf_fh_inode(fi));
+	xf_fh_free(fi);
+	xb_iput(ip);
 	fuse_reply_err(req, 0);
 }
 

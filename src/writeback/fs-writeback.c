@@ -610,6 +610,29 @@ int filemap_write_and_wait_range(struct bdi *bdi, struct vfs_inode *inode, uint6
 }
 
 /*
+ * fsync's flush (file_write_and_wait_range): write, wait, then report the
+ * errors this open file description has not seen (*@wb_err, advanced).
+ */
+int file_write_and_wait_range(struct bdi *bdi, struct vfs_inode *inode, uint64_t start,
+			      uint64_t end, uint32_t *wb_err)
+{
+	struct iomap_writepage_ctx wpc = {.bdi = bdi, .stats = &bdi->stats};
+	struct writeback_control wbc = {
+		.range_start = start,
+		.range_end = end,
+		.sync_all = true,
+		.nr_to_write = -1,
+	};
+	int error, error2;
+
+	wpc.iomap.type = IOMAP_HOLE;
+	error = iomap_writepages(&inode->i_mapping, &wbc, &wpc, bdi->ops);
+	filemap_fdatawait_range(&inode->i_mapping, start, end);
+	error2 = mapping_check_error(&inode->i_mapping, wb_err);
+	return error ? error : error2;
+}
+
+/*
  * The inode is about to be freed (evict): keep the flusher off it, write it
  * back and wait (ioends included), take it off the lists.  The caller
  * guarantees nobody dirties it any more.  @discard (the file is unlinked and

@@ -147,6 +147,9 @@ int bdi_start(struct bdi **bdip, struct page_cache *pc, const struct bdi_config 
 void bdi_stop(struct bdi *bdi);
 /* A file has dirty folios: put it on the dirty-inode list (idempotent). */
 void bdi_mark_inode_dirty(struct bdi *bdi, struct vfs_inode *inode);
+/* fsync of one open file description: errors it has not seen (*wb_err advances). */
+int file_write_and_wait_range(struct bdi *bdi, struct vfs_inode *inode, uint64_t start,
+			      uint64_t end, uint32_t *wb_err);
 /* The inode is going away: write it back (unless @discard: unlinked), wait,
  * take it off the lists. */
 int bdi_forget_inode(struct bdi *bdi, struct vfs_inode *inode, bool discard);

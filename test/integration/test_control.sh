@@ -164,6 +164,23 @@ check_eq "write_errors_injected counted" 1 "$(counter write_errors_injected)"
 check "the error is logged" grep -q "injected EIO" "$DAEMON_LOG"
 check_eq "the error is reported once: next fsync ok" ok "$(python3 -c "import os; fd = os.open('$MNT/e', os.O_RDWR); os.fsync(fd); print('ok')")"
 check_eq "the daemon keeps working: rewrite+fsync" ok "$(wfsync "$MNT/e" 0 16384 f)"
+# Every open file description that was open when the error happened sees it,
+# once (file_check_and_advance_wb_err): two descriptions, one error.
+check "fail_write_nth=1 again" set_ fail_write_nth 1
+check_eq "two descriptions: both report the error, each once" "EIO EIO ok ok" "$(python3 -c "
+import os, errno
+a = os.open('$MNT/e2', os.O_RDWR | os.O_CREAT, 0o644)
+b = os.open('$MNT/e2', os.O_RDWR)
+os.pwrite(a, b'x' * 8192, 0)
+out = []
+for fd in (a, b, a, b):
+    try:
+        os.fsync(fd)
+        out.append('ok')
+    except OSError as e:
+        out.append(errno.errorcode[e.errno])
+print(' '.join(out))
+")"
 check_eq "rewritten data reads back" "$(printf 'f%.0s' $(seq 16384))" "$(cat "$MNT/e")"
 check "still mounted" mountpoint -q "$MNT"
 

@@ -261,7 +261,7 @@ static void stale_case_conclude(struct stale_case *c)
 		CHECK(c->stale >= 1);
 	else
 		CHECK_EQ(c->stale, 0);
-	CHECK_EQ(xf_file_fsync(&c->rf.e, c->ip, false), 0);
+	CHECK_EQ(xf_file_fsync(&c->rf.e, c->ip, false, NULL), 0);
 	xb_iput(c->ip);
 
 	remount_read(&c->rf, &c->o, "f", c->got, c->l.size);
@@ -477,7 +477,7 @@ static void race3_punch(const struct race_geom *g, bool legacy)
 		CHECK_EQ(race_block_state(ip, q), 'D');
 		memcpy(expect + q, store, slen);
 	}
-	CHECK_EQ(xf_file_fsync(&rf.e, ip, false), 0);
+	CHECK_EQ(xf_file_fsync(&rf.e, ip, false, NULL), 0);
 	xb_iput(ip);
 
 	remount_read(&rf, &o, "f", got, size);
@@ -628,7 +628,7 @@ static void race4_wb_map(const struct race_geom *g, bool defeat)
 	/* A B C written and on disk: one written extent at X. */
 	race_fill(expect, size, 0, 10);
 	CHECK_EQ(write_at(&rf, ip, expect, size, 0), size);
-	CHECK_EQ(xf_file_fsync(&rf.e, ip, false), 0);
+	CHECK_EQ(xf_file_fsync(&rf.e, ip, false, NULL), 0);
 	X = race_block_addr(ip, 0);
 	CHECK_EQ(race_block_state(ip, 2 * F), 'W');
 	CHECK_EQ(race_block_addr(ip, 2 * F), X + 2 * F);
@@ -652,7 +652,7 @@ static void race4_wb_map(const struct race_geom *g, bool defeat)
 	d = race_create(&rf, "d");
 	race_fill(dbuf, F, 0, 20);
 	CHECK_EQ(write_at(&rf, d, dbuf, F, 0), F);
-	CHECK_EQ(xf_file_fsync(&rf.e, d, false), 0);
+	CHECK_EQ(xf_file_fsync(&rf.e, d, false, NULL), 0);
 	daddr = race_block_addr(d, 0);
 	d_reused = daddr == X + 2 * F;
 	if (getenv("RACE_DEBUG"))
@@ -674,7 +674,7 @@ static void race4_wb_map(const struct race_geom *g, bool defeat)
 		CHECK(r.stats.map_invalidated >= 1);
 		CHECK_EQ(race_block_state(ip, 2 * F), 'W');
 	}
-	CHECK_EQ(xf_file_fsync(&rf.e, ip, false), 0);
+	CHECK_EQ(xf_file_fsync(&rf.e, ip, false, NULL), 0);
 	park_set_observer(NULL, NULL);
 	xb_iput(ip);
 
