@@ -274,8 +274,11 @@ int xb_statfs(struct xb_mount *m, struct statvfs *st)
 	st->f_bsize = mp->m_sb.sb_blocksize;
 	st->f_frsize = mp->m_sb.sb_blocksize;
 	st->f_blocks = mp->m_sb.sb_dblocks - mp->m_sb.sb_logblocks * (mp->m_sb.sb_logstart != 0);
+	/* As a read-write kernel mount: the reserve pool is not free space. */
 	fdblocks = mp->m_sb.sb_fdblocks;
 	fdblocks = fdblocks > mp->m_alloc_set_aside ? fdblocks - mp->m_alloc_set_aside : 0;
+	if (!m->readonly)
+		fdblocks = fdblocks > xb_reserve_blocks(mp) ? fdblocks - xb_reserve_blocks(mp) : 0;
 	st->f_bfree = fdblocks;
 	st->f_bavail = fdblocks;
 	/* As xfs_fs_statfs: inodes could grow into every free block. */

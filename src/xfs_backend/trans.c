@@ -10,10 +10,25 @@
  */
 #include "xb_internal.h"
 
-/* Blocks that no reservation may take: set-aside plus a small safety margin. */
+/*
+ * The kernel's reserve pool (xfs_default_resblks: 5 % of the data device,
+ * at most 8192 blocks).  Ordinary reservations never take it; transactions
+ * that finish work already acknowledged -- I/O completion's unwritten
+ * conversion, which may split the bmbt -- may (xfs_aops.c).  Without it a
+ * filesystem filled through delalloc had nothing left for the conversion,
+ * and acknowledged data stayed unwritten (zeroes).
+ */
+uint64_t xb_reserve_blocks(struct xfs_mount *mp)
+{
+	uint64_t resblks = mp->m_sb.sb_dblocks / 20;
+
+	return resblks < 8192 ? resblks : 8192;
+}
+
+/* Blocks that no ordinary reservation may take: set-aside, margin, reserve pool. */
 static uint64_t xb_unavailable_blocks(struct xfs_mount *mp)
 {
-	return mp->m_alloc_set_aside + mp->m_sb.sb_agcount * 8;
+	return mp->m_alloc_set_aside + mp->m_sb.sb_agcount * 8 + xb_reserve_blocks(mp);
 }
 
 bool xb_space_available(struct xb_mount *m, uint64_t blocks)

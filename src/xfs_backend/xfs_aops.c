@@ -25,8 +25,9 @@
 /*
  * Transactions that finish work the user was already told succeeded (the
  * I/O completion's conversion): the kernel passes force=true and may use
- * its reserve pool.  Ours is trans.c's safety margin above the set-aside:
- * ordinary reservations stop at the margin, these only at the set-aside.
+ * its reserve pool.  So do these (trans.c's xb_reserve_blocks, plus its
+ * safety margin): ordinary reservations stop above them, these only at the
+ * set-aside.
  */
 static int xfs_trans_alloc_force(struct xb_mount *m, struct xfs_trans_res *resv,
 				 unsigned int blocks, struct xfs_trans **tpp)

@@ -213,11 +213,12 @@ static uint64_t xfs_low_space(struct xfs_mount *mp, unsigned int pct)
 	return mp->m_sb.sb_dblocks / 100 * pct;
 }
 
-/* Free blocks a reservation may still take (sb_fdblocks minus set-aside). */
+/* Free blocks a reservation may still take (minus set-aside and reserve pool). */
 static int64_t xfs_iomap_freesp(struct xb_inode *xi)
 {
 	struct xfs_mount *mp = xi->m->mp;
-	int64_t freesp = (int64_t) mp->m_sb.sb_fdblocks - mp->m_alloc_set_aside;
+	int64_t freesp = (int64_t) mp->m_sb.sb_fdblocks - mp->m_alloc_set_aside -
+			 (int64_t) xb_reserve_blocks(mp);
 
 	return freesp > 0 ? freesp : 0;
 }
