@@ -183,6 +183,29 @@ static ssize_t xf_buffered_write(struct xf_engine *e, struct xb_inode *ip, struc
 	return n;
 }
 
+/*
+ * xfs_blockgc_free_space: trim the blocks past EOF of every cached file.
+ * A file whose i_rwsem is busy is skipped, as the kernel's trylock does.
+ */
+static void xf_blockgc_free_space(struct xf_engine *e)
+{
+	struct xb_inode **list;
+	size_t n, i;
+
+	if (xfs_blockgc_candidates(e->m, &list, &n))
+		return;
+	for (i = 0; i < n; i++) {
+		struct vfs_inode *v = xb_vfs_inode(list[i]);
+
+		if (pthread_rwlock_trywrlock(&v->i_rwsem) == 0) {
+			xfs_free_eofblocks(list[i]);
+			pthread_rwlock_unlock(&v->i_rwsem);
+		}
+		xb_iput(list[i]);
+	}
+	free(list);
+}
+
 ssize_t xf_file_write(struct xf_engine *e, struct xb_inode *ip, const void *buf, size_t len,
 		      off_t off, bool writepage)
 {
@@ -202,10 +225,13 @@ ssize_t xf_file_write(struct xf_engine *e, struct xb_inode *ip, const void *buf,
 	n = xf_buffered_write(e, ip, v, buf, len, off);
 	if (n == -ENOSPC) {
 		/*
-		 * As xfs_file_buffered_write: give speculative preallocation and
-		 * indirect-block reservations back by writing everything, retry once.
+		 * As xfs_file_buffered_write: write everything back (indirect-block
+		 * reservations come back: xfs_flush_inodes), then trim every
+		 * file's speculative preallocation past EOF (xfs_blockgc_free_space),
+		 * and retry once.
 		 */
 		bdi_sync_all(e->bdi);
+		xf_blockgc_free_space(e);
 		n = xf_buffered_write(e, ip, v, buf, len, off);
 	}
 	return n;

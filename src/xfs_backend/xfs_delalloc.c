@@ -181,6 +181,41 @@ int xfs_free_eofblocks(struct xb_inode *xi)
 	return error;
 }
 
+/*
+ * The candidates of the kernel's xfs_blockgc_free_space: every cached
+ * regular file with blocks past EOF, each with a reference for the caller,
+ * who trims them under their i_rwsem (which may not be taken here: it comes
+ * before the libxfs lock).
+ */
+int xfs_blockgc_candidates(struct xb_mount *m, struct xb_inode ***listp, size_t *np)
+{
+	struct xb_inode **list = NULL, *xi;
+	size_t n = 0, cap = 0, i;
+
+	xb_lock();
+	for (i = 0; i < m->hsize; i++) {
+		for (xi = m->htab[i]; xi; xi = xi->hnext) {
+			if (xi->dying || !xi->ip || !xi->vfs || !xfs_can_free_eofblocks(xi))
+				continue;
+			if (n == cap) {
+				struct xb_inode **l;
+
+				cap = cap ? cap * 2 : 64;
+				l = realloc(list, cap * sizeof(*l));
+				if (!l)
+					break;
+				list = l;
+			}
+			xi->ref++;
+			list[n++] = xi;
+		}
+	}
+	xb_unlock();
+	*listp = list;
+	*np = n;
+	return 0;
+}
+
 static int xfs_setattr_size_check(struct xb_inode *xi, uint64_t newsize)
 {
 	int error = 0;

@@ -53,6 +53,8 @@ int xfs_free_file_space(struct xb_inode *ip, uint64_t offset, uint64_t len);
 
 /* Trim speculative preallocation past EOF (last close: xfs_release). */
 int xfs_free_eofblocks(struct xb_inode *ip);
+/* Referenced files with blocks past EOF (xfs_blockgc_free_space's walk). */
+int xfs_blockgc_candidates(struct xb_mount *m, struct xb_inode ***listp, size_t *np);
 
 /* Mount-wide XFS iomap knobs and counters. */
 struct xfs_iomap_config {
