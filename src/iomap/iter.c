@@ -54,8 +54,10 @@ static int iomap_iter_done(struct iomap_iter *iter)
 {
 	const struct iomap *iomap = &iter->iomap;
 
+	/* Unsigned: a mapping may end at 2^63, one past the largest offset. */
 	if (iomap->length == 0 || iomap->offset > iter->pos ||
-	    iomap->offset + (loff_t) iomap->length <= iter->pos || (iomap->flags & IOMAP_F_STALE))
+	    (uint64_t) iomap->offset + iomap->length <= (uint64_t) iter->pos ||
+	    (iomap->flags & IOMAP_F_STALE))
 		return -EIO;
 	return 1;
 }

@@ -525,6 +525,29 @@ for mode in cache=none cache=kernel; do
 done
 repair_clean "$PIMG"
 
+# ------------------------------------------------------------------ the largest file
+# s_maxbytes is 2^63 - 1, as on the kernel's XFS: truncates and writes in the
+# last 4 KiB below it succeed (they met EIO and short writes), past it EINVAL.
+fuse_mount "$PIMG"
+for s in 9223372036854775807 9223372036854771712 9223372036854774000; do
+	check "truncate to $s" truncate -s "$s" "$MNT/big$s"
+	check_eq "size $s" "$s" "$(stat -c %s "$MNT/big$s")"
+done
+check_eq "writes in the last 4 KiB below the maximum, as the kernel" "50 50 EINVAL xxxxx" "$(python3 -c "
+import os, errno
+fd = os.open('$MNT/maxw', os.O_CREAT | os.O_RDWR, 0o644)
+out = []
+for off in ((1 << 63) - 4097, (1 << 63) - 101, (1 << 63) - 2):
+    try:
+        out.append(str(os.pwrite(fd, b'x' * 50, off)))
+    except OSError as e:
+        out.append(errno.errorcode[e.errno])
+out.append(os.pread(fd, 5, (1 << 63) - 101).decode())
+print(' '.join(out))
+")"
+fuse_umount
+repair_clean "$PIMG"
+
 DONE=1
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]
