@@ -548,6 +548,20 @@ print(' '.join(out))
 fuse_umount
 repair_clean "$PIMG"
 
+# ------------------------------------------------------------------ on-disk limits
+# Name, symlink, xattr name and value limits: the same probes on xfsfuse and
+# on the kernel's XFS give the same answers.
+LIMG=$TMP/limits.img
+mkimage "$LIMG"
+cp --sparse=always "$LIMG" "$LIMG.k"
+mount -o loop "$LIMG.k" "$KMNT"
+LIMITS_KERNEL=$(python3 "$(dirname "$0")/limits.py" "$KMNT")
+umount "$KMNT"
+fuse_mount "$LIMG"
+check_eq "on-disk limits as the kernel's" "$LIMITS_KERNEL" "$(python3 "$(dirname "$0")/limits.py" "$MNT")"
+fuse_umount
+repair_clean "$LIMG"
+
 DONE=1
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]
