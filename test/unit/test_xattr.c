@@ -675,19 +675,35 @@ static void run(unsigned int bsize, int nnode)
 	img_free(&im);
 }
 
-static unsigned long long db_fdblocks(const char *image)
+static unsigned long long db_sb_field(const char *image, const char *field)
 {
-	char out[256];
+	char out[256], cmd[128], fmt[64];
 	unsigned long long n = 0;
 
-	db_cmd(image, "-r -c 'sb 0' -c 'print fdblocks'", out, sizeof(out));
-	if (sscanf(out, "fdblocks = %llu", &n) != 1)
+	snprintf(cmd, sizeof(cmd), "-r -c 'sb 0' -c 'print %s'", field);
+	snprintf(fmt, sizeof(fmt), "%s = %%llu", field);
+	db_cmd(image, cmd, out, sizeof(out));
+	if (sscanf(out, fmt, &n) != 1)
 		fprintf(stderr, "xfs_db: %s\n", out);
 	return n;
 }
 
+static unsigned long long db_fdblocks(const char *image)
+{
+	return db_sb_field(image, "fdblocks");
+}
+
+/* The reserve pool no ordinary reservation takes (xfs_default_resblks). */
+static unsigned long long db_resblks(const char *image)
+{
+	unsigned long long r = db_sb_field(image, "dblocks") / 20;
+
+	return r < 8192 ? r : 8192;
+}
+
 /*
- * A nearly full filesystem: a preallocated file leaves @left blocks free.
+ * A nearly full filesystem: a preallocated file leaves @left blocks free
+ * above the reserve pool.
  * 64 KiB values go in until ENOSPC; ENOSPC must come before anything is
  * modified (no shutdown: the next call says ENOSPC again, not EIO), also for
  * an inode that has no attr fork yet; the image stays clean.
@@ -706,6 +722,7 @@ static void run_enospc(unsigned int bsize, unsigned long long left)
 	snprintf(name, sizeof(name), "-b size=%u -p %s", bsize, protofile);
 	probe = th_mkfs(name, 0);
 	free0 = db_fdblocks(probe);
+	left += db_resblks(probe); /* @left is what ordinary reservations may take */
 	unlink(probe);
 	free(probe);
 	CHECK(free0 > left);
