@@ -229,7 +229,7 @@ static int xfs_iomap_convert_one(struct xb_inode *xi, xfs_fileoff_t offset_fsb,
 		return error;
 	}
 	/* Log the size as we go, never past the end of the I/O. */
-	i_size = XFS_FSB_TO_B(mp, offset_fsb + count_fsb);
+	i_size = (uint64_t) (offset_fsb + count_fsb) << mp->m_sb.sb_blocklog; /* may be 2^63 */
 	if (i_size > io_end)
 		i_size = io_end;
 	i_size = xfs_new_eof(xi, i_size);

@@ -128,6 +128,15 @@ int xfs_bmbt_to_iomap(struct xb_inode *xi, struct iomap *iomap, struct xfs_bmbt_
 	return 0;
 }
 
+/*
+ * Bytes of @fsb blocks, unsigned: a hole may reach 2^63 (one past the largest
+ * offset), which the signed XFS_FSB_TO_B cannot hold.
+ */
+static uint64_t xfs_fsb_to_bytes(struct xfs_mount *mp, xfs_fileoff_t fsb)
+{
+	return (uint64_t) fsb << mp->m_sb.sb_blocklog;
+}
+
 static void xfs_hole_to_iomap(struct xb_inode *xi, struct iomap *iomap, xfs_fileoff_t offset_fsb,
 			      xfs_fileoff_t end_fsb)
 {
@@ -136,7 +145,7 @@ static void xfs_hole_to_iomap(struct xb_inode *xi, struct iomap *iomap, xfs_file
 	iomap->addr = IOMAP_NULL_ADDR;
 	iomap->type = IOMAP_HOLE;
 	iomap->offset = XFS_FSB_TO_B(mp, offset_fsb);
-	iomap->length = XFS_FSB_TO_B(mp, end_fsb - offset_fsb);
+	iomap->length = xfs_fsb_to_bytes(mp, end_fsb - offset_fsb);
 	iomap->flags = 0;
 	iomap->validity_cookie = xfs_iomap_inode_sequence(xi->ip, 0);
 	iomap->folio_ops = &xfs_iomap_folio_ops;
