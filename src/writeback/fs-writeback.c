@@ -590,8 +590,8 @@ int bdi_sync_all(struct bdi *bdi)
 	return error;
 }
 
-int filemap_write_and_wait_range(struct bdi *bdi, struct vfs_inode *inode, uint64_t start,
-				 uint64_t end)
+/* Write [start, end] back and wait for it; the error this pass met. */
+static int wb_write_and_wait(struct bdi *bdi, struct vfs_inode *inode, uint64_t start, uint64_t end)
 {
 	struct iomap_writepage_ctx wpc = {.bdi = bdi, .stats = &bdi->stats};
 	struct writeback_control wbc = {
@@ -600,12 +600,20 @@ int filemap_write_and_wait_range(struct bdi *bdi, struct vfs_inode *inode, uint6
 		.sync_all = true,
 		.nr_to_write = -1,
 	};
-	int error, error2;
+	int error;
 
 	wpc.iomap.type = IOMAP_HOLE;
 	error = iomap_writepages(&inode->i_mapping, &wbc, &wpc, bdi->ops);
 	filemap_fdatawait_range(&inode->i_mapping, start, end);
-	error2 = filemap_check_and_clear_wb_err(&inode->i_mapping);
+	return error;
+}
+
+int filemap_write_and_wait_range(struct bdi *bdi, struct vfs_inode *inode, uint64_t start,
+				 uint64_t end)
+{
+	int error = wb_write_and_wait(bdi, inode, start, end);
+	int error2 = filemap_check_and_clear_wb_err(&inode->i_mapping);
+
 	return error ? error : error2;
 }
 
@@ -616,19 +624,9 @@ int filemap_write_and_wait_range(struct bdi *bdi, struct vfs_inode *inode, uint6
 int file_write_and_wait_range(struct bdi *bdi, struct vfs_inode *inode, uint64_t start,
 			      uint64_t end, uint32_t *wb_err)
 {
-	struct iomap_writepage_ctx wpc = {.bdi = bdi, .stats = &bdi->stats};
-	struct writeback_control wbc = {
-		.range_start = start,
-		.range_end = end,
-		.sync_all = true,
-		.nr_to_write = -1,
-	};
-	int error, error2;
+	int error = wb_write_and_wait(bdi, inode, start, end);
+	int error2 = mapping_check_error(&inode->i_mapping, wb_err);
 
-	wpc.iomap.type = IOMAP_HOLE;
-	error = iomap_writepages(&inode->i_mapping, &wbc, &wpc, bdi->ops);
-	filemap_fdatawait_range(&inode->i_mapping, start, end);
-	error2 = mapping_check_error(&inode->i_mapping, wb_err);
 	return error ? error : error2;
 }
 

@@ -38,7 +38,9 @@ BS=$(xfs_db -r -c 'sb 0' -c 'print blocksize' "$IMG" | awk '{print $3}')
 BYTE=$(xfs_db -r -c "convert fsblock $DADDR byte" "$IMG" | sed 's/ .*//')
 blockdir_sum() { dd if="$IMG" bs="$BS" skip="$((BYTE / BS))" count=1 status=none | md5sum; }
 before_dir=$(blockdir_sum)
-damage() { xfs_repair -n "$IMG" 2>&1 | grep -E 'bad|would' | sort -u; }
+# xfs_repair's threads may interleave two messages on one line: one message
+# a line, whatever the order.
+damage() { xfs_repair -n "$IMG" 2>&1 | tr ',' '\n' | sed 's/^ *//' | grep -E 'bad|would' | sort -u; }
 damage >"$WORK/repair-before"
 
 check "mounts despite damaged inodes" fuse_mount "$IMG"

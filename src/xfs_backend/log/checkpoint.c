@@ -123,6 +123,18 @@ int xb_log_flush_device(struct xb_log *log)
 	return 0;
 }
 
+/* Close the open record, write every finished one at the head, flush. */
+static int xb_rec_write_durably(struct xb_rec_writer *w)
+{
+	int error = xb_rec_close(w);
+
+	if (!error)
+		error = xb_rec_write_out(w);
+	if (!error)
+		error = xb_log_flush_device(w->log);
+	return error;
+}
+
 /* Steps 2-4. */
 static int xb_log_write_checkpoint(struct xb_log *log, struct xb_dirty_set *set)
 {
@@ -146,22 +158,13 @@ static int xb_log_write_checkpoint(struct xb_log *log, struct xb_dirty_set *set)
 		error = xb_buf_item_format(w, set->bufs[i], &nitems);
 	if (!error)
 		error = xb_log_flush_device(log);
-	if (!error && w->nrecords) {
-		/* Several records: all of them on disk before the commit record. */
-		error = xb_rec_close(w);
-		if (!error)
-			error = xb_rec_write_out(w);
-		if (!error)
-			error = xb_log_flush_device(log);
-	}
+	/* Several records: all of them on disk before the commit record. */
+	if (!error && w->nrecords)
+		error = xb_rec_write_durably(w);
 	if (!error)
 		error = xb_rec_add_op(w, XLOG_COMMIT_TRANS, NULL, 0);
 	if (!error)
-		error = xb_rec_close(w);
-	if (!error)
-		error = xb_rec_write_out(w);
-	if (!error)
-		error = xb_log_flush_device(log);
+		error = xb_rec_write_durably(w);
 	if (!error)
 		log->bufs_logged += (uint64_t) nitems;
 	xb_rec_free(w);
