@@ -24,7 +24,7 @@ if [ "$what" = all ] || [ "$what" = asan ]; then
 	setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug || rc=1
 	# The statistical race run (suite "stress") stays in the plain build: minutes
 	# of timing-driven load say nothing more under ASan.  Smaller model runs.
-	XFSFUSE_BIGDIR=20000 XFSFUSE_MODEL_OPS=500 XFSFUSE_FUZZ_ROUNDS=15 CRASH_ROUNDS=6 POWERCUT_CUTS=6 \
+	XFSFUSE_BIGDIR=20000 XFSFUSE_MODEL_OPS=500 XFSFUSE_FUZZ_ROUNDS=15 CRASH_ROUNDS=4 POWERCUT_CUTS=4 \
 		meson test -C build-asan --print-errorlogs \
 		--suite unit --suite integration --no-suite stress || rc=1
 fi
