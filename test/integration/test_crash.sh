@@ -20,6 +20,7 @@
 set -u
 HERE="$(cd "$(dirname "$0")" && pwd)"
 . "$HERE/lib.sh"
+. "$HERE/crash_lib.sh"
 XFSFUSE="$1"
 ROUNDS="${2:-${CRASH_ROUNDS:-20}}"
 lib_init crash
@@ -37,17 +38,8 @@ kill_daemon_mid_workload() { # SEED
 	wpid=$!
 	sleep "$(python3 -c "import random; random.seed($seed); print(round(random.uniform(0.3, 2.5), 2))")"
 	getfattr --only-values -n xfsfuse.counters "$MNT" >"$WORK/counters" 2>/dev/null
-	kill -9 "$DAEMON_PID"
-	wait "$DAEMON_PID" 2>/dev/null
-	DAEMON_PID=
-	umount -l "$MNT" 2>/dev/null || fusermount3 -u -z "$MNT" 2>/dev/null
+	kill_daemon
 	wait "$wpid"
-}
-
-kernel_tree() { # IMAGE OUT: mount with the kernel (recovery runs), dump, unmount
-	mount -o loop,nouuid "$1" "$KMNT" || return 1
-	python3 "$HERE/crash_check.py" --dump "$KMNT" >"$2"
-	umount "$KMNT"
 }
 
 for round in $(seq 1 "$ROUNDS"); do
@@ -59,32 +51,9 @@ for round in $(seq 1 "$ROUNDS"); do
 
 	check "round $round: xfs_logprint reads the log" \
 		bash -c "xfs_logprint -t '$IMG' >'$WORK/logprint' 2>&1 && ! grep -qiE 'bad|error|invalid' '$WORK/logprint'"
-	cp --sparse=always "$IMG" "$KIMG"
-	xfs_db -x -c 'sb 0' -c 'write -d inprogress 0' "$KIMG" >/dev/null 2>&1
-	check "round $round: the kernel recovers the log" kernel_tree "$KIMG" "$WORK/tree.kernel"
-
-	check "round $round: xfsfuse --recover" "$XFSFUSE" --recover "$IMG"
-	check "round $round: xfs_repair -n clean after recovery" repair_clean "$IMG"
-	check "round $round: the kernel reads the recovered image" kernel_tree "$IMG" "$WORK/tree.xfsfuse"
-	check "round $round: same tree as the kernel's recovery" \
-		cmp -s "$WORK/tree.kernel" "$WORK/tree.xfsfuse"
-	mount -o loop,ro,nouuid "$IMG" "$KMNT" && {
-		check "round $round: fsynced files intact" \
-			python3 "$HERE/crash_check.py" "$KMNT" "$JOURNAL"
-		umount "$KMNT"
-	}
+	recover_and_compare "round $round" "$IMG"
+	fsynced_intact "round $round" "$IMG" "$JOURNAL"
 done
-# Recover IMAGE and hold it to the oracles: repair clean, the kernel's own
-# recovery of a copy gives the same tree.  LABEL names the case.
-recover_and_compare() { # LABEL
-	cp --sparse=always "$IMG" "$KIMG"
-	xfs_db -x -c 'sb 0' -c 'write -d inprogress 0' "$KIMG" >/dev/null 2>&1
-	check "$1: the kernel recovers the log" kernel_tree "$KIMG" "$WORK/tree.kernel"
-	check "$1: xfsfuse --recover" "$XFSFUSE" --recover "$IMG"
-	check "$1: xfs_repair -n clean" repair_clean "$IMG"
-	check "$1: the kernel reads the recovered image" kernel_tree "$IMG" "$WORK/tree.xfsfuse"
-	check "$1: same tree as the kernel's recovery" cmp -s "$WORK/tree.kernel" "$WORK/tree.xfsfuse"
-}
 
 # No fsync at all: sync(1) and syncfs do not reach a FUSE daemon, the log's
 # timer does.  Past dirty_expire (data written back) plus log_interval, a
@@ -94,11 +63,8 @@ check_mount "$IMG" "log_interval=1000" && {
 	for i in $(seq 20); do echo "timer $i" >"$MNT/timer/f$i"; done
 	sync
 	sleep 5
-	kill -9 "$DAEMON_PID"
-	wait "$DAEMON_PID" 2>/dev/null
-	DAEMON_PID=
-	umount -l "$MNT" 2>/dev/null
-	recover_and_compare "timer"
+	kill_daemon
+	recover_and_compare "timer" "$IMG"
 	mount -o loop,ro,nouuid "$IMG" "$KMNT" && {
 		check_eq "timer: files that only the timer checkpointed" 20 \
 			"$(grep -l '^timer' "$KMNT"/timer/f* 2>/dev/null | wc -l)"
@@ -114,10 +80,8 @@ for delay in 0.02 0.1 0.25; do
 	for i in $(seq 1500); do : >"$MNT/unmount$delay/f$i"; done
 	umount "$MNT"
 	sleep "$delay"
-	kill -9 "$DAEMON_PID" 2>/dev/null
-	wait "$DAEMON_PID" 2>/dev/null
-	DAEMON_PID=
-	recover_and_compare "unmount killed after ${delay}s"
+	kill_daemon
+	recover_and_compare "unmount killed after ${delay}s" "$IMG"
 done
 
 check_eq "the workload met no error but the kill's" "" "$(grep unexpected "$WORK/workload.err" 2>/dev/null)"

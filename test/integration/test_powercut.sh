@@ -14,6 +14,7 @@
 set -u
 HERE="$(cd "$(dirname "$0")" && pwd)"
 . "$HERE/lib.sh"
+. "$HERE/crash_lib.sh"
 XFSFUSE="$1"
 IOLOG_SO="$2"
 CUTS="${3:-${POWERCUT_CUTS:-12}}"
@@ -28,12 +29,6 @@ JOURNAL="$WORK/journal"
 IOLOG="$WORK/iolog"
 truncate -s 1G "$IMG"
 mkfs.xfs -q -f "$IMG"
-
-kernel_tree() { # IMAGE OUT
-	mount -o loop,nouuid "$1" "$KMNT" || return 1
-	python3 "$HERE/crash_check.py" --dump "$KMNT" >"$2"
-	umount "$KMNT"
-}
 
 # A starting tree, unmounted cleanly: the base every cut is rebuilt from.
 check_mount "$IMG" && {
@@ -50,10 +45,7 @@ ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
 	python3 "$HERE/crash_workload.py" "$MNT" "$JOURNAL" 7 3 2>>"$WORK/workload.err" &
 	wpid=$!
 	sleep 3
-	kill -9 "$DAEMON_PID"
-	wait "$DAEMON_PID" 2>/dev/null
-	DAEMON_PID=
-	umount -l "$MNT" 2>/dev/null
+	kill_daemon
 	wait "$wpid"
 }
 python3 "$HERE/../crash/powercut.py" points "$IOLOG" >"$WORK/points"
@@ -64,19 +56,8 @@ check "flushes were recorded ($nflush)" test "$nflush" -gt 10
 for i in $(seq 0 $((CUTS - 1))); do
 	k=$((1 + i * (nflush - 1) / (CUTS - 1)))
 	t=$(python3 "$HERE/../crash/powercut.py" build "$IOLOG" "$BASE" "$CUT" "$k" "$i")
-	cp --sparse=always "$CUT" "$KIMG"
-	xfs_db -x -c 'sb 0' -c 'write -d inprogress 0' "$KIMG" >/dev/null 2>&1
-	check "cut $k/$nflush: the kernel recovers the log" kernel_tree "$KIMG" "$WORK/tree.kernel"
-	check "cut $k/$nflush: xfsfuse --recover" "$XFSFUSE" --recover "$CUT"
-	check "cut $k/$nflush: xfs_repair -n clean" repair_clean "$CUT"
-	check "cut $k/$nflush: the kernel reads the recovered image" kernel_tree "$CUT" "$WORK/tree.xfsfuse"
-	check "cut $k/$nflush: same tree as the kernel's recovery" \
-		cmp -s "$WORK/tree.kernel" "$WORK/tree.xfsfuse"
-	mount -o loop,ro,nouuid "$CUT" "$KMNT" && {
-		check "cut $k/$nflush: files fsynced before the cut intact" \
-			python3 "$HERE/crash_check.py" "$KMNT" "$JOURNAL" "$t"
-		umount "$KMNT"
-	}
+	recover_and_compare "cut $k/$nflush" "$CUT"
+	fsynced_intact "cut $k/$nflush" "$CUT" "$JOURNAL" "$t"
 done
 echo "recorded $(stat -c %s "$IOLOG") bytes of writes, $nflush flushes, $(grep -c '^done' "$JOURNAL") fsynced operations"
 lib_finish
