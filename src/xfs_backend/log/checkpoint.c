@@ -286,12 +286,7 @@ int xb_log_write_unmount_record(struct xb_log *log)
 		first = log->bb_size - log->curr_block;
 	for (i = first; i < len; i++)
 		*(__be32 *) (buf + BBTOB(i)) = cpu_to_be32(log->curr_cycle + 1);
-	error = -EIO;
-	if (pwrite(log->fd, buf, BBTOB(first), BBTOB(log->bb_start + log->curr_block)) ==
-		    BBTOB(first) &&
-	    (first == len || pwrite(log->fd, buf + BBTOB(first), BBTOB(len - first),
-				    BBTOB(log->bb_start)) == BBTOB(len - first)))
-		error = 0;
+	error = xb_log_write_blocks(log, log->curr_block, buf, len);
 	free(buf);
 	if (error)
 		return error;

@@ -177,8 +177,7 @@ int xb_log_mount(struct xb_mount *m, unsigned int interval_ms, char *why, size_t
 		xb_why(why, whylen, m->image,
 		       "log needs replay (a read-write mount did not end cleanly): mount it "
 		       "read-write or run xfsfuse --recover IMAGE (a kernel's log: mount it with "
-		       "the "
-		       "kernel)");
+		       "the kernel)");
 		return -EUCLEAN;
 	}
 	if (head != tail)
@@ -236,9 +235,7 @@ int xb_log_unmount(struct xb_mount *m)
 		if (!error)
 			error = xb_log_write_unmount_record(log);
 	}
-	xb_log_remove_cache_hooks(log);
-	m->log = NULL;
-	free(log);
+	xb_log_abort(m);
 	return error;
 }
 
@@ -246,7 +243,7 @@ void xb_log_abort(struct xb_mount *m)
 {
 	struct xb_log *log = m->log;
 
-	xb_log_stop_timer(log);
+	xb_log_stop_timer(log); /* idempotent: xb_log_unmount stopped it already */
 	xb_log_remove_cache_hooks(log);
 	m->log = NULL;
 	free(log);

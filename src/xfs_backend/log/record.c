@@ -211,21 +211,29 @@ static int xb_pwrite_all(int fd, const char *buf, size_t len, off_t off)
 	return 0;
 }
 
+int xb_log_write_blocks(struct xb_log *log, int block, const char *buf, size_t nblocks)
+{
+	size_t first = nblocks;
+	int error;
+
+	if ((size_t) block + nblocks > (size_t) log->bb_size)
+		first = (size_t) (log->bb_size - block);
+	error = xb_pwrite_all(log->fd, buf, BBTOB(first), BBTOB(log->bb_start + block));
+	if (!error && first < nblocks)
+		error = xb_pwrite_all(log->fd, buf + BBTOB(first), BBTOB(nblocks - first),
+				      BBTOB(log->bb_start));
+	return error;
+}
+
 int xb_rec_write_out(struct xb_rec_writer *w)
 {
 	struct xb_log *log = w->log;
 	size_t blocks = w->out_len / BBSIZE;
-	size_t first = blocks;
 	int error;
 
 	if (!blocks)
 		return 0;
-	if ((size_t) w->start_block + blocks > (size_t) log->bb_size)
-		first = (size_t) (log->bb_size - w->start_block);
-	error = xb_pwrite_all(log->fd, w->out, BBTOB(first), BBTOB(log->bb_start + w->start_block));
-	if (!error && first < blocks)
-		error = xb_pwrite_all(log->fd, w->out + BBTOB(first), BBTOB(blocks - first),
-				      BBTOB(log->bb_start));
+	error = xb_log_write_blocks(log, w->start_block, w->out, blocks);
 	if (error)
 		return error;
 	xb_rec_block_pos(w, blocks, &log->curr_block, &log->curr_cycle);

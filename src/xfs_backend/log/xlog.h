@@ -74,6 +74,8 @@ void xb_rec_free(struct xb_rec_writer *w);
 int xb_rec_add_op(struct xb_rec_writer *w, uint8_t flags, const void *data, int len);
 /* Close the open record (if any ops) so that the next op starts a new one. */
 int xb_rec_close(struct xb_rec_writer *w);
+/* Write @nblocks at log block @block, wrapping at the log's end.  No flush. */
+int xb_log_write_blocks(struct xb_log *log, int block, const char *buf, size_t nblocks);
 /* Write the finished records at the head, advance it.  No flush. */
 int xb_rec_write_out(struct xb_rec_writer *w);
 /* The LSN that the record starting at @block in @cycle has. */
