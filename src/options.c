@@ -44,6 +44,7 @@ static const struct fuse_opt xf_opt_spec[] = {
 	XF_OPT("inject_wb_delay_ms=%s", inject_wb_delay_ms),
 	XF_OPT("inject_ioend_delay_ms=%s", inject_ioend_delay_ms),
 	XF_OPT("inject_evict_delay_ms=%s", inject_evict_delay_ms),
+	XF_OPT("inject_log_flush_delay_ms=%s", inject_log_flush_delay_ms),
 	XF_OPT("inject_jitter=%s", inject_jitter), XF_OPT("fail_write_nth=%s", fail_write_nth),
 	XF_OPT("short_copy_at=%s", short_copy_at), XF_OPT("trace=%s", trace),
 	FUSE_OPT_KEY("ro", XF_KEY_RO), FUSE_OPT_KEY("-r", XF_KEY_RO), FUSE_OPT_KEY("rw", XF_KEY_RW),
@@ -227,6 +228,7 @@ void xf_free_options(struct xf_options *o)
 	free(o->inject_wb_delay_ms);
 	free(o->inject_ioend_delay_ms);
 	free(o->inject_evict_delay_ms);
+	free(o->inject_log_flush_delay_ms);
 	free(o->inject_jitter);
 	free(o->fail_write_nth);
 	free(o->short_copy_at);
@@ -409,7 +411,9 @@ static int xf_parse_delays(const struct xf_options *o, struct xf_control_opts *c
 	    xf_parse_delay("inject_ioend_delay_ms", o->inject_ioend_delay_ms,
 			   &co->delay_ms[INJECT_IOEND_BEFORE_COMPLETE]) ||
 	    xf_parse_delay("inject_evict_delay_ms", o->inject_evict_delay_ms,
-			   &co->delay_ms[INJECT_AFTER_EVICT]))
+			   &co->delay_ms[INJECT_AFTER_EVICT]) ||
+	    xf_parse_delay("inject_log_flush_delay_ms", o->inject_log_flush_delay_ms,
+			   &co->delay_ms[INJECT_LOG_FLUSH]))
 		return -1;
 	return 0;
 }
@@ -488,6 +492,8 @@ void xf_print_options_help(void)
 	       "    -o inject_wb_delay_ms=N      sleep before writeback revalidates its mapping\n"
 	       "    -o inject_ioend_delay_ms=N   sleep before I/O completion converts extents\n"
 	       "    -o inject_evict_delay_ms=N   sleep after reclaim evicts a folio\n"
+	       "    -o inject_log_flush_delay_ms=N  sleep before each device flush of a "
+	       "checkpoint\n"
 	       "    -o inject_jitter=1           sleep a random 0..N ms instead of N\n"
 	       "    -o fail_write_nth=N          the Nth data write of writeback fails (EIO), "
 	       "once\n"

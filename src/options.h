@@ -31,7 +31,8 @@ struct xf_options {
 	char *log_interval; /* the XFS log's timer (validated by xf_log_options) */
 	/* run-time control (validated into struct xf_control_opts, src/control) */
 	char *inject_write_delay_ms, *inject_folio_delay_ms, *inject_wb_delay_ms;
-	char *inject_ioend_delay_ms, *inject_evict_delay_ms, *inject_jitter;
+	char *inject_ioend_delay_ms, *inject_evict_delay_ms, *inject_log_flush_delay_ms;
+	char *inject_jitter;
 	char *fail_write_nth, *short_copy_at, *trace;
 };
 

@@ -318,6 +318,7 @@ static const struct xf_knob xf_knobs[] = {
 	{"inject_wb_delay_ms", xf_get_delay, xf_set_delay, INJECT_WB_BEFORE_MAP, false},
 	{"inject_ioend_delay_ms", xf_get_delay, xf_set_delay, INJECT_IOEND_BEFORE_COMPLETE, false},
 	{"inject_evict_delay_ms", xf_get_delay, xf_set_delay, INJECT_AFTER_EVICT, false},
+	{"inject_log_flush_delay_ms", xf_get_delay, xf_set_delay, INJECT_LOG_FLUSH, false},
 	{"inject_jitter", xf_get_jitter, xf_set_jitter, 0, false},
 	{"fail_write_nth", xf_get_fail_write, xf_set_fail_write, 0, false},
 	{"short_copy_at", xf_get_short_copy, xf_set_short_copy, 0, false},

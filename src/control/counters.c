@@ -179,9 +179,11 @@ static void xf_collect_log(struct xf_counters *cs, struct xf_engine *e)
 	xf_add(cs, "log_bufs", s.bufs_logged, false);
 	xf_add(cs, "log_forced_by_free", s.forced_by_free, false);
 	xf_add(cs, "log_unlogged_writes", s.unlogged_writes, false);
+	xf_add(cs, "log_fsync_flush_only", s.fsync_flush_only, false);
 	xf_add(cs, "log_replays", s.replays, false);
 	xf_add(cs, "log_replayed_bufs", s.replayed_bufs, false);
 	xf_add(cs, "log_dirty_bytes", s.dirty_bytes, true);
+	xf_add(cs, "log_checkpoint_in_flight", s.in_flight, true);
 }
 
 static void xf_counters_collect(struct xf_engine *e, struct xf_counters *cs)

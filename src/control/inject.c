@@ -14,6 +14,9 @@
  *   inject_ioend_delay_ms   INJECT_IOEND_BEFORE_COMPLETE: the data is on
  *                           disk, the unwritten extent not yet converted
  *   inject_evict_delay_ms   INJECT_AFTER_EVICT: reclaim, after an eviction
+ *   inject_log_flush_delay_ms INJECT_LOG_FLUSH: a checkpoint, before each
+ *                           device flush (doc/log.md: the flushes run
+ *                           without the libxfs lock)
  *
  * With inject_jitter each sleep is a uniform 0..N ms instead of N, so that
  * repeated runs see different interleavings.  The delays are plain atomics:
@@ -37,6 +40,7 @@ static const char *const xf_inject_point_names[INJECT_NR_POINTS] = {
 	[INJECT_WB_BEFORE_MAP] = "wb_before_map",
 	[INJECT_IOEND_BEFORE_COMPLETE] = "ioend_before_complete",
 	[INJECT_AFTER_EVICT] = "after_evict",
+	[INJECT_LOG_FLUSH] = "log_flush",
 };
 
 void xf_inject_set_delay(enum iomap_inject_point point, unsigned int ms)

@@ -207,6 +207,7 @@ enum iomap_inject_point {
 	INJECT_WB_BEFORE_MAP,	      /* writeback, before map_blocks revalidation */
 	INJECT_IOEND_BEFORE_COMPLETE, /* before ioend unwritten conversion */
 	INJECT_AFTER_EVICT,	      /* reclaim, after evicting a folio */
+	INJECT_LOG_FLUSH,	      /* a checkpoint, before each device flush */
 	INJECT_NR_POINTS,
 };
 /* Called by the engine at each point; a no-op unless a hook is installed. */

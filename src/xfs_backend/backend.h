@@ -48,6 +48,7 @@ struct xb_mount_opts {
 /* The log's counters (doc/log.md, xfsfuse.counters). */
 struct xb_log_stats {
 	uint64_t checkpoints, log_bytes, bufs_logged, forced_by_free, unlogged_writes, dirty_bytes;
+	uint64_t fsync_flush_only, in_flight;
 	uint64_t replays, replayed_bufs;
 };
 void xb_log_counters(struct xb_mount *m, struct xb_log_stats *st);

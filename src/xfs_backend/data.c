@@ -436,6 +436,12 @@ int xb_truncate_locked(struct xb_inode *xi, uint64_t size)
 
 int xb_fsync(struct xb_inode *xi, bool datasync)
 {
-	(void) datasync;
-	return xb_sync(xi->m);
+	int error;
+
+	if (xi->m->readonly)
+		return 0;
+	xb_lock();
+	error = xb_log_fsync(xi, datasync);
+	xb_unlock();
+	return error;
 }

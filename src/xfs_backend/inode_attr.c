@@ -160,7 +160,7 @@ int xb_file_update_time(struct xb_inode *xi)
 	libxfs_trans_ijoin(tp, xi->ip, 0);
 	inode->i_mtime = t;
 	inode->i_ctime = t;
-	libxfs_trans_log_inode(tp, xi->ip, XFS_ILOG_CORE);
+	libxfs_trans_log_inode(tp, xi->ip, XFS_ILOG_TIMESTAMP); /* fdatasync ignores it */
 	error = xb_trans_commit(tp);
 out_unlock:
 	xb_unlock();

@@ -62,7 +62,7 @@ static void xb_itable_grow(struct xb_mount *m)
 	free(old);
 }
 
-static struct xb_inode *xb_itable_find(struct xb_mount *m, uint64_t ino)
+struct xb_inode *xb_itable_lookup(struct xb_mount *m, uint64_t ino)
 {
 	struct xb_inode *xi;
 
@@ -121,6 +121,8 @@ static struct xb_inode *xb_itable_add(struct xb_mount *m, struct xfs_inode *ip)
 	xi->ino = ip->i_ino;
 	xi->ip = ip;
 	xi->ref = 1;
+	/* What this inode changed before we knew it is not known: assume now. */
+	xi->log_seq = xi->log_seq_data = xb_log_open_seq(m);
 	if (m->pc && S_ISREG(VFS_I(ip)->i_mode)) {
 		xi->vfs = xb_vfs_alloc(m, xi);
 		if (!xi->vfs) {
@@ -137,13 +139,13 @@ static struct xb_inode *xb_itable_add(struct xb_mount *m, struct xfs_inode *ip)
 
 int xb_iget_locked(struct xb_mount *m, uint64_t ino, struct xb_inode **ipp)
 {
-	struct xb_inode *xi = xb_itable_find(m, ino);
+	struct xb_inode *xi = xb_itable_lookup(m, ino);
 	struct xfs_inode *ip;
 	int error;
 
 	while (xi && xi->dying) {
 		xb_lock_wait(&m->itable_cond);
-		xi = xb_itable_find(m, ino);
+		xi = xb_itable_lookup(m, ino);
 	}
 	if (xi) {
 		xi->ref++;

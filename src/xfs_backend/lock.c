@@ -73,6 +73,20 @@ void xb_lock_timedwait(pthread_cond_t *cond, const struct timespec *abstime)
 	pthread_cond_timedwait(cond, &xb_libxfs_mutex, abstime);
 }
 
+/*
+ * A checkpoint's lock-free phase (log/checkpoint.c): let go of the lock
+ * without xb_unlock()'s work, and take it back.
+ */
+void xb_lock_drop(void)
+{
+	pthread_mutex_unlock(&xb_libxfs_mutex);
+}
+
+void xb_lock_retake(void)
+{
+	pthread_mutex_lock(&xb_libxfs_mutex);
+}
+
 bool xb_saw_corruption;
 
 /*

@@ -92,7 +92,7 @@ static void xb_flush_committed(struct xb_mount *m, struct xfs_trans *tp)
 		    (((struct xfs_buf_log_item *) lip)->bli_buf->b_flags & LIBXFS_B_DIRTY))
 			return;
 	}
-	xb_log_checkpoint(m);
+	xb_log_checkpoint_locked(m);
 }
 
 /*

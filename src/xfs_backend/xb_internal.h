@@ -33,6 +33,12 @@ struct xb_inode {
 	struct xb_inode *hnext; /* hash chain */
 	struct vfs_inode *vfs;	/* engine state of a regular file, else NULL */
 	bool dying;		/* being evicted: xb_iget waits (I_FREEING) */
+	/*
+	 * The log checkpoint holding this inode's last change, and its last
+	 * change other than timestamps: what fsync and fdatasync must force
+	 * (the kernel's ili_commit_seq and ili_fsync_fields).  Under xb_lock.
+	 */
+	uint64_t log_seq, log_seq_data;
 };
 
 struct xb_mount {
@@ -78,6 +84,8 @@ void xb_lock_main_thread_done(void);
 /* Wait on @cond, releasing the libxfs lock meanwhile (pthread_cond_wait). */
 void xb_lock_wait(pthread_cond_t *cond);
 void xb_lock_timedwait(pthread_cond_t *cond, const struct timespec *abstime);
+void xb_lock_drop(void);
+void xb_lock_retake(void);
 
 /*
  * The log (log/, doc/log.md).  Callers hold xb_lock, with no transaction in
@@ -91,7 +99,12 @@ int xb_log_unmount(struct xb_mount *m);
 /* A refused mount: drop the log without writing a byte. */
 void xb_log_abort(struct xb_mount *m);
 int xb_log_checkpoint(struct xb_mount *m);
+int xb_log_checkpoint_locked(struct xb_mount *m);
 int xb_log_data_barrier(struct xb_mount *m);
+int xb_log_fsync(struct xb_inode *xi, bool datasync);
+uint64_t xb_log_open_seq(struct xb_mount *m);
+struct xb_inode *xb_itable_lookup(struct xb_mount *m, uint64_t ino); /* no reference */
+void xb_log_note_inode(struct xb_mount *m, uint64_t ino, unsigned int ilog_flags);
 void xb_log_at_unlock(void);
 void xb_log_at_unlock_force(void); /* any dirty buffer: checkpoint now */
 int xb_log_replay(struct xb_mount *m, struct xlog *xl, xfs_daddr_t head, xfs_daddr_t tail,

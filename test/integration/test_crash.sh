@@ -72,6 +72,60 @@ check_mount "$IMG" "log_interval=1000" && {
 	}
 }
 
+# fsync and fdatasync (doc/log.md, "fsync"): fdatasync of an overwrite whose
+# only metadata change is a timestamp needs no checkpoint, only a device
+# flush; fsync of the same change, and any sync of a new file, checkpoints.
+# After a kill, what each of them acknowledged is there.
+log_counter() { getfattr --absolute-names --only-values -n xfsfuse.counters "$MNT" | awk -v k="$1" '$1 == k {print $2}'; }
+sync_file() { # PATH DATA datasync|fsync
+	python3 -c 'import os, sys
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT, 0o644)
+os.pwrite(fd, sys.argv[2].encode() * 1024, 0)
+(os.fdatasync if sys.argv[3] == "datasync" else os.fsync)(fd)' "$@"
+}
+check_mount "$IMG" "log_interval=0" && {
+	mkdir -p "$MNT/fsync"
+	sync_file "$MNT/fsync/old" A fsync
+	sleep 1.1 # the next write's timestamp differs
+	c0=$(log_counter log_checkpoints) f0=$(log_counter log_fsync_flush_only)
+	sync_file "$MNT/fsync/old" B datasync
+	check_eq "fdatasync of an overwrite: no checkpoint" "$c0" "$(log_counter log_checkpoints)"
+	check_eq "fdatasync of an overwrite: one device flush" "$((f0 + 1))" \
+		"$(log_counter log_fsync_flush_only)"
+	sync_file "$MNT/fsync/old" C fsync
+	check_eq "fsync of an overwrite checkpoints its timestamps" "$((c0 + 1))" \
+		"$(log_counter log_checkpoints)"
+	sync_file "$MNT/fsync/new" D datasync
+	check_eq "fdatasync of a new file checkpoints it" "$((c0 + 2))" \
+		"$(log_counter log_checkpoints)"
+	# The device flushes run without the libxfs lock: while one fsync's
+	# checkpoint flushes (slowed to 2 s a flush), other requests go on --
+	# the counters themselves take that lock.
+	setfattr -n xfsfuse.inject_log_flush_delay_ms -v 2000 "$MNT"
+	sync_file "$MNT/fsync/slow" E fsync &
+	spid=$!
+	for i in $(seq 100); do
+		[ "$(log_counter log_checkpoint_in_flight)" = 1 ] && break
+		sleep 0.1
+	done
+	check_eq "fsync: a checkpoint is flushing" 1 "$(log_counter log_checkpoint_in_flight)"
+	check "fsync: a create runs meanwhile" bash -c "mkdir '$MNT/fsync/meanwhile' && echo F >'$MNT/fsync/meanwhile/f'"
+	check "fsync: ... before the slow fsync is done" kill -0 "$spid"
+	check "fsync: the slow fsync succeeds" wait "$spid"
+	setfattr -n xfsfuse.inject_log_flush_delay_ms -v 0 "$MNT"
+	kill_daemon
+	recover_and_compare "fsync" "$IMG"
+	mount -o loop,ro,nouuid "$IMG" "$KMNT" && {
+		check_eq "fsync: the overwritten file" "C:1024" \
+			"$(python3 -c 'import sys; d = open(sys.argv[1]).read(); print(d[0] + ":" + str(len(d)))' "$KMNT/fsync/old")"
+		check_eq "fsync: the new file and its entry" "D:1024" \
+			"$(python3 -c 'import sys; d = open(sys.argv[1]).read(); print(d[0] + ":" + str(len(d)))' "$KMNT/fsync/new")"
+		check_eq "fsync: the slow one" "E:1024" \
+			"$(python3 -c 'import sys; d = open(sys.argv[1]).read(); print(d[0] + ":" + str(len(d)))' "$KMNT/fsync/slow")"
+		umount "$KMNT"
+	}
+}
+
 # A clean unmount that is killed half-way (the in-progress mark must be the
 # last thing written): whatever the moment, the image is consistent.
 for delay in 0.02 0.1 0.25; do

@@ -82,18 +82,17 @@ static int xb_buf_item_format_map(struct xb_rec_writer *w, enum xfs_blft type, x
 	return error;
 }
 
-int xb_buf_item_format(struct xb_rec_writer *w, struct xfs_buf *bp, int *nitems)
+int xb_buf_item_format(struct xb_rec_writer *w, const struct xb_snap_buf *sb, int *nitems)
 {
-	enum xfs_blft type = xb_buf_log_type(bp);
-	const char *addr = bp->b_addr;
+	const char *addr = sb->data;
 	int i, error;
 
-	for (i = 0; i < bp->b_nmaps; i++) {
-		error = xb_buf_item_format_map(w, type, bp->b_maps[i].bm_bn, bp->b_maps[i].bm_len,
+	for (i = 0; i < sb->nmaps; i++) {
+		error = xb_buf_item_format_map(w, sb->type, sb->maps[i].bm_bn, sb->maps[i].bm_len,
 					       addr);
 		if (error)
 			return error;
-		addr += BBTOB(bp->b_maps[i].bm_len);
+		addr += BBTOB(sb->maps[i].bm_len);
 		(*nitems)++;
 	}
 	return 0;

@@ -23,11 +23,15 @@
  *    a checkpoint before it writes data into blocks it just allocated
  *    (xb_log_data_barrier).
  *
- * 4. A check.  libxfs calls m_buf_writeback_fn before every buffer write;
- *    a metadata write outside a checkpoint's in-place phase is counted as
- *    "unlogged_writes" (remote attribute values excepted: the kernel writes
- *    those unlogged too, before the transaction that points at them).
- *    Tests require the count to stay 0.
+ * 4. A check.  libxfs calls m_buf_writeback_fn before every buffer write
+ *    it does; checkpoints write their snapshots themselves, so any metadata
+ *    write libxfs does is counted as "unlogged_writes" (remote attribute
+ *    values excepted: the kernel writes those unlogged too, before the
+ *    transaction that points at them).  Tests require the count to stay 0.
+ *
+ * 5. fsync's sequence.  Linked with --wrap=libxfs_trans_log_inode, every
+ *    inode a transaction logs is stamped with the open checkpoint sequence
+ *    (xb_log_note_inode), so that fsync forces only what it needs.
  */
 #include "xlog.h"
 
@@ -48,7 +52,7 @@ static void xb_log_writeback_check(struct xfs_buf *bp)
 {
 	struct xb_log *log = xb_active_log;
 
-	if (log && !log->in_place && bp->b_ops != &xfs_attr3_rmt_buf_ops)
+	if (log && bp->b_ops != &xfs_attr3_rmt_buf_ops)
 		log->unlogged_writes++;
 }
 
@@ -78,7 +82,19 @@ void __wrap_libxfs_buf_mark_dirty(struct xfs_buf *bp)
 
 	if (log && !(bp->b_flags & LIBXFS_B_DIRTY))
 		log->dirty_bytes += BBTOB(bp->b_length);
+	else if (log && log->flight && xb_snap_note_redirty(log->flight, bp))
+		log->dirty_bytes += BBTOB(bp->b_length); /* in flight, and changed again */
 	__real_libxfs_buf_mark_dirty(bp);
+}
+
+void __real_libxfs_trans_log_inode(struct xfs_trans *tp, struct xfs_inode *ip, uint flags);
+void __wrap_libxfs_trans_log_inode(struct xfs_trans *tp, struct xfs_inode *ip, uint flags);
+
+void __wrap_libxfs_trans_log_inode(struct xfs_trans *tp, struct xfs_inode *ip, uint flags)
+{
+	if (xb_active_log)
+		xb_log_note_inode(xb_active_log->m, ip->i_ino, flags);
+	__real_libxfs_trans_log_inode(tp, ip, flags);
 }
 
 int __real___xfs_free_extent(struct xfs_trans *tp, xfs_fsblock_t bno, xfs_extlen_t len,
@@ -93,6 +109,6 @@ int __wrap___xfs_free_extent(struct xfs_trans *tp, xfs_fsblock_t bno, xfs_extlen
 			     bool skip_discard)
 {
 	if (xb_active_log)
-		xb_active_log->frees_pending = true;
+		xb_active_log->free_seq = xb_active_log->open_seq;
 	return __real___xfs_free_extent(tp, bno, len, oinfo, type, skip_discard);
 }

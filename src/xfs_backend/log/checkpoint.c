@@ -2,12 +2,15 @@
 /*
  * Checkpoints: every dirty buffer into the log, durably, then home.
  *
- * The kernel's CIL push and AIL in one synchronous step, under the libxfs
- * lock with no transaction in flight (doc/log.md):
+ * The kernel's CIL push and AIL in one step (doc/log.md):
  *
- *   1. collect the dirty buffers (the committed state not yet home) and run
- *      their write verifiers: CRCs are computed, and a buffer that fails is
- *      never logged nor written (the mount shuts down instead);
+ *   1. under the libxfs lock, with no transaction in flight: snapshot the
+ *      dirty buffers (the committed state not yet home), running their
+ *      write verifiers, so that CRCs are in and a buffer that fails is never
+ *      logged nor written (the mount shuts down instead).  Changes made
+ *      from now on belong to the next sequence.
+ *
+ *   Then without the lock, so that other requests go on:
  *   2. flush the image: data written for unwritten extents, and the previous
  *      checkpoint's in-place writes, are durable before any record that
  *      depends on them (the kernel's REQ_PREFLUSH);
@@ -16,108 +19,21 @@
  *      a checkpoint that needs more than one record gets its commit record
  *      only after a flush, as xlog_cil_push_work orders it;
  *   4. flush: the checkpoint is on disk and would be replayed after a crash;
- *   5. write the buffers in place.  The next checkpoint's step 2 makes them
+ *   5. write the snapshot in place.  The next checkpoint's step 2 makes it
  *      durable before its records move the tail past this one.
+ *
+ *   6. under the lock again: buffers nobody dirtied meanwhile turn clean,
+ *      the sequence is committed, waiters wake.
  *
  * One checkpoint at a time is ever live in the log, so no buffer needs a
  * cancel record, and blocks freed since the last checkpoint are busy until
- * the next one (xb_log_data_barrier).
+ * the one holding the free is home (xb_log_data_barrier).
  */
 #include "xlog.h"
 
-struct xb_dirty_set {
-	struct xfs_buf **bufs;
-	size_t n, cap;
-};
-
-static int xb_dirty_add(struct xb_dirty_set *set, struct xfs_buf *bp)
-{
-	if (set->n == set->cap) {
-		size_t cap = set->cap ? set->cap * 2 : 256;
-		struct xfs_buf **b = realloc(set->bufs, cap * sizeof(*b));
-
-		if (!b)
-			return -ENOMEM;
-		set->bufs = b;
-		set->cap = cap;
-	}
-	set->bufs[set->n++] = bp;
-	return 0;
-}
-
-static int xb_daddr_cmp(const void *a, const void *b)
-{
-	xfs_daddr_t x = xfs_buf_daddr(*(struct xfs_buf *const *) a);
-	xfs_daddr_t y = xfs_buf_daddr(*(struct xfs_buf *const *) b);
-
-	return x < y ? -1 : x > y;
-}
-
-/* Every dirty buffer in libxfs's cache, in disk order.  Stale ones are dropped. */
-static int xb_collect_dirty(struct xb_dirty_set *set)
-{
-	struct cache *c = libxfs_bcache;
-	unsigned int i;
-
-	for (i = 0; i < c->c_hashsize; i++) {
-		struct cache_node *node;
-
-		list_for_each_entry(node, &c->c_hash[i].ch_list, cn_hash)
-		{
-			struct xfs_buf *bp = container_of(node, struct xfs_buf, b_node);
-			int error;
-
-			if (!(bp->b_flags & LIBXFS_B_DIRTY))
-				continue;
-			if (bp->b_flags & LIBXFS_B_STALE) {
-				bp->b_flags &= ~LIBXFS_B_DIRTY; /* freed metadata: never written */
-				continue;
-			}
-			error = xb_dirty_add(set, bp);
-			if (error)
-				return error;
-		}
-	}
-	qsort(set->bufs, set->n, sizeof(set->bufs[0]), xb_daddr_cmp);
-	return 0;
-}
-
-/* The in-progress mark lives only in the in-place superblock, never in the log. */
-static struct xfs_dsb *xb_primary_sb(struct xfs_buf *bp)
-{
-	return xfs_buf_daddr(bp) == XFS_SB_DADDR && bp->b_ops &&
-			       xb_buf_log_type(bp) == XFS_BLFT_SB_BUF
-		       ? bp->b_addr
-		       : NULL;
-}
-
-/* Step 1's verification: CRCs in, and nothing corrupt goes to the log. */
-static int xb_prepare_bufs(struct xb_dirty_set *set)
-{
-	size_t i;
-
-	for (i = 0; i < set->n; i++) {
-		struct xfs_buf *bp = set->bufs[i];
-		struct xfs_dsb *dsb = xb_primary_sb(bp);
-
-		if (dsb)
-			dsb->sb_inprogress = 0;
-		if (!bp->b_ops)
-			continue;
-		bp->b_error = 0;
-		bp->b_ops->verify_write(bp);
-		if (bp->b_error) {
-			fprintf(stderr,
-				"xfsfuse: checkpoint: %s block 0x%llx failed its write verifier\n",
-				bp->b_ops->name, (unsigned long long) xfs_buf_daddr(bp));
-			return -EFSCORRUPTED;
-		}
-	}
-	return 0;
-}
-
 int xb_log_flush_device(struct xb_log *log)
 {
+	iomap_inject(INJECT_LOG_FLUSH, NULL, 0);
 	if (fdatasync(log->fd) < 0)
 		return -errno;
 	return 0;
@@ -135,27 +51,33 @@ static int xb_rec_write_durably(struct xb_rec_writer *w)
 	return error;
 }
 
+/* What a checkpoint's lock-free phase reports back (counters). */
+struct xb_ckpt_result {
+	uint64_t log_bytes;
+	int nitems;
+};
+
 /* Steps 2-4. */
-static int xb_log_write_checkpoint(struct xb_log *log, struct xb_dirty_set *set)
+static int xb_log_write_checkpoint(struct xb_log *log, struct xb_snapshot *snap,
+				   struct xb_ckpt_result *r)
 {
 	struct xb_rec_writer *w = malloc(sizeof(*w));
 	struct xfs_trans_header th = {.th_magic = XFS_TRANS_HEADER_MAGIC,
 				      .th_type = XFS_TRANS_CHECKPOINT};
-	int nitems = 0, error;
+	int error;
 	size_t i;
 
 	if (!w)
 		return -ENOMEM;
 	xb_rec_init(w, log, log->next_tid++);
 	th.th_tid = w->tid;
-	for (i = 0; i < set->n; i++)
-		th.th_num_items +=
-			2 * set->bufs[i]->b_nmaps; /* format + bytes, as the CIL counts */
+	for (i = 0; i < snap->n; i++)
+		th.th_num_items += 2 * snap->bufs[i].nmaps; /* format + bytes, as the CIL counts */
 	error = xb_rec_add_op(w, XLOG_START_TRANS, NULL, 0);
 	if (!error)
 		error = xb_rec_add_op(w, 0, &th, sizeof(th));
-	for (i = 0; !error && i < set->n; i++)
-		error = xb_buf_item_format(w, set->bufs[i], &nitems);
+	for (i = 0; !error && i < snap->n; i++)
+		error = xb_buf_item_format(w, &snap->bufs[i], &r->nitems);
 	if (!error)
 		error = xb_log_flush_device(log);
 	/* Several records: all of them on disk before the commit record. */
@@ -165,97 +87,204 @@ static int xb_log_write_checkpoint(struct xb_log *log, struct xb_dirty_set *set)
 		error = xb_rec_add_op(w, XLOG_COMMIT_TRANS, NULL, 0);
 	if (!error)
 		error = xb_rec_write_durably(w);
-	if (!error)
-		log->bufs_logged += (uint64_t) nitems;
+	r->log_bytes = w->bytes_written;
 	xb_rec_free(w);
 	free(w);
 	return error;
 }
 
-/* Step 5.  The superblock goes home with the in-progress mark while mounted. */
-static int xb_log_write_in_place(struct xb_log *log, struct xb_dirty_set *set)
+/* Steps 2-5, or only the flush when nothing is dirty (fsync wants the data). */
+static int xb_ckpt_write(struct xb_log *log, struct xb_snapshot *snap, bool sb_marked,
+			 struct xb_ckpt_result *r)
 {
-	int error = 0;
-	size_t i;
+	int error;
 
-	log->in_place = true;
-	for (i = 0; i < set->n && !error; i++) {
-		struct xfs_buf *bp = set->bufs[i];
-		struct xfs_dsb *dsb = xb_primary_sb(bp);
-
-		if (dsb && log->m->marked)
-			dsb->sb_inprogress = 1;
-		error = libxfs_bwrite(bp);
-		if (dsb)
-			dsb->sb_inprogress = 0;
-	}
-	log->in_place = false;
+	if (!snap->n)
+		return xb_log_flush_device(log);
+	error = xb_log_write_checkpoint(log, snap, r);
+	if (!error)
+		error = xb_snap_write_in_place(snap, log->fd, sb_marked);
 	return error;
 }
 
-static int xb_log_do_checkpoint(struct xb_log *log)
+static void xb_ckpt_failed(struct xb_log *log, int error)
 {
-	struct xb_dirty_set set = {0};
+	if (error != -EIO || !log->m->shutdown)
+		xb_shutdown(log->m, error == -ENOSPC ? "a checkpoint does not fit in the log"
+				    : error == -EFSCORRUPTED
+					    ? "a dirty buffer failed its write verifier"
+					    : "the log could not be written");
+}
+
+/*
+ * Push sequence open_seq.  Caller holds xb_lock, nothing is in flight.  With
+ * @keep_lock the writes happen under the lock (a failed transaction's
+ * half-modified buffers must not be seen meanwhile: xb_trans_cancel).
+ */
+static int xb_ckpt_push(struct xb_log *log, bool keep_lock)
+{
+	struct xb_snapshot snap = {0};
+	struct xb_ckpt_result r = {0};
+	uint64_t seq = log->open_seq;
+	bool marked = log->m->marked;
 	int error;
 
 	if (log->m->shutdown)
 		return -EIO;
-	error = xb_collect_dirty(&set);
-	if (!error && !set.n) {
-		/* Nothing to log; fsync still wants the data durable. */
-		error = xb_log_flush_device(log);
-		goto out;
+	error = xb_snap_take(&snap);
+	if (error) {
+		xb_snap_release(&snap, false);
+		xb_ckpt_failed(log, error);
+		return error;
 	}
-	if (!error)
-		error = xb_prepare_bufs(&set);
-	if (!error)
-		error = xb_log_write_checkpoint(log, &set);
-	if (!error)
-		error = xb_log_write_in_place(log, &set);
+	log->in_flight = true;
+	log->flight = &snap;
+	log->open_seq++;
+	log->dirty_bytes = 0;
+	if (!keep_lock)
+		xb_lock_drop();
+	error = xb_ckpt_write(log, &snap, marked, &r);
+	if (!keep_lock)
+		xb_lock_retake();
+	log->flight = NULL;
+	log->in_flight = false;
+	if (!error && log->m->shutdown)
+		error = -EIO; /* shut down meanwhile: its writes may have been refused */
 	if (!error) {
-		log->checkpoints++;
-		log->dirty_bytes = 0;
-		log->frees_pending = false;
+		log->committed_seq = seq;
+		log->checkpoints += snap.n ? 1 : 0;
+		log->bufs_logged += (uint64_t) r.nitems;
+		log->log_bytes += r.log_bytes;
 	}
-out:
-	free(set.bufs);
-	if (error && error != -EIO)
-		xb_shutdown(log->m, error == -ENOSPC ? "a checkpoint does not fit in the log"
-						     : "the log could not be written");
+	xb_snap_release(&snap, !error);
+	if (error)
+		xb_ckpt_failed(log, error);
+	pthread_cond_broadcast(&log->done);
 	return error;
 }
 
+/*
+ * Make sequence @seq durable and home.  *@flushed tells whether a device
+ * flush started after the call did (the caller's earlier data writes are
+ * then durable too).
+ */
+int xb_log_force_seq(struct xb_log *log, uint64_t seq, bool *flushed)
+{
+	bool ran = false;
+	int error = 0;
+
+	while (!error && log->committed_seq < seq) {
+		if (log->m->shutdown)
+			return -EIO;
+		if (log->in_flight) {
+			xb_lock_wait(&log->done);
+			continue;
+		}
+		error = xb_ckpt_push(log, false);
+		ran = true;
+	}
+	if (flushed)
+		*flushed = ran;
+	return log->m->shutdown ? -EIO : error;
+}
+
+/* Everything committed so far, and a device flush. */
 int xb_log_checkpoint(struct xb_mount *m)
 {
 	if (!m->log)
 		return m->readonly ? 0 : -EIO;
-	return xb_log_do_checkpoint(m->log);
+	return xb_log_force_seq(m->log, m->log->open_seq, NULL);
 }
 
-/* Busy extents: data never lands in blocks whose free is not yet durable. */
+/* xb_trans_cancel's: everything committed, without letting go of the lock. */
+int xb_log_checkpoint_locked(struct xb_mount *m)
+{
+	if (!m->log || m->log->in_flight)
+		return -EAGAIN; /* the last checkpoint is what a replay gives */
+	return xb_ckpt_push(m->log, true);
+}
+
+/* Busy extents: data never lands in blocks whose free is not yet home. */
 int xb_log_data_barrier(struct xb_mount *m)
 {
-	if (!m->log || !m->log->frees_pending)
+	struct xb_log *log = m->log;
+
+	if (!log || log->free_seq <= log->committed_seq)
 		return 0;
-	m->log->forced_by_free++;
-	return xb_log_do_checkpoint(m->log);
+	log->forced_by_free++;
+	return xb_log_force_seq(log, log->free_seq, NULL);
 }
 
-/* Called by xb_unlock(): the dirty set must never outgrow the log. */
+/*
+ * fsync: the checkpoint holding the inode's last change (fdatasync: its last
+ * change other than timestamps), then the data's flush unless a checkpoint
+ * that started after us flushed it already.  Called with xb_lock held.
+ */
+int xb_log_fsync(struct xb_inode *xi, bool datasync)
+{
+	struct xb_log *log = xi->m->log;
+	uint64_t seq = datasync ? xi->log_seq_data : xi->log_seq;
+	bool flushed = false;
+	int error;
+
+	if (!log)
+		return xi->m->readonly ? 0 : -EIO;
+	if (log->m->shutdown)
+		return -EIO;
+	error = xb_log_force_seq(log, seq, &flushed);
+	if (error || flushed)
+		return error;
+	log->fsync_flush_only++;
+	xb_lock_drop();
+	error = xb_log_flush_device(log);
+	xb_lock_retake();
+	return error;
+}
+
+uint64_t xb_log_open_seq(struct xb_mount *m)
+{
+	return m->log ? m->log->open_seq : 0;
+}
+
+/*
+ * Called (through the xfs_trans_log_inode wrapper) whenever a transaction
+ * logs inode @ino: its change belongs to the open sequence.  Timestamps
+ * alone (XFS_ILOG_TIMESTAMP) do not concern fdatasync.
+ */
+void xb_log_note_inode(struct xb_mount *m, uint64_t ino, unsigned int ilog_flags)
+{
+	struct xb_inode *xi = xb_itable_lookup(m, ino);
+
+	if (!xi || !m->log)
+		return;
+	xi->log_seq = m->log->open_seq;
+	if (ilog_flags & ~XFS_ILOG_TIMESTAMP)
+		xi->log_seq_data = m->log->open_seq;
+}
+
+/*
+ * Called by xb_unlock(): the dirty set must never outgrow the log.  Past the
+ * limit a checkpoint starts; past twice the limit while one is in flight,
+ * the caller waits for it (the kernel's CIL hard limit throttles the same way).
+ */
 void xb_log_at_unlock(void)
 {
 	struct xb_log *log = xb_active_log;
 
-	if (log && log->dirty_bytes >= log->dirty_limit && !log->m->shutdown)
-		xb_log_do_checkpoint(log);
+	if (!log || log->dirty_bytes < log->dirty_limit || log->m->shutdown)
+		return;
+	while (log->in_flight && log->dirty_bytes >= 2 * log->dirty_limit && !log->m->shutdown)
+		xb_lock_wait(&log->done);
+	if (!log->in_flight && log->dirty_bytes >= log->dirty_limit && !log->m->shutdown)
+		xb_ckpt_push(log, false);
 }
 
 void xb_log_at_unlock_force(void)
 {
 	struct xb_log *log = xb_active_log;
 
-	if (log && log->dirty_bytes && !log->m->shutdown)
-		xb_log_do_checkpoint(log);
+	if (log && (log->dirty_bytes || log->in_flight) && !log->m->shutdown)
+		xb_log_force_seq(log, log->open_seq, NULL);
 }
 
 static char *xb_next_block(char *p, int offset, void *priv)
@@ -299,54 +328,3 @@ int xb_log_write_unmount_record(struct xb_log *log)
 	return xb_log_flush_device(log);
 }
 
-/* ---- the timer: checkpoints every interval_ms while anything is dirty ---- */
-
-static void *xb_log_timer_main(void *arg)
-{
-	struct xb_log *log = arg;
-	struct timespec ts;
-
-	xb_lock();
-	while (!log->timer_stop) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += log->interval_ms / 1000;
-		ts.tv_nsec += (long) (log->interval_ms % 1000) * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
-		xb_lock_timedwait(&log->timer_cond, &ts);
-		if (log->timer_stop)
-			break;
-		if ((log->dirty_bytes || log->frees_pending) && !log->m->shutdown)
-			xb_log_do_checkpoint(log);
-	}
-	xb_unlock();
-	return NULL;
-}
-
-int xb_log_start_timer(struct xb_log *log)
-{
-	if (!log->interval_ms || log->timer_running)
-		return 0;
-	pthread_cond_init(&log->timer_cond, NULL);
-	log->timer_stop = false;
-	if (pthread_create(&log->timer, NULL, xb_log_timer_main, log))
-		return -EAGAIN;
-	log->timer_running = true;
-	return 0;
-}
-
-/* Caller holds xb_lock; the timer thread needs it to finish. */
-void xb_log_stop_timer(struct xb_log *log)
-{
-	if (!log->timer_running)
-		return;
-	log->timer_stop = true;
-	pthread_cond_signal(&log->timer_cond);
-	xb_unlock();
-	pthread_join(log->timer, NULL);
-	xb_lock();
-	log->timer_running = false;
-	pthread_cond_destroy(&log->timer_cond);
-}

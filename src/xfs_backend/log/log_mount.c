@@ -60,6 +60,8 @@ static void xb_log_init_geometry(struct xb_log *log, struct xb_mount *m, struct 
 	log->curr_block = xl->l_curr_block;
 	log->prev_block = xl->l_prev_block;
 	log->next_tid = (uint32_t) random() | 1;
+	log->open_seq = 1;
+	pthread_cond_init(&log->done, NULL);
 }
 
 /*
@@ -246,6 +248,7 @@ void xb_log_abort(struct xb_mount *m)
 	xb_log_stop_timer(log); /* idempotent: xb_log_unmount stopped it already */
 	xb_log_remove_cache_hooks(log);
 	m->log = NULL;
+	pthread_cond_destroy(&log->done);
 	free(log);
 }
 
@@ -264,6 +267,8 @@ void xb_log_counters(struct xb_mount *m, struct xb_log_stats *st)
 		st->bufs_logged = log->bufs_logged;
 		st->forced_by_free = log->forced_by_free;
 		st->unlogged_writes = log->unlogged_writes;
+		st->fsync_flush_only = log->fsync_flush_only;
+		st->in_flight = log->in_flight;
 		st->dirty_bytes = log->dirty_bytes;
 	}
 	xb_unlock();

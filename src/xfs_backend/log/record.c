@@ -195,7 +195,7 @@ int xb_rec_add_op(struct xb_rec_writer *w, uint8_t flags, const void *data, int 
 	}
 }
 
-static int xb_pwrite_all(int fd, const char *buf, size_t len, off_t off)
+int xb_pwrite_all(int fd, const char *buf, size_t len, off_t off)
 {
 	while (len) {
 		ssize_t n = pwrite(fd, buf, len, off);
@@ -237,7 +237,7 @@ int xb_rec_write_out(struct xb_rec_writer *w)
 	if (error)
 		return error;
 	xb_rec_block_pos(w, blocks, &log->curr_block, &log->curr_cycle);
-	log->log_bytes += w->out_len;
+	w->bytes_written += w->out_len;
 	/* The next writer starts where this one ended. */
 	w->start_block = log->curr_block;
 	w->start_cycle = log->curr_cycle;

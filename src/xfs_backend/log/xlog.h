@@ -13,7 +13,8 @@
  * buffer (xb_log_install_cache_hooks): that is the write-ahead rule.
  *
  * Everything here runs under the libxfs lock (xb_lock) with no transaction
- * in flight.
+ * in flight, except a checkpoint's writes and flushes: those run without the
+ * lock, from a snapshot (snapshot.c), one checkpoint at a time.
  */
 #ifndef XFSFUSE_XLOG_H
 #define XFSFUSE_XLOG_H
@@ -22,6 +23,25 @@
 
 /* One log record as we write it: 32 KiB of payload, one header block. */
 #define XB_LOG_RECORD_SIZE XLOG_HEADER_CYCLE_SIZE
+
+/* One dirty buffer as a checkpoint froze it (snapshot.c). */
+struct xb_snap_buf {
+	struct xfs_buf *bp; /* the live buffer: identity only, outside the lock */
+	xfs_daddr_t daddr;
+	struct xfs_buf_map *maps;
+	int nmaps;
+	char *data; /* verified bytes of every map, in order */
+	size_t len;
+	enum xfs_blft type;
+	bool is_sb;	/* the primary superblock */
+	bool redirtied; /* dirtied again while the checkpoint was in flight */
+};
+
+struct xb_snapshot {
+	struct xb_snap_buf *bufs; /* in disk order */
+	size_t n, cap;
+	uint64_t bytes;
+};
 
 struct xb_log {
 	struct xb_mount *m;
@@ -34,15 +54,27 @@ struct xb_log {
 	int prev_block;	      /* header block of the last record written */
 	uint32_t next_tid;
 
+	/*
+	 * Sequences (the kernel's CIL sequence numbers).  Changes made now
+	 * belong to checkpoint @open_seq; every checkpoint up to @committed_seq
+	 * is durable in the log and written home.  At most one checkpoint is in
+	 * flight (open_seq - 1, its lock-free phase), @flight holding its
+	 * buffers; @done is broadcast (with xb_lock) whenever one ends.
+	 */
+	uint64_t open_seq, committed_seq;
+	uint64_t free_seq; /* the checkpoint holding the latest extent free */
+	bool in_flight;
+	struct xb_snapshot *flight;
+	pthread_cond_t done;
+
 	/* policy */
-	uint64_t dirty_bytes;	  /* buffers turned dirty since the last checkpoint */
+	uint64_t dirty_bytes;	  /* buffers turned dirty since the last snapshot */
 	uint64_t dirty_limit;	  /* checkpoint once this many dirty bytes accumulate */
 	unsigned int interval_ms; /* timer checkpoints (0: none) */
-	bool frees_pending;	  /* blocks freed since the last checkpoint (busy extents) */
-	bool in_place;		  /* inside the checkpoint's in-place phase */
 
 	/* counters (doc/control.md) */
 	uint64_t checkpoints, log_bytes, bufs_logged, forced_by_free, unlogged_writes;
+	uint64_t fsync_flush_only; /* fsyncs that needed no checkpoint */
 
 	/* timer thread */
 	pthread_t timer;
@@ -57,6 +89,7 @@ struct xb_rec_writer {
 	size_t out_len, out_cap;
 	int start_cycle, start_block; /* where out[0] lands */
 	int nrecords;
+	uint64_t bytes_written; /* by xb_rec_write_out, for the log_bytes counter */
 	size_t total_blocks; /* every record of this writer: the checkpoint's size */
 	int cap;	     /* payload bytes one record can hold */
 	xfs_lsn_t tail_lsn;
@@ -89,12 +122,23 @@ extern struct xb_log *xb_active_log;
 void xb_log_install_cache_hooks(struct xb_log *log);
 void xb_log_remove_cache_hooks(struct xb_log *log);
 
+/* Write all of @len bytes at @off. */
+int xb_pwrite_all(int fd, const char *buf, size_t len, off_t off);
+
 /* buf_item.c */
 enum xfs_blft xb_buf_log_type(const struct xfs_buf *bp);
-int xb_buf_item_format(struct xb_rec_writer *w, struct xfs_buf *bp, int *nitems);
+int xb_buf_item_format(struct xb_rec_writer *w, const struct xb_snap_buf *sb, int *nitems);
+
+/* snapshot.c: under xb_lock except xb_snap_write_in_place. */
+int xb_snap_take(struct xb_snapshot *s);
+bool xb_snap_note_redirty(struct xb_snapshot *s, struct xfs_buf *bp);
+int xb_snap_write_in_place(struct xb_snapshot *s, int fd, bool sb_marked);
+void xb_snap_release(struct xb_snapshot *s, bool home);
 
 /* checkpoint.c */
 int xb_log_flush_device(struct xb_log *log);
+/* Caller holds xb_lock; it may be dropped and retaken while a checkpoint writes. */
+int xb_log_force_seq(struct xb_log *log, uint64_t seq, bool *flushed);
 
 /* recover.c */
 int xb_log_find_head(struct xb_mount *m, struct xlog *xl, xfs_daddr_t *head, xfs_daddr_t *tail);
