@@ -36,8 +36,9 @@ if [ "$what" = all ] || [ "$what" = tsan ]; then
 	# 5-15x slower); ENOSPC and the namespace-only tests stay with ASan.  Its
 	# own log (testlog-daemon.json) so that the unit run's is kept for the
 	# summary.
+	# crash: checkpoints write and flush without the libxfs lock (doc/log.md).
 	XFSFUSE_MODEL_OPS=120 XFSFUSE_FSX_ONLY=smoke XFSFUSE_FSSTRESS_OPS=1000 XFSFUSE_FSX_OPS=5000 \
-		meson test -C build-tsan --print-errorlogs --logbase testlog-daemon \
-		fuse_basic corruption control model fstests || rc=1
+		CRASH_ROUNDS=3 meson test -C build-tsan --print-errorlogs --logbase testlog-daemon \
+		fuse_basic corruption control model fstests crash || rc=1
 fi
 exit $rc

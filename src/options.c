@@ -46,6 +46,7 @@ static const struct fuse_opt xf_opt_spec[] = {
 	XF_OPT("inject_evict_delay_ms=%s", inject_evict_delay_ms),
 	XF_OPT("inject_log_flush_delay_ms=%s", inject_log_flush_delay_ms),
 	XF_OPT("inject_jitter=%s", inject_jitter), XF_OPT("fail_write_nth=%s", fail_write_nth),
+	XF_OPT("fail_ioend_alloc_nth=%s", fail_ioend_alloc_nth),
 	XF_OPT("short_copy_at=%s", short_copy_at), XF_OPT("trace=%s", trace),
 	FUSE_OPT_KEY("ro", XF_KEY_RO), FUSE_OPT_KEY("-r", XF_KEY_RO), FUSE_OPT_KEY("rw", XF_KEY_RW),
 	FUSE_OPT_KEY("fsname=", XF_KEY_FSNAME), FUSE_OPT_KEY("subtype=", XF_KEY_SUBTYPE),
@@ -231,6 +232,7 @@ void xf_free_options(struct xf_options *o)
 	free(o->inject_log_flush_delay_ms);
 	free(o->inject_jitter);
 	free(o->fail_write_nth);
+	free(o->fail_ioend_alloc_nth);
 	free(o->short_copy_at);
 	free(o->trace);
 }
@@ -433,6 +435,11 @@ int xf_control_options(const struct xf_options *o, struct xf_control_opts *co)
 			return -1;
 		co->fail_write_nth = n;
 	}
+	if (o->fail_ioend_alloc_nth) {
+		if (xf_parse_count("fail_ioend_alloc_nth", o->fail_ioend_alloc_nth, UINT32_MAX, &n))
+			return -1;
+		co->fail_ioend_alloc_nth = n;
+	}
 	if (o->short_copy_at) {
 		if (xf_parse_count("short_copy_at", o->short_copy_at, INT64_MAX, &n))
 			return -1;
@@ -497,6 +504,8 @@ void xf_print_options_help(void)
 	       "    -o inject_jitter=1           sleep a random 0..N ms instead of N\n"
 	       "    -o fail_write_nth=N          the Nth data write of writeback fails (EIO), "
 	       "once\n"
+	       "    -o fail_ioend_alloc_nth=N    the Nth ioend allocation of writeback fails "
+	       "(ENOMEM), once\n"
 	       "    -o short_copy_at=OFFSET      write() copies fall short at this file offset\n"
 	       "    -o trace=PATH                append an engine event trace to PATH (absolute)\n"
 	       "  always on: default_permissions (the kernel checks permissions),\n"

@@ -33,7 +33,7 @@ struct xf_options {
 	char *inject_write_delay_ms, *inject_folio_delay_ms, *inject_wb_delay_ms;
 	char *inject_ioend_delay_ms, *inject_evict_delay_ms, *inject_log_flush_delay_ms;
 	char *inject_jitter;
-	char *fail_write_nth, *short_copy_at, *trace;
+	char *fail_write_nth, *fail_ioend_alloc_nth, *short_copy_at, *trace;
 };
 
 /* 0, or -1 after printing "xfsfuse: <reason>" on stderr. */

@@ -42,7 +42,7 @@ struct xf_knob {
 	const char *name; /* without the "xfsfuse." prefix */
 	int (*get)(const struct xf_knob *k, struct xb_inode *ip, struct xf_text *t);
 	int (*set)(const struct xf_knob *k, const char *value); /* NULL: read-only */
-	int arg;     /* inject point of the delay knobs */
+	int arg;     /* inject point of the delay knobs, enum xf_fault of fail_*_nth */
 	bool report; /* value may grow between size query and read */
 };
 
@@ -186,25 +186,24 @@ static int xf_set_jitter(const struct xf_knob *k, const char *v)
 	return 0;
 }
 
-static int xf_get_fail_write(const struct xf_knob *k, struct xb_inode *ip, struct xf_text *t)
+/* The fail_*_nth knobs: k->arg is the enum xf_fault. */
+static int xf_get_fault(const struct xf_knob *k, struct xb_inode *ip, struct xf_text *t)
 {
-	(void) k;
 	(void) ip;
-	xf_text_printf(t, "%llu", (unsigned long long) xf_fault_get_fail_write_nth());
+	xf_text_printf(t, "%llu", (unsigned long long) xf_fault_get_nth((enum xf_fault) k->arg));
 	return 0;
 }
 
-static int xf_set_fail_write(const struct xf_knob *k, const char *v)
+static int xf_set_fault(const struct xf_knob *k, const char *v)
 {
 	uint64_t n;
 
-	(void) k;
 	if (!strcmp(v, "off"))
 		n = 0;
 	else if (xf_parse_u64(v, UINT32_MAX, &n))
 		return -EINVAL;
-	xf_fault_set_fail_write_nth(n);
-	xf_trace("set_fail_write_nth", 0, 0, 0, "n=%llu", (unsigned long long) n);
+	xf_fault_set_nth((enum xf_fault) k->arg, n);
+	xf_trace("set_fault", 0, 0, 0, "knob=%s n=%llu", k->name, (unsigned long long) n);
 	return 0;
 }
 
@@ -320,7 +319,8 @@ static const struct xf_knob xf_knobs[] = {
 	{"inject_evict_delay_ms", xf_get_delay, xf_set_delay, INJECT_AFTER_EVICT, false},
 	{"inject_log_flush_delay_ms", xf_get_delay, xf_set_delay, INJECT_LOG_FLUSH, false},
 	{"inject_jitter", xf_get_jitter, xf_set_jitter, 0, false},
-	{"fail_write_nth", xf_get_fail_write, xf_set_fail_write, 0, false},
+	{"fail_write_nth", xf_get_fault, xf_set_fault, XF_FAULT_DATA_WRITE, false},
+	{"fail_ioend_alloc_nth", xf_get_fault, xf_set_fault, XF_FAULT_IOEND_ALLOC, false},
 	{"short_copy_at", xf_get_short_copy, xf_set_short_copy, 0, false},
 	{"counters", xf_get_counters, xf_set_counters, 0, true},
 	{"trace", xf_get_trace, xf_set_trace, 0, true},
@@ -473,7 +473,8 @@ void xf_control_start(struct xf_engine *e, const struct xf_control_opts *o)
 	for (p = 0; p < INJECT_NR_POINTS; p++)
 		xf_inject_set_delay((enum iomap_inject_point) p, o->delay_ms[p]);
 	xf_inject_set_jitter(o->jitter);
-	xf_fault_set_fail_write_nth(o->fail_write_nth);
+	xf_fault_set_nth(XF_FAULT_DATA_WRITE, o->fail_write_nth);
+	xf_fault_set_nth(XF_FAULT_IOEND_ALLOC, o->fail_ioend_alloc_nth);
 	atomic_store(&iomap_tunables.short_copy_at, o->short_copy_at);
 	xf_inject_install();
 }

@@ -34,6 +34,7 @@ struct xf_control_opts {
 	unsigned int delay_ms[INJECT_NR_POINTS]; /* inject_*_delay_ms= */
 	bool jitter;				 /* inject_jitter=1: 0..N ms */
 	uint64_t fail_write_nth;		 /* 0: off */
+	uint64_t fail_ioend_alloc_nth;		 /* 0: off */
 	int64_t short_copy_at;			 /* -1: off */
 	char *trace;				 /* trace=PATH, or NULL */
 };

@@ -135,8 +135,12 @@ static void xf_collect_writeback(struct xf_counters *cs, struct xf_engine *e)
 	xf_add(cs, "write_errors", atomic_load(&s->write_errors), false);
 	xf_add(cs, "dirty_throttled", atomic_load(&s->dirty_throttled), false);
 	xf_add(cs, "dirty_throttled_ms", atomic_load(&s->dirty_throttled_ms), false);
-	xf_add(cs, "write_errors_injected", atomic_load(&xf_fault_stats.write_errors_injected),
-	       false);
+	xf_add(cs, "write_errors_injected",
+	       atomic_load(&xf_fault_stats.injected[XF_FAULT_DATA_WRITE]), false);
+	xf_add(cs, "ioend_alloc_failures_injected",
+	       atomic_load(&xf_fault_stats.injected[XF_FAULT_IOEND_ALLOC]), false);
+	xf_add(cs, "wb_redirtied", atomic_load(&s->redirtied), false);
+	xf_add(cs, "wb_hole_blocks", atomic_load(&s->hole_blocks), false);
 }
 
 static void xf_collect_reclaim(struct xf_counters *cs, struct xf_engine *e)

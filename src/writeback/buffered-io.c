@@ -19,6 +19,7 @@
  * the completion worker (wpc->bdi) or completes it inline.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "wb_internal.h"
@@ -120,14 +121,38 @@ static int iomap_add_to_ioend(struct iomap_writepage_ctx *wpc, struct folio *fol
 }
 
 /*
+ * Dirty blocks over a hole: nothing can be written there.  Linux 6.1's
+ * iomap_writepage_map skips them too.  Writes reserve delalloc before they
+ * dirty a block and punches invalidate the page cache before they unmap, so
+ * this is a filesystem bug, not a race: only these blocks are skipped, the
+ * file is told (EIO at its next fsync), the rest of the folio is written.
+ */
+static void iomap_writepage_hole(struct iomap_writepage_ctx *wpc, struct vfs_inode *inode,
+				 loff_t pos, size_t len)
+{
+	uint64_t nblocks = len >> inode->i_mapping.blkbits;
+
+	fprintf(stderr, "xfsfuse: writeback of inode %llu: %llu dirty block(s) at %lld over a hole\n",
+		(unsigned long long) inode->i_ino, (unsigned long long) nblocks, (long long) pos);
+	xf_trace("wb_hole", inode->i_ino, pos, len, "blocks=%llu", (unsigned long long) nblocks);
+	if (wpc->stats)
+		atomic_fetch_add(&wpc->stats->hole_blocks, nblocks);
+	mapping_set_error(&inode->i_mapping, -EIO);
+}
+
+/*
  * Map one dirty run [pos, pos+dirty_len) of the folio, possibly with several
- * mappings (iomap_writepage_map_blocks).  On error the filesystem is told
- * which part of the folio could not be mapped (->discard_folio).
+ * mappings (iomap_writepage_map_blocks).  On a mapping error the filesystem
+ * is told which part of the folio could not be mapped (->discard_folio).
+ * Running out of memory for an ioend is not that: the blocks are mapped, the
+ * data is good, it only could not be queued.  Then *@keep_from says where in
+ * the folio the dirty bits must stay, and the folio is written later (the
+ * kernel's bio allocation cannot fail; ours can).
  */
 static int iomap_writepage_map_blocks(struct iomap_writepage_ctx *wpc, struct folio *folio,
 				      struct vfs_inode *inode, loff_t pos, size_t dirty_len,
 				      uint64_t end_pos, unsigned int *count,
-				      struct wb_submit_list *submit)
+				      struct wb_submit_list *submit, size_t *keep_from)
 {
 	int error;
 
@@ -155,11 +180,17 @@ static int iomap_writepage_map_blocks(struct iomap_writepage_ctx *wpc, struct fo
 
 		switch (wpc->iomap.type) {
 		case IOMAP_HOLE:
-			break; /* nothing to write (raced with a punch) */
+			iomap_writepage_hole(wpc, inode, pos, map_len);
+			break;
 		case IOMAP_MAPPED:
 		case IOMAP_UNWRITTEN:
 			error = iomap_add_to_ioend(wpc, folio, inode, pos, map_len, end_pos,
 						   submit);
+			if (error == -ENOMEM) {
+				*keep_from = (size_t) ((uint64_t) pos -
+						       folio_pos(folio, inode->i_mapping.pc));
+				return error;
+			}
 			if (!error)
 				(*count)++;
 			break;
@@ -209,6 +240,7 @@ static int iomap_writepage_map(struct iomap_writepage_ctx *wpc, struct writeback
 	uint64_t end_pos = pos + pc->folio_size;
 	struct wb_submit_list submit = {NULL, &submit.head};
 	unsigned int count = 0, blk = 0, end_blk, nblks;
+	size_t keep_from = pc->folio_size;
 	int error = 0;
 
 	(void) wbc;
@@ -230,7 +262,7 @@ static int iomap_writepage_map(struct iomap_writepage_ctx *wpc, struct writeback
 			nblks = end_blk - blk;
 		error = iomap_writepage_map_blocks(
 			wpc, folio, inode, (loff_t) (pos + ((uint64_t) blk << blkbits)),
-			(size_t) nblks << blkbits, end_pos, &count, &submit);
+			(size_t) nblks << blkbits, end_pos, &count, &submit, &keep_from);
 		if (error)
 			break;
 		blk += nblks;
@@ -238,13 +270,25 @@ static int iomap_writepage_map(struct iomap_writepage_ctx *wpc, struct writeback
 	if (count && wpc->stats)
 		atomic_fetch_add(&wpc->stats->folios_written, 1);
 
-	/* Dirty bits past EOF (mmap stores) and of failed runs go too. */
-	ifs_clear_range_dirty(folio, 0, pc->folio_size);
+	/*
+	 * Dirty bits past EOF (mmap stores) and of failed runs go too, except
+	 * from where no ioend could be had: that part is still to be written
+	 * (folio_redirty_for_writepage).  The caller sees ENOMEM (an fsync
+	 * fails and can be retried), the file records no error: nothing is lost.
+	 */
+	ifs_clear_range_dirty(folio, 0, keep_from);
+	if (keep_from < pc->folio_size) {
+		filemap_dirty_folio(folio);
+		if (wpc->stats)
+			atomic_fetch_add(&wpc->stats->redirtied, 1);
+		xf_trace("wb_redirty", inode->i_ino, (loff_t) (pos + keep_from),
+			 pc->folio_size - keep_from, "error=%d", error);
+	}
 	folio_unlock(folio);
 
 	iomap_submit_list(wpc, &submit);
 	iomap_finish_folio_write(folio); /* drop the bias */
-	if (error)
+	if (error && keep_from == pc->folio_size)
 		mapping_set_error(mapping, error);
 	return error;
 }

@@ -33,6 +33,10 @@ struct iomap_ioend *iomap_alloc_ioend(struct iomap_writepage_ctx *wpc, struct vf
 	unsigned int max = iomap_ioend_max_vecs(inode->i_mapping.pc);
 	struct iomap_ioend *ioend;
 
+	if (xf_fault_fires(XF_FAULT_IOEND_ALLOC)) { /* fault.h: as if calloc failed */
+		xf_trace("inject_ioend_alloc", inode->i_ino, pos, 0, "error=%s", "ENOMEM");
+		return NULL;
+	}
 	ioend = calloc(1, sizeof(*ioend));
 	if (!ioend)
 		return NULL;
@@ -103,7 +107,7 @@ int iomap_ioend_write(struct iomap_ioend *ioend)
 	off_t addr = (off_t) ioend->io_addr;
 
 	/* Injected device error (fault.h, -o fail_write_nth=N): nothing is written. */
-	if (xf_fault_data_write_fails()) {
+	if (xf_fault_fires(XF_FAULT_DATA_WRITE)) {
 		xf_trace("inject_write_error", ioend->io_inode->i_ino, ioend->io_offset,
 			 ioend->io_size, "addr=%llu", (unsigned long long) ioend->io_addr);
 		fprintf(stderr,

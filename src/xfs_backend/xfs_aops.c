@@ -156,10 +156,16 @@ static int xfs_map_blocks_locked(struct iomap_writepage_ctx *wpc, struct xb_inod
 	wpc->data_seq = ip->i_df.if_seq;
 
 	if (imap.br_startoff > offset_fsb) {
-		/* A dirty block over a hole: the kernel WARNs and skips it. */
-		fprintf(stderr, "xfsfuse: writeback of inode %llu found a hole at %lld\n",
-			(unsigned long long) xi->ino, (long long) offset);
-		return -EIO;
+		/*
+		 * A dirty block over a hole (xfs_map_blocks: "landed in a hole"):
+		 * report the hole; iomap_writepage_map skips its blocks and tells
+		 * the file, and writes the rest of the folio.
+		 */
+		imap.br_blockcount = imap.br_startoff - offset_fsb;
+		imap.br_startoff = offset_fsb;
+		imap.br_startblock = HOLESTARTBLOCK;
+		imap.br_state = XFS_EXT_NORM;
+		return xfs_bmbt_to_iomap(xi, &wpc->iomap, &imap, 0, wpc->data_seq);
 	}
 	if (isnullstartblock(imap.br_startblock))
 		error = xfs_convert_blocks(wpc, xi, offset);

@@ -149,7 +149,8 @@ check "inject delay > 60000 refused" sh -c "! setfattr -n xfsfuse.inject_wb_dela
 check "inject_jitter=1" set_ inject_jitter 1
 check_eq "inject_jitter reads 1" 1 "$(get inject_jitter)"
 set_ inject_jitter 0
-for k in inject_folio_delay_ms inject_wb_delay_ms inject_ioend_delay_ms inject_evict_delay_ms; do
+for k in inject_folio_delay_ms inject_wb_delay_ms inject_ioend_delay_ms inject_evict_delay_ms \
+	inject_log_flush_delay_ms fail_ioend_alloc_nth; do
 	check_eq "$k default" 0 "$(get $k)"
 done
 
@@ -182,6 +183,28 @@ for fd in (a, b, a, b):
 print(' '.join(out))
 ")"
 check_eq "rewritten data reads back" "$(printf 'f%.0s' $(seq 16384))" "$(cat "$MNT/e")"
+
+# ---- injected ioend allocation failure (issue 12): the folio stays dirty,
+# fsync says ENOMEM, the next fsync writes it; nothing is lost, no EIO.
+set_ counters 0
+check "fail_ioend_alloc_nth=1" set_ fail_ioend_alloc_nth 1
+check_eq "fail_ioend_alloc_nth armed" 1 "$(get fail_ioend_alloc_nth)"
+check_eq "fsync without an ioend: ENOMEM, then ok" "ENOMEM ok ok" "$(python3 -c "
+import os, errno
+fd = os.open('$MNT/m', os.O_RDWR | os.O_CREAT, 0o644)
+os.pwrite(fd, b'm' * 65536, 0)
+out = []
+for i in range(3):
+    try:
+        os.fsync(fd)
+        out.append('ok')
+    except OSError as e:
+        out.append(errno.errorcode[e.errno])
+print(' '.join(out))
+")"
+check_eq "ioend_alloc_failures_injected counted" 1 "$(counter ioend_alloc_failures_injected)"
+check "wb_redirtied counted" test "$(counter wb_redirtied)" -ge 1
+check_eq "no write error" 0 "$(counter write_errors)"
 check "still mounted" mountpoint -q "$MNT"
 
 # ---- injected short copy
@@ -236,6 +259,8 @@ KM="$WORK/k"
 lib_mount_dir "$KM"
 if mount -o loop,ro "$IMG" "$KM"; then
 	check "kernel reads the throttled data" cmp "$WORK/thr.src" "$KM/thr"
+	check "kernel reads the file whose ioend failed, all of it" \
+		cmp <(head -c 65536 /dev/zero | tr '\0' m) "$KM/m"
 	umount "$KM"
 else
 	bad "kernel mount of the image"

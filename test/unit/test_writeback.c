@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "writeback.h"
 #include "vfs_inode.h"
 
@@ -33,6 +34,7 @@ struct fake_file {
 	bool gappy;	      /* extents not adjacent on disk */
 	bool unwritten;	      /* map as UNWRITTEN (else MAPPED) */
 	int64_t fail_map_at;  /* map_blocks fails at this offset (-1: never) */
+	int64_t hole_at;      /* map_blocks finds a one-block hole here (-1: none) */
 	uint64_t disk_size;   /* what end_io "logged" */
 	uint64_t converted;   /* unwritten bytes converted by end_io */
 	int64_t last_map_off; /* to check index order within one writepages */
@@ -78,6 +80,21 @@ static uint64_t fake_ext_addr(struct vfs_inode *inode, uint64_t k)
 	return fake_disk_base(inode) + k * FAKE_EXT * (FF(inode)->gappy ? 2 : 1);
 }
 
+/* The extent has a one-block hole: map only the side of it @offset is on. */
+static void fake_trim_around_hole(struct iomap_writepage_ctx *wpc, loff_t offset, int64_t hole,
+				  uint64_t bs)
+{
+	uint64_t end = (uint64_t) wpc->iomap.offset + wpc->iomap.length;
+
+	if (offset < hole) {
+		wpc->iomap.length = (uint64_t) (hole - wpc->iomap.offset);
+		return;
+	}
+	wpc->iomap.addr += (uint64_t) hole + bs - (uint64_t) wpc->iomap.offset;
+	wpc->iomap.offset = hole + (loff_t) bs;
+	wpc->iomap.length = end - (uint64_t) wpc->iomap.offset;
+}
+
 static int fake_map_blocks(struct iomap_writepage_ctx *wpc, struct vfs_inode *inode, loff_t offset,
 			   unsigned int len)
 {
@@ -94,6 +111,14 @@ static int fake_map_blocks(struct iomap_writepage_ctx *wpc, struct vfs_inode *in
 	if (ff->fail_map_at >= 0 && offset <= ff->fail_map_at &&
 	    ff->fail_map_at < offset + (loff_t) len)
 		return -EIO;
+	if (ff->hole_at >= 0 && offset == ff->hole_at) {
+		wpc->iomap.offset = offset;
+		wpc->iomap.length = 1ULL << inode->i_blkbits;
+		wpc->iomap.addr = IOMAP_NULL_ADDR;
+		wpc->iomap.type = IOMAP_HOLE;
+		wpc->iomap.flags = 0;
+		return 0;
+	}
 
 	/* xfs_imap_valid: the cached mapping covers offset and the seq matches. */
 	if (wpc->iomap.type != IOMAP_HOLE && offset >= wpc->iomap.offset &&
@@ -111,6 +136,8 @@ static int fake_map_blocks(struct iomap_writepage_ctx *wpc, struct vfs_inode *in
 	wpc->iomap.type = ff->unwritten ? IOMAP_UNWRITTEN : IOMAP_MAPPED;
 	wpc->iomap.flags = 0;
 	wpc->data_seq = atomic_load(&fake.seq);
+	if (ff->hole_at >= 0 && (uint64_t) ff->hole_at / FAKE_EXT == k)
+		fake_trim_around_hole(wpc, offset, ff->hole_at, 1ULL << inode->i_blkbits);
 	return 0;
 }
 
@@ -191,6 +218,7 @@ static struct vfs_inode *new_file(uint64_t ino, unsigned int blkbits)
 	struct fake_file *ff = calloc(1, sizeof(*ff));
 
 	ff->fail_map_at = -1;
+	ff->hole_at = -1;
 	ff->last_map_off = -1;
 	ff->order_ok = true;
 	ff->model = calloc(1, FILE_MAX);
@@ -686,6 +714,54 @@ static void test_errors(void)
 	page_cache_destroy(&pc);
 }
 
+/*
+ * Issue 12: a dirty block over a hole is skipped (the file gets EIO), not a
+ * reason to discard the rest of its folio; an ioend that cannot be
+ * allocated leaves the folio dirty (fsync gets ENOMEM, the next one writes
+ * everything), it loses nothing.
+ */
+static void test_hole_and_enomem(void)
+{
+	struct bdi_config cfg = {.writeback_interval_ms = 60000,
+				 .dirty_expire_ms = 60000,
+				 .dirty_background_pct = 100};
+	struct bdi *bdi;
+	struct vfs_inode *a;
+
+	pc_setup(16384, 64 << 20);
+	disk_reset();
+	CHECK_EQ(bdi_start(&bdi, &pc, &cfg, &fake_ops), 0);
+	a = new_file(9, 12); /* four 4 KiB blocks per folio */
+
+	FF(a)->hole_at = 4096;
+	dirty_range(bdi, a, 0, 16384, 12);
+	CHECK_EQ(filemap_write_and_wait_range(bdi, a, 0, UINT64_MAX), -EIO);
+	CHECK_EQ(FF(a)->discards, 0);
+	CHECK_EQ(atomic_load(&bdi_stats(bdi)->hole_blocks), 1);
+	CHECK(disk_matches(a, 0, 4096, false));
+	CHECK(disk_matches(a, 4096, 4096, true)); /* the hole block only */
+	CHECK(disk_matches(a, 8192, 8192, false));
+	CHECK_EQ(count_tagged(a, PC_TAG_DIRTY), 0);
+	CHECK_EQ(filemap_write_and_wait_range(bdi, a, 0, UINT64_MAX), 0);
+	FF(a)->hole_at = -1;
+
+	xf_fault_set_nth(XF_FAULT_IOEND_ALLOC, 1);
+	dirty_range(bdi, a, 0, 32768, 13);
+	CHECK_EQ(filemap_write_and_wait_range(bdi, a, 0, UINT64_MAX), -ENOMEM);
+	CHECK_EQ(xf_fault_get_nth(XF_FAULT_IOEND_ALLOC), 0);
+	CHECK_EQ(FF(a)->discards, 0);
+	CHECK_EQ(atomic_load(&bdi_stats(bdi)->redirtied), 1);
+	CHECK_EQ(count_tagged(a, PC_TAG_DIRTY), 1); /* the first folio waits */
+	CHECK(disk_matches(a, 16384, 16384, false)); /* the second one went */
+	CHECK_EQ(filemap_write_and_wait_range(bdi, a, 0, UINT64_MAX), 0);
+	CHECK_EQ(count_tagged(a, PC_TAG_DIRTY), 0);
+	CHECK(disk_matches(a, 0, 32768, false)); /* nothing lost */
+	CHECK_EQ(filemap_write_and_wait_range(bdi, a, 0, UINT64_MAX), 0);
+	bdi_stop(bdi);
+	free_file(a);
+	page_cache_destroy(&pc);
+}
+
 /* bdi_forget_inode against a busy flusher: the inode is freed right after. */
 static void test_forget_race(void)
 {
@@ -803,6 +879,7 @@ int main(void)
 	test_expire_and_background();
 	test_dirty_throttle();
 	test_errors();
+	test_hole_and_enomem();
 	test_forget_race();
 	test_stress();
 	printf("test_writeback: %d checks, %d failed\n", th_checks, th_failures);

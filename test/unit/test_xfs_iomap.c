@@ -340,6 +340,18 @@ static void test_map_blocks(struct xb_mount *m, unsigned int bs)
 	CHECK_EQ(block_state(xi, 1), 'U');
 	CHECK_EQ(snap(xi).disk_size, bs);
 
+	/*
+	 * A dirty block past every extent (a hole): reported as a hole the
+	 * length of the gap (xfs_map_blocks), not an error that would make
+	 * writeback punch and drop the rest of the folio.
+	 */
+	memset(&wpc, 0, sizeof(wpc));
+	wpc.ops = &xfs_writeback_ops;
+	CHECK_EQ(xfs_writeback_ops.map_blocks(&wpc, v, (loff_t) (20 * (uint64_t) bs), bs), 0);
+	CHECK_EQ(wpc.iomap.type, IOMAP_HOLE);
+	CHECK_EQ(wpc.iomap.offset, 20 * (loff_t) bs);
+	CHECK(wpc.iomap.length >= bs);
+
 	/* Truncate to zero through the engine frees everything. */
 	CHECK_EQ(setsize(xi, 0), 0);
 	s3 = snap(xi);
