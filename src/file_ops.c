@@ -56,11 +56,11 @@ static void xf_evict(struct vfs_inode *v, bool unlinked, void *arg)
 	 */
 	if (e->bdi)
 		bdi_forget_inode(e->bdi, v, unlinked);
-	pthread_rwlock_wrlock(&v->i_rwsem);
-	pthread_rwlock_wrlock(&v->invalidate_lock);
+	inode_lock(v);
+	filemap_invalidate_lock(v);
 	truncate_inode_pages_range(&v->i_mapping, 0, UINT64_MAX);
-	pthread_rwlock_unlock(&v->invalidate_lock);
-	pthread_rwlock_unlock(&v->i_rwsem);
+	filemap_invalidate_unlock(v);
+	inode_unlock(v);
 }
 
 int xf_engine_start(struct xf_engine *e, struct xb_mount *m)
@@ -135,9 +135,9 @@ ssize_t xf_file_read(struct xf_engine *e, struct xb_inode *ip, void *buf, size_t
 		return xb_read(ip, buf, len, (uint64_t) off);
 	if (page_cache_fill)
 		return iomap_file_buffered_read(v, buf, len, off, &xfs_read_iomap_ops);
-	pthread_rwlock_rdlock(&v->i_rwsem);
+	inode_lock_shared(v);
 	n = iomap_file_buffered_read(v, buf, len, off, &xfs_read_iomap_ops);
-	pthread_rwlock_unlock(&v->i_rwsem);
+	inode_unlock(v);
 	return n;
 }
 
@@ -162,7 +162,7 @@ static ssize_t xf_buffered_write(struct xf_engine *e, struct xb_inode *ip, struc
 	ssize_t n;
 	int error;
 
-	pthread_rwlock_wrlock(&v->i_rwsem);
+	inode_lock(v);
 	error = xf_zero_eof_gap(v, off);
 	/*
 	 * mtime/ctime before the copy, under i_rwsem, as file_modified() in
@@ -173,7 +173,7 @@ static ssize_t xf_buffered_write(struct xf_engine *e, struct xb_inode *ip, struc
 		error = xb_file_update_time(ip);
 	n = error ? error
 		  : iomap_file_buffered_write(v, buf, len, off, &xfs_buffered_write_iomap_ops);
-	pthread_rwlock_unlock(&v->i_rwsem);
+	inode_unlock(v);
 	if (n > 0) {
 		bdi_mark_inode_dirty(e->bdi, v);
 		/* After i_rwsem, unlike generic_perform_write: readers of this
@@ -197,9 +197,9 @@ static void xf_blockgc_free_space(struct xf_engine *e)
 	for (i = 0; i < n; i++) {
 		struct vfs_inode *v = xb_vfs_inode(list[i]);
 
-		if (pthread_rwlock_trywrlock(&v->i_rwsem) == 0) {
+		if (inode_trylock(v)) {
 			xfs_free_eofblocks(list[i]);
-			pthread_rwlock_unlock(&v->i_rwsem);
+			inode_unlock(v);
 		}
 		xb_iput(list[i]);
 	}
@@ -244,7 +244,7 @@ int xf_file_setsize(struct xf_engine *e, struct xb_inode *ip, uint64_t size)
 
 	if (!v)
 		return -EINVAL;
-	pthread_rwlock_wrlock(&v->i_rwsem);
+	inode_lock(v);
 	/*
 	 * Shrinking: write the new EOF block back first.  Zeroing skips
 	 * unwritten extents, so a dirty folio over one would keep stale bytes
@@ -254,13 +254,13 @@ int xf_file_setsize(struct xf_engine *e, struct xb_inode *ip, uint64_t size)
 	if (size < vfs_i_size_read(v) && e->running)
 		error = filemap_write_and_wait_range(e->bdi, v, size, size);
 	if (error) {
-		pthread_rwlock_unlock(&v->i_rwsem);
+		inode_unlock(v);
 		return error;
 	}
-	pthread_rwlock_wrlock(&v->invalidate_lock);
+	filemap_invalidate_lock(v);
 	error = xfs_setattr_size(ip, size);
-	pthread_rwlock_unlock(&v->invalidate_lock);
-	pthread_rwlock_unlock(&v->i_rwsem);
+	filemap_invalidate_unlock(v);
+	inode_unlock(v);
 	return error;
 }
 
@@ -303,14 +303,14 @@ int xf_file_fallocate(struct xf_engine *e, struct xb_inode *ip, uint64_t off, ui
 	 * EOF block's tail and logs the new size with the engine's i_size --
 	 * the backend's own incore size is not the file's size any more.
 	 */
-	pthread_rwlock_wrlock(&v->i_rwsem);
+	inode_lock(v);
 	error = xb_prealloc(ip, off, len, true);
 	if (!error && !keep_size && off + len > vfs_i_size_read(v)) {
-		pthread_rwlock_wrlock(&v->invalidate_lock);
+		filemap_invalidate_lock(v);
 		error = xfs_setattr_size(ip, off + len);
-		pthread_rwlock_unlock(&v->invalidate_lock);
+		filemap_invalidate_unlock(v);
 	}
-	pthread_rwlock_unlock(&v->i_rwsem);
+	inode_unlock(v);
 	return error;
 }
 
@@ -342,8 +342,8 @@ int xf_file_punch_or_zero(struct xf_engine *e, struct xb_inode *ip, uint64_t off
 
 	if (!v)
 		return -EOPNOTSUPP;
-	pthread_rwlock_wrlock(&v->i_rwsem);
-	pthread_rwlock_wrlock(&v->invalidate_lock);
+	inode_lock(v);
+	filemap_invalidate_lock(v);
 	error = xf_flush_unmap_range(e, v, off, len);
 	if (!error)
 		error = xfs_free_file_space(ip, off, len);
@@ -352,8 +352,8 @@ int xf_file_punch_or_zero(struct xf_engine *e, struct xb_inode *ip, uint64_t off
 		error = xb_prealloc(ip, off, len, true);
 	if (!error && zero_range && !keep_size && off + len > vfs_i_size_read(v))
 		error = xfs_setattr_size(ip, off + len);
-	pthread_rwlock_unlock(&v->invalidate_lock);
-	pthread_rwlock_unlock(&v->i_rwsem);
+	filemap_invalidate_unlock(v);
+	inode_unlock(v);
 	if (!error && e->running)
 		bdi_mark_inode_dirty(e->bdi, v);
 	return error;
@@ -367,14 +367,14 @@ off_t xf_file_lseek(struct xf_engine *e, struct xb_inode *ip, off_t off, int whe
 	(void) e;
 	if (!v)
 		return -EINVAL;
-	pthread_rwlock_rdlock(&v->i_rwsem);
+	inode_lock_shared(v);
 	if (whence == SEEK_DATA)
 		ret = iomap_seek_data(v, off, &xfs_seek_iomap_ops);
 	else if (whence == SEEK_HOLE)
 		ret = iomap_seek_hole(v, off, &xfs_seek_iomap_ops);
 	else
 		ret = -EINVAL;
-	pthread_rwlock_unlock(&v->i_rwsem);
+	inode_unlock(v);
 	return ret;
 }
 
@@ -394,9 +394,9 @@ void xf_file_release(struct xf_engine *e, struct xb_inode *ip)
 
 	if (!v || atomic_fetch_sub(&v->i_opens, 1) != 1 || !e->running || xb_readonly(e->m))
 		return;
-	pthread_rwlock_wrlock(&v->i_rwsem);
+	inode_lock(v);
 	xfs_free_eofblocks(ip);
-	pthread_rwlock_unlock(&v->i_rwsem);
+	inode_unlock(v);
 }
 
 int xf_engine_syncfs(struct xf_engine *e)

@@ -476,7 +476,7 @@ ssize_t iomap_fault_write(struct vfs_inode *inode, const void *buf, size_t len, 
 	uint64_t isize;
 	ssize_t ret = 0;
 
-	pthread_rwlock_rdlock(&inode->invalidate_lock);
+	filemap_invalidate_lock_shared(inode);
 	isize = vfs_i_size_read(inode);
 	if (pos < 0 || (uint64_t) pos >= isize || !len)
 		goto out_unlock;
@@ -487,7 +487,7 @@ ssize_t iomap_fault_write(struct vfs_inode *inode, const void *buf, size_t len, 
 	xf_trace("fault_write", inode->i_ino, pos, len, "isize=%llu", (unsigned long long) isize);
 	ret = iomap_write_loop(&iter, &ctx, ops);
 out_unlock:
-	pthread_rwlock_unlock(&inode->invalidate_lock);
+	filemap_invalidate_unlock(inode);
 	return ret;
 }
 
@@ -572,7 +572,7 @@ static struct folio *iomap_get_read_folio(struct vfs_inode *inode, loff_t pos, s
 	if (folio && folio_test_uptodate(folio))
 		return folio;
 
-	pthread_rwlock_rdlock(&inode->invalidate_lock);
+	filemap_invalidate_lock_shared(inode);
 	if (folio) {
 		folio_lock(folio);
 		if (!folio->mapping) {
@@ -595,7 +595,7 @@ static struct folio *iomap_get_read_folio(struct vfs_inode *inode, loff_t pos, s
 		folio = NULL;
 	}
 out_unlock:
-	pthread_rwlock_unlock(&inode->invalidate_lock);
+	filemap_invalidate_unlock(inode);
 	*errp = error;
 	return folio;
 }

@@ -152,7 +152,7 @@ static int iomap_write_delalloc_release(struct vfs_inode *inode, loff_t start_by
 	 * Keep page faults from instantiating and dirtying folios while we
 	 * walk the cache and remove the delalloc extents behind it.
 	 */
-	pthread_rwlock_wrlock(&inode->invalidate_lock);
+	filemap_invalidate_lock(inode);
 	while (start_byte < scan_end_byte) {
 		int64_t data_end;
 		int64_t data;
@@ -184,7 +184,7 @@ static int iomap_write_delalloc_release(struct vfs_inode *inode, loff_t start_by
 	if (punch_start_byte < end_byte)
 		error = iomap_punch(inode, punch_start_byte, end_byte - punch_start_byte, punch);
 out_unlock:
-	pthread_rwlock_unlock(&inode->invalidate_lock);
+	filemap_invalidate_unlock(inode);
 	return error;
 }
 
@@ -199,11 +199,11 @@ static int iomap_write_delalloc_release_legacy(struct vfs_inode *inode, loff_t s
 {
 	int error;
 
-	pthread_rwlock_wrlock(&inode->invalidate_lock);
+	filemap_invalidate_lock(inode);
 	truncate_inode_pages_range(&inode->i_mapping, (uint64_t) start_byte,
 				   (uint64_t) end_byte - 1);
 	error = iomap_punch(inode, start_byte, end_byte - start_byte, punch);
-	pthread_rwlock_unlock(&inode->invalidate_lock);
+	filemap_invalidate_unlock(inode);
 	return error;
 }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lockwatch.h"
 #include "pc_internal.h"
 
 uint64_t pc_now_ms(void)
@@ -130,18 +131,32 @@ void folio_put(struct folio *f)
 		folio_free(f);
 }
 
+/* The lock watch (lockwatch.h) learns who waits for and holds folio locks. */
+static uint64_t folio_ino(const struct folio *f)
+{
+	const struct address_space *m = f->mapping;
+
+	return m ? m->host_ino : 0;
+}
+
 void folio_lock(struct folio *f)
 {
+	xf_lw_wait(XF_LW_FOLIO, folio_ino(f), f->index);
 	pthread_mutex_lock(&f->lock);
+	xf_lw_got(XF_LW_FOLIO, folio_ino(f), true);
 }
 
 bool folio_trylock(struct folio *f)
 {
-	return pthread_mutex_trylock(&f->lock) == 0;
+	if (pthread_mutex_trylock(&f->lock))
+		return false;
+	xf_lw_got(XF_LW_FOLIO, folio_ino(f), true);
+	return true;
 }
 
 void folio_unlock(struct folio *f)
 {
+	xf_lw_put(XF_LW_FOLIO);
 	pthread_mutex_unlock(&f->lock);
 }
 

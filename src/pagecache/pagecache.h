@@ -134,6 +134,7 @@ struct page_cache {
 struct address_space {
 	struct page_cache *pc;
 	void *host;	      /* struct vfs_inode * */
+	uint64_t host_ino;    /* host->i_ino, for the lock watch (0: unknown) */
 	unsigned int blkbits; /* fs block size log2 */
 	pthread_mutex_t i_pages_lock;
 	struct radix_tree_root i_pages;

@@ -232,6 +232,8 @@ int reclaim_start(struct reclaimer **rp, struct page_cache *pc, struct bdi *bdi,
 	pthread_condattr_destroy(&ca);
 	reclaim_install_hook(r);
 	error = pthread_create(&r->thread, NULL, reclaim_thread, r);
+	if (!error)
+		pthread_setname_np(r->thread, "xf-reclaim");
 	if (error) {
 		reclaim_remove_hook(r);
 		pthread_cond_destroy(&r->cond);

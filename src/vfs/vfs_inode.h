@@ -17,8 +17,10 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
+#include "lockwatch.h"
 #include "pagecache.h"
 
 struct vfs_inode {
@@ -55,6 +57,59 @@ struct vfs_inode {
 	int wb_listed;
 	uint64_t dirtied_when_ms;
 };
+
+/*
+ * The kernel's names for the two inode locks.  Each also tells the lock
+ * watch (lockwatch.h) who waits and who holds, for diagnose.sh.
+ */
+static inline void inode_lock(struct vfs_inode *inode)
+{
+	xf_lw_wait(XF_LW_I_RWSEM, inode->i_ino, 0);
+	pthread_rwlock_wrlock(&inode->i_rwsem);
+	xf_lw_got(XF_LW_I_RWSEM, inode->i_ino, true);
+}
+
+static inline void inode_lock_shared(struct vfs_inode *inode)
+{
+	xf_lw_wait(XF_LW_I_RWSEM, inode->i_ino, 0);
+	pthread_rwlock_rdlock(&inode->i_rwsem);
+	xf_lw_got(XF_LW_I_RWSEM, inode->i_ino, false);
+}
+
+static inline bool inode_trylock(struct vfs_inode *inode)
+{
+	if (pthread_rwlock_trywrlock(&inode->i_rwsem))
+		return false;
+	xf_lw_got(XF_LW_I_RWSEM, inode->i_ino, true);
+	return true;
+}
+
+/* Shared or exclusive alike (pthread rwlocks have one unlock). */
+static inline void inode_unlock(struct vfs_inode *inode)
+{
+	xf_lw_put(XF_LW_I_RWSEM);
+	pthread_rwlock_unlock(&inode->i_rwsem);
+}
+
+static inline void filemap_invalidate_lock(struct vfs_inode *inode)
+{
+	xf_lw_wait(XF_LW_INVALIDATE_LOCK, inode->i_ino, 0);
+	pthread_rwlock_wrlock(&inode->invalidate_lock);
+	xf_lw_got(XF_LW_INVALIDATE_LOCK, inode->i_ino, true);
+}
+
+static inline void filemap_invalidate_lock_shared(struct vfs_inode *inode)
+{
+	xf_lw_wait(XF_LW_INVALIDATE_LOCK, inode->i_ino, 0);
+	pthread_rwlock_rdlock(&inode->invalidate_lock);
+	xf_lw_got(XF_LW_INVALIDATE_LOCK, inode->i_ino, false);
+}
+
+static inline void filemap_invalidate_unlock(struct vfs_inode *inode)
+{
+	xf_lw_put(XF_LW_INVALIDATE_LOCK);
+	pthread_rwlock_unlock(&inode->invalidate_lock);
+}
 
 static inline uint64_t vfs_i_size_read(struct vfs_inode *inode)
 {

@@ -132,7 +132,8 @@ static void iomap_writepage_hole(struct iomap_writepage_ctx *wpc, struct vfs_ino
 {
 	uint64_t nblocks = len >> inode->i_mapping.blkbits;
 
-	fprintf(stderr, "xfsfuse: writeback of inode %llu: %llu dirty block(s) at %lld over a hole\n",
+	fprintf(stderr,
+		"xfsfuse: writeback of inode %llu: %llu dirty block(s) at %lld over a hole\n",
 		(unsigned long long) inode->i_ino, (unsigned long long) nblocks, (long long) pos);
 	xf_trace("wb_hole", inode->i_ino, pos, len, "blocks=%llu", (unsigned long long) nblocks);
 	if (wpc->stats)

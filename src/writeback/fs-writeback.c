@@ -535,9 +535,11 @@ int bdi_start(struct bdi **bdip, struct page_cache *pc, const struct bdi_config 
 	error = -pthread_create(&bdi->worker, NULL, wb_end_io_worker, bdi);
 	if (error)
 		goto out_free;
+	pthread_setname_np(bdi->worker, "xf-end-io"); /* names for diagnose.sh */
 	error = -pthread_create(&bdi->flusher, NULL, wb_workfn, bdi);
 	if (error)
 		goto out_stop_worker;
+	pthread_setname_np(bdi->flusher, "xf-flusher");
 	*bdip = bdi;
 	return 0;
 

@@ -105,8 +105,8 @@ struct writeback_stats {
 	_Atomic uint64_t map_revalidated; /* cached mapping checked again */
 	_Atomic uint64_t map_invalidated; /* ... and found stale */
 	_Atomic uint64_t write_errors;
-	_Atomic uint64_t redirtied;	  /* folios left dirty: no memory for an ioend */
-	_Atomic uint64_t hole_blocks;	  /* dirty blocks found over a hole, not written */
+	_Atomic uint64_t redirtied;	     /* folios left dirty: no memory for an ioend */
+	_Atomic uint64_t hole_blocks;	     /* dirty blocks found over a hole, not written */
 	_Atomic uint64_t dirty_throttled;    /* writes that waited in balance_dirty_pages */
 	_Atomic uint64_t dirty_throttled_ms; /* ... for this long in all */
 };

@@ -37,9 +37,9 @@ struct xb_inode;
 struct vfs_inode;
 
 struct xb_mount_opts {
-	const char *image; /* image file or block device */
-	bool readonly;	   /* never write a byte to the image */
-	bool quiet;	   /* no informational messages on stderr */
+	const char *image;	      /* image file or block device */
+	bool readonly;		      /* never write a byte to the image */
+	bool quiet;		      /* no informational messages on stderr */
 	unsigned int log_interval_ms; /* timer checkpoints; 0: default, XB_LOG_NO_TIMER: none */
 };
 

@@ -96,6 +96,7 @@ static struct vfs_inode *xb_vfs_alloc(struct xb_mount *m, struct xb_inode *xi)
 	pthread_rwlock_init(&v->invalidate_lock, NULL);
 	vfs_i_size_write(v, xi->ip->i_size);
 	mapping_init(&v->i_mapping, m->pc, v, v->i_blkbits);
+	v->i_mapping.host_ino = v->i_ino;
 	v->i_private = xi;
 	return v;
 }

@@ -17,6 +17,7 @@
  * must not register again (liburcu asserts).
  */
 #include "xb_internal.h"
+#include "lockwatch.h"
 
 static pthread_mutex_t xb_libxfs_mutex = PTHREAD_MUTEX_INITIALIZER;
 static pthread_key_t xb_rcu_key;
@@ -60,17 +61,22 @@ void xb_lock(void)
 {
 	if (!xb_rcu_registered)
 		xb_rcu_register_self();
-	pthread_mutex_lock(&xb_libxfs_mutex);
+	xb_lock_retake();
 }
 
+/* A condition wait lets go of the lock meanwhile (it is no lock wait). */
 void xb_lock_wait(pthread_cond_t *cond)
 {
+	xf_lw_put(XF_LW_LIBXFS);
 	pthread_cond_wait(cond, &xb_libxfs_mutex);
+	xf_lw_got(XF_LW_LIBXFS, 0, true);
 }
 
 void xb_lock_timedwait(pthread_cond_t *cond, const struct timespec *abstime)
 {
+	xf_lw_put(XF_LW_LIBXFS);
 	pthread_cond_timedwait(cond, &xb_libxfs_mutex, abstime);
+	xf_lw_got(XF_LW_LIBXFS, 0, true);
 }
 
 /*
@@ -79,12 +85,15 @@ void xb_lock_timedwait(pthread_cond_t *cond, const struct timespec *abstime)
  */
 void xb_lock_drop(void)
 {
+	xf_lw_put(XF_LW_LIBXFS);
 	pthread_mutex_unlock(&xb_libxfs_mutex);
 }
 
 void xb_lock_retake(void)
 {
+	xf_lw_wait(XF_LW_LIBXFS, 0, 0);
 	pthread_mutex_lock(&xb_libxfs_mutex);
+	xf_lw_got(XF_LW_LIBXFS, 0, true);
 }
 
 bool xb_saw_corruption;
@@ -112,5 +121,5 @@ void xb_unlock(void)
 	xb_log_at_unlock();
 	if (xb_saw_corruption)
 		xb_forget_corrupt_buffers();
-	pthread_mutex_unlock(&xb_libxfs_mutex);
+	xb_lock_drop();
 }

@@ -154,6 +154,29 @@ for k in inject_folio_delay_ms inject_wb_delay_ms inject_ioend_delay_ms inject_e
 	check_eq "$k default" 0 "$(get $k)"
 done
 
+# ---- the lock watch (diagnose.sh, src/trace/lockwatch.h): while a write
+# sleeps after ->iomap_begin it holds its inode's i_rwsem; while writeback
+# sleeps before map_blocks it holds the folio lock.  diagnose.sh names both.
+set_ inject_write_delay_ms 3000
+echo lw >"$MNT/lw" &
+lwpid=$!
+sleep 1
+bash "$HERE/diagnose.sh" "$MNT" "$DAEMON_PID" >"$WORK/diag1" 2>&1
+wait "$lwpid"
+set_ inject_write_delay_ms 0
+check "diagnose: the writer holds i_rwsem" \
+	grep -Eq "^tid [0-9]+ .*holds \[i_rwsem\(excl\) x1 ino $(stat -c %i "$MNT/lw")\]" "$WORK/diag1"
+check "diagnose: the libxfs mutex's owner" grep -q "^libxfs mutex owner (glibc): tid" "$WORK/diag1"
+set_ inject_wb_delay_ms 3000
+wfsync "$MNT/lw" 0 4096 w >/dev/null &
+lwpid=$!
+sleep 1
+bash "$HERE/diagnose.sh" "$MNT" "$DAEMON_PID" >"$WORK/diag2" 2>&1
+wait "$lwpid"
+set_ inject_wb_delay_ms 0
+check "diagnose: writeback holds the folio lock" \
+	grep -Eq "^tid [0-9]+ .*holds \[.*folio\(excl\) x1 ino $(stat -c %i "$MNT/lw")" "$WORK/diag2"
+
 # ---- injected writeback EIO
 set_ counters 0
 check "fail_write_nth=1" set_ fail_write_nth 1

@@ -1192,9 +1192,9 @@ static void concurrent_run(unsigned int blkbits, size_t fsize, unsigned int seed
 		if ((uint64_t) pos + len > max)
 			len = (size_t) (max - (uint64_t) pos);
 		fill_buf(buf, len, (unsigned char) op);
-		pthread_rwlock_wrlock(&ff.inode.i_rwsem);
+		inode_lock(&ff.inode);
 		CHECK_EQ(model_write(&ff, buf, len, pos), len);
-		pthread_rwlock_unlock(&ff.inode.i_rwsem);
+		inode_unlock(&ff.inode);
 		memcpy(model + pos, buf, len);
 		if ((uint64_t) pos + len > msize)
 			msize = (uint64_t) pos + len;

@@ -751,7 +751,7 @@ static void test_hole_and_enomem(void)
 	CHECK_EQ(xf_fault_get_nth(XF_FAULT_IOEND_ALLOC), 0);
 	CHECK_EQ(FF(a)->discards, 0);
 	CHECK_EQ(atomic_load(&bdi_stats(bdi)->redirtied), 1);
-	CHECK_EQ(count_tagged(a, PC_TAG_DIRTY), 1); /* the first folio waits */
+	CHECK_EQ(count_tagged(a, PC_TAG_DIRTY), 1);  /* the first folio waits */
 	CHECK(disk_matches(a, 16384, 16384, false)); /* the second one went */
 	CHECK_EQ(filemap_write_and_wait_range(bdi, a, 0, UINT64_MAX), 0);
 	CHECK_EQ(count_tagged(a, PC_TAG_DIRTY), 0);
@@ -820,9 +820,9 @@ static void *stress_writer(void *p)
 	for (i = 0; i < arg->rounds; i++) {
 		uint64_t pos = (i * 7919ULL) % (200 * 1024);
 
-		pthread_rwlock_wrlock(&arg->inode->i_rwsem);
+		inode_lock(arg->inode);
 		dirty_range(arg->bdi, arg->inode, pos, 1 + (i * 131) % 9000, i);
-		pthread_rwlock_unlock(&arg->inode->i_rwsem);
+		inode_unlock(arg->inode);
 		if (i % 16 == 0)
 			CHECK_EQ(filemap_write_and_wait_range(arg->bdi, arg->inode, 0, UINT64_MAX),
 				 0);

@@ -67,11 +67,11 @@ static void test_evict(struct vfs_inode *v, bool unlinked, void *arg)
 {
 	(void) unlinked;
 	(void) arg;
-	pthread_rwlock_wrlock(&v->i_rwsem);
-	pthread_rwlock_wrlock(&v->invalidate_lock);
+	inode_lock(v);
+	filemap_invalidate_lock(v);
 	truncate_inode_pages_range(&v->i_mapping, 0, UINT64_MAX);
-	pthread_rwlock_unlock(&v->invalidate_lock);
-	pthread_rwlock_unlock(&v->i_rwsem);
+	filemap_invalidate_unlock(v);
+	inode_unlock(v);
 }
 
 static struct xb_inode *create_file(struct xb_mount *m, const char *name)
@@ -99,9 +99,9 @@ static ssize_t write_file(struct xb_inode *xi, const void *buf, size_t len, uint
 	struct vfs_inode *v = xb_vfs_inode(xi);
 	ssize_t n;
 
-	pthread_rwlock_wrlock(&v->i_rwsem);
+	inode_lock(v);
 	n = iomap_file_buffered_write(v, buf, len, (loff_t) off, &xfs_buffered_write_iomap_ops);
-	pthread_rwlock_unlock(&v->i_rwsem);
+	inode_unlock(v);
 	return n;
 }
 
@@ -110,9 +110,9 @@ static ssize_t read_file(struct xb_inode *xi, void *buf, size_t len, uint64_t of
 	struct vfs_inode *v = xb_vfs_inode(xi);
 	ssize_t n;
 
-	pthread_rwlock_rdlock(&v->i_rwsem);
+	inode_lock_shared(v);
 	n = iomap_file_buffered_read(v, buf, len, (loff_t) off, &xfs_read_iomap_ops);
-	pthread_rwlock_unlock(&v->i_rwsem);
+	inode_unlock(v);
 	return n;
 }
 
@@ -138,11 +138,11 @@ static void drop_cache(struct xb_inode *xi)
 {
 	struct vfs_inode *v = xb_vfs_inode(xi);
 
-	pthread_rwlock_wrlock(&v->i_rwsem);
-	pthread_rwlock_wrlock(&v->invalidate_lock);
+	inode_lock(v);
+	filemap_invalidate_lock(v);
 	truncate_inode_pages_range(&v->i_mapping, 0, UINT64_MAX);
-	pthread_rwlock_unlock(&v->invalidate_lock);
-	pthread_rwlock_unlock(&v->i_rwsem);
+	filemap_invalidate_unlock(v);
+	inode_unlock(v);
 }
 
 static int setsize(struct xb_inode *xi, uint64_t size)
@@ -150,11 +150,11 @@ static int setsize(struct xb_inode *xi, uint64_t size)
 	struct vfs_inode *v = xb_vfs_inode(xi);
 	int error;
 
-	pthread_rwlock_wrlock(&v->i_rwsem);
-	pthread_rwlock_wrlock(&v->invalidate_lock);
+	inode_lock(v);
+	filemap_invalidate_lock(v);
 	error = xfs_setattr_size(xi, size);
-	pthread_rwlock_unlock(&v->invalidate_lock);
-	pthread_rwlock_unlock(&v->i_rwsem);
+	filemap_invalidate_unlock(v);
+	inode_unlock(v);
 	return error;
 }
 
@@ -217,10 +217,10 @@ static void test_reserve_punch(struct xb_mount *m, unsigned int bs)
 	CHECK_EQ(im2.offset, (loff_t) len);
 
 	/* A write that failed after 8 KiB + 1: the rest is punched. */
-	pthread_rwlock_wrlock(&v->i_rwsem);
+	inode_lock(v);
 	CHECK_EQ(xfs_buffered_write_iomap_ops.iomap_end(v, 0, (loff_t) len, 8193, IOMAP_WRITE, &im),
 		 0);
-	pthread_rwlock_unlock(&v->i_rwsem);
+	inode_unlock(v);
 	s2 = snap(xi);
 	CHECK_EQ(s2.delayed, (8193 + bs - 1) / bs);
 	CHECK(s2.seq != s1.seq);
@@ -499,9 +499,9 @@ static void test_cycle(struct xb_mount *m, unsigned int bs)
 	s = snap(xi);
 	CHECK(s.delayed > wblocks - (BIG + bs - 1) / bs); /* plus speculative preallocation */
 	trimmed0 = xfs_iomap_stats.eofblocks_trimmed_blocks;
-	pthread_rwlock_wrlock(&v->i_rwsem);
+	inode_lock(v);
 	CHECK_EQ(xfs_free_eofblocks(xi), 0);
-	pthread_rwlock_unlock(&v->i_rwsem);
+	inode_unlock(v);
 	s = snap(xi);
 	CHECK(xfs_iomap_stats.eofblocks_trimmed_blocks > trimmed0);
 	CHECK_EQ(s.delayed, wblocks - (BIG + bs - 1) / bs);

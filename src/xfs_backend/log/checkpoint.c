@@ -327,4 +327,3 @@ int xb_log_write_unmount_record(struct xb_log *log)
 	}
 	return xb_log_flush_device(log);
 }
-

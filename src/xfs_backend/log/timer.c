@@ -43,6 +43,7 @@ int xb_log_start_timer(struct xb_log *log)
 	log->timer_stop = false;
 	if (pthread_create(&log->timer, NULL, xb_log_timer_main, log))
 		return -EAGAIN;
+	pthread_setname_np(log->timer, "xf-log-timer");
 	log->timer_running = true;
 	return 0;
 }

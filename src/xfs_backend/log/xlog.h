@@ -90,8 +90,8 @@ struct xb_rec_writer {
 	int start_cycle, start_block; /* where out[0] lands */
 	int nrecords;
 	uint64_t bytes_written; /* by xb_rec_write_out, for the log_bytes counter */
-	size_t total_blocks; /* every record of this writer: the checkpoint's size */
-	int cap;	     /* payload bytes one record can hold */
+	size_t total_blocks;	/* every record of this writer: the checkpoint's size */
+	int cap;		/* payload bytes one record can hold */
 	xfs_lsn_t tail_lsn;
 	/* the open record */
 	char payload[XB_LOG_RECORD_SIZE];
