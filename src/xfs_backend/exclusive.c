@@ -7,6 +7,13 @@
  * that is mounted, refuse a file that backs a loop device, and hold a flock
  * for the whole mount (exclusive read-write, shared read-only), as a second
  * xfsfuse, xfs_repair run under flock(1), or a careful tool would respect.
+ *
+ * umount(8) of a FUSE mount returns before the daemon has written back,
+ * logged and let go of the image, so "umount; mount" as scripts write it
+ * would find the image still locked.  When the lock is held but no mount of
+ * the image is live any more, a new mount waits (XB_CLAIM_WAIT_MS, saying
+ * so) for the finishing daemon; while a mount is live it is refused at once,
+ * naming the mount point.
  */
 #include "xb_internal.h"
 #include "exclusive.h"
@@ -14,6 +21,11 @@
 #include <dirent.h>
 #include <sys/file.h>
 #include <sys/sysmacros.h>
+#include <time.h>
+
+/* How long a new mount waits for a finishing daemon to release the image. */
+#define XB_CLAIM_WAIT_MS 60000
+#define XB_CLAIM_POLL_MS 50
 
 /* Does a read-only loop device (/sys/block/loopN/ro) name this backing file? */
 static bool xb_loop_is_readonly(const char *loop)
@@ -87,10 +99,105 @@ static bool xb_is_mounted_bdev(dev_t rdev)
 	return found;
 }
 
+/* mountinfo escapes space, tab, newline and backslash as \ooo: undo it in place. */
+static void xb_mountinfo_unescape(char *s)
+{
+	char *out = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*out++ = (char) ((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 3;
+		} else {
+			*out++ = *s;
+		}
+	}
+	*out = '\0';
+}
+
+/*
+ * Is there a live FUSE mount whose source is this image (the fsname
+ * xfsfuse gives it by default)?  Its mount point goes to @mnt.
+ */
+static bool xb_image_mounted_at(const struct stat *img, char *mnt, size_t mntlen)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	char line[4096];
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char point[1024], fstype[256], source[1024];
+		const char *sep = strstr(line, " - ");
+		struct stat st;
+
+		if (!sep || sscanf(line, "%*s %*s %*s %*s %1023s", point) != 1 ||
+		    sscanf(sep + 3, "%255s %1023s", fstype, source) != 2 ||
+		    strncmp(fstype, "fuse", 4))
+			continue;
+		xb_mountinfo_unescape(source);
+		if (stat(source, &st) == 0 && st.st_dev == img->st_dev &&
+		    st.st_ino == img->st_ino) {
+			xb_mountinfo_unescape(point);
+			snprintf(mnt, mntlen, "%s", point);
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+static void xb_sleep_ms(unsigned int ms)
+{
+	struct timespec ts = {ms / 1000, (long) (ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/*
+ * Take the image's flock.  Held by a process whose mount is gone (an
+ * xfsfuse finishing its unmount): wait for it, a bounded time.
+ */
+static int xb_flock_image(int fd, const struct stat *st, const char *image, bool readonly,
+			  char *why, size_t whylen)
+{
+	int op = (readonly ? LOCK_SH : LOCK_EX) | LOCK_NB;
+	unsigned int waited = 0;
+	char mnt[1024];
+
+	while (flock(fd, op) < 0) {
+		if (errno != EWOULDBLOCK) {
+			snprintf(why, whylen, "%s: flock: %s", image, strerror(errno));
+			return -errno;
+		}
+		if (xb_image_mounted_at(st, mnt, sizeof(mnt))) {
+			snprintf(why, whylen, "%s: image is already mounted at %s", image, mnt);
+			return -EBUSY;
+		}
+		if (waited >= XB_CLAIM_WAIT_MS) {
+			snprintf(why, whylen, "%s: image is in use by another process", image);
+			return -EBUSY;
+		}
+		if (!waited)
+			fprintf(stderr,
+				"xfsfuse: %s is held by another process and not mounted (an "
+				"xfsfuse "
+				"finishing its unmount?): waiting up to %u s\n",
+				image, XB_CLAIM_WAIT_MS / 1000);
+		xb_sleep_ms(XB_CLAIM_POLL_MS);
+		waited += XB_CLAIM_POLL_MS;
+	}
+	return 0;
+}
+
 int xb_claim_image(const char *image, bool readonly, int *lock_fd, char *why, size_t whylen)
 {
 	struct stat st;
 	int fd = open(image, O_RDONLY | O_CLOEXEC);
+	int error;
 
 	if (fd < 0) {
 		snprintf(why, whylen, "%s: %s", image, strerror(errno));
@@ -112,10 +219,10 @@ int xb_claim_image(const char *image, bool readonly, int *lock_fd, char *why, si
 		close(fd);
 		return -EBUSY;
 	}
-	if (flock(fd, (readonly ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0) {
-		snprintf(why, whylen, "%s: image is in use by another process", image);
+	error = xb_flock_image(fd, &st, image, readonly, why, whylen);
+	if (error) {
 		close(fd);
-		return -EBUSY;
+		return error;
 	}
 	*lock_fd = fd;
 	return 0;

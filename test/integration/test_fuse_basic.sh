@@ -185,6 +185,26 @@ check "umount" umount "$MNT"
 check "daemon released the image" flock -w 30 "$IMG" true
 repair_clean "$IMG"
 
+# ------------------------------------------------------------------ umount; mount
+# As scripts do it: umount returns before the daemon has written back and let
+# go of the image; a new mount waits for it (bounded, saying so), while a
+# mount that is still live is refused at once, naming its mount point.
+head -c 32M /dev/urandom >"$TMP/again.src"
+mkdir -p "$TMP/mnt2"
+check "mount for the remount loop" "$XFSFUSE" "$IMG" "$MNT"
+check_fails "a second mount of a mounted image is refused" timeout 30 "$XFSFUSE" "$IMG" "$TMP/mnt2"
+check_out "... naming the mount point" "already mounted at $MNT"
+for i in 1 2 3 4; do
+	cp "$TMP/again.src" "$MNT/again$i"
+	check "umount ($i)" umount "$MNT"
+	check "mount at once after umount ($i)" "$XFSFUSE" "$IMG" "$MNT"
+	check "... the file is whole ($i)" cmp "$TMP/again.src" "$MNT/again$i"
+done
+rm -f "$MNT"/again* # the statfs comparison below expects the fresh image's counts
+check "umount" umount "$MNT"
+check "daemon released the image" flock -w 60 "$IMG" true
+repair_clean "$IMG"
+
 # ------------------------------------------------------------------ namespace and data
 fuse_mount "$IMG"
 check_eq "root st_ino is the XFS root inode" "$ROOTINO" "$(stat -c %i "$MNT")"
