@@ -19,6 +19,7 @@
 #include "control.h"
 #include "fuse_ops.h"
 #include "options.h"
+#include "remount.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -177,6 +178,8 @@ int main(int argc, char *argv[])
 
 	if (argc == 3 && !strcmp(argv[1], "--recover"))
 		return xf_recover(argv[2]);
+	if (xf_is_remount(argc, argv))
+		return xf_remount(argc, argv);
 	if (xf_parse_options(&args, &o) || fuse_parse_cmdline(&args, &co))
 		goto out_args;
 	if (co.show_help) {

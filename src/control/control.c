@@ -306,6 +306,48 @@ static int xf_get_bmap(const struct xf_knob *k, struct xb_inode *ip, struct xf_t
 	return xf_control_bmap(xf_ctl.engine, ip, t);
 }
 
+/*
+ * sync: what syncfs(2) would do if Linux's FUSE sent it to us -- every dirty
+ * folio written back and the log checkpointed (durable).  remount,ro uses it
+ * (src/remount.c), as XFS quiesces its log when it goes read-only.
+ */
+static _Atomic uint64_t xf_syncs;
+
+static int xf_get_sync(const struct xf_knob *k, struct xb_inode *ip, struct xf_text *t)
+{
+	(void) k;
+	(void) ip;
+	xf_text_printf(t, "%llu", (unsigned long long) atomic_load(&xf_syncs));
+	return 0;
+}
+
+static int xf_set_sync(const struct xf_knob *k, const char *v)
+{
+	int error;
+
+	(void) k;
+	if (strcmp(v, "1"))
+		return -EINVAL;
+	if (!xf_ctl.engine)
+		return -EIO;
+	error = xf_engine_syncfs(xf_ctl.engine);
+	if (!error)
+		atomic_fetch_add(&xf_syncs, 1);
+	xf_trace("sync", 0, 0, 0, "error=%d", error);
+	return error;
+}
+
+/* mode: how the daemon opened the image ("rw" or "ro"), whatever the mount says. */
+static int xf_get_mode(const struct xf_knob *k, struct xb_inode *ip, struct xf_text *t)
+{
+	(void) k;
+	(void) ip;
+	if (!xf_ctl.engine || !xf_ctl.engine->m)
+		return -EIO;
+	xf_text_printf(t, "%s", xb_readonly(xf_ctl.engine->m) ? "ro" : "rw");
+	return 0;
+}
+
 static int xf_get_help(const struct xf_knob *k, struct xb_inode *ip, struct xf_text *t);
 
 static const struct xf_knob xf_knobs[] = {
@@ -323,6 +365,8 @@ static const struct xf_knob xf_knobs[] = {
 	{"fail_ioend_alloc_nth", xf_get_fault, xf_set_fault, XF_FAULT_IOEND_ALLOC, false},
 	{"short_copy_at", xf_get_short_copy, xf_set_short_copy, 0, false},
 	{"counters", xf_get_counters, xf_set_counters, 0, true},
+	{"sync", xf_get_sync, xf_set_sync, 0, false},
+	{"mode", xf_get_mode, NULL, 0, false},
 	{"trace", xf_get_trace, xf_set_trace, 0, true},
 	{"bmap", xf_get_bmap, NULL, 0, true},
 	{"help", xf_get_help, NULL, 0, false},

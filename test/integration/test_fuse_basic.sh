@@ -479,6 +479,50 @@ check "mount -t fuse.xfsfuse, fstab line, refusal through mount(8)" \
 	unshare -m --propagation private bash "$TMP/mount-test.sh"
 repair_clean "$IMG"
 
+# ------------------------------------------------------------------ remount
+# mount -o remount,ro|rw (fstests generic/306): mount.fuse3 runs xfsfuse with
+# "remount"; xfsfuse asks the daemon to write back and checkpoint, then
+# remounts through the kernel (src/remount.c).  Writes then fail with EROFS,
+# the mount's other flags stay, rw comes back, and a daemon that opened the
+# image read-only refuses rw.
+cat >"$TMP/remount-test.sh" <<EOF
+set -e
+mount --bind "$TMP/sbin" /usr/local/sbin
+mount -t fuse.xfsfuse "$IMG" "$MNT" -o nosuid
+echo before > "$MNT/remounted"
+mount -o remount,ro "$MNT"
+grep -q "^$IMG $MNT fuse.xfsfuse ro,nosuid," /proc/mounts
+if echo no > "$MNT/remount-no" 2>/dev/null; then exit 1; fi
+test "\$(getfattr --only-values -n xfsfuse.sync "$MNT")" -ge 1
+test "\$(cat "$MNT/remounted")" = before
+mount -o remount,rw "$MNT"
+grep -q "^$IMG $MNT fuse.xfsfuse rw,nosuid," /proc/mounts
+echo after >> "$MNT/remounted"
+umount "$MNT"
+flock -w 30 "$IMG" true
+mount -t fuse.xfsfuse "$IMG" "$MNT" -o ro
+if mount -o remount,rw "$MNT" 2>"$TMP/remount-refused"; then exit 1; fi
+grep -q "opened read-only" "$TMP/remount-refused"
+umount "$MNT"
+flock -w 30 "$IMG" true
+EOF
+check "mount -o remount,ro and back, through mount(8)" \
+	unshare -m --propagation private bash "$TMP/remount-test.sh"
+# Read-only means quiesced: a kill right after remount,ro loses nothing.
+fuse_mount "$IMG" -o log_interval=0
+echo durable >"$MNT/remount-kill"
+check "remount,ro (as mount.fuse3 runs it)" "$XFSFUSE" "$IMG" "$MNT" -o remount,ro
+kill -KILL "$DAEMON_PID"
+{ wait "$DAEMON_PID"; } 2>/dev/null || true
+DAEMON_PID=
+umount "$MNT" 2>/dev/null || umount -l "$MNT"
+check "remount,ro then kill: recover" "$XFSFUSE" --recover "$IMG"
+mount -o loop,ro "$IMG" "$KMNT"
+check_eq "remount,ro then kill: the kernel reads the file" durable "$(cat "$KMNT/remount-kill" 2>&1)"
+check_eq "... and the earlier one" "before after" "$(cat "$KMNT/remounted" 2>&1 | tr '\n' ' ' | sed 's/ $//')"
+umount "$KMNT"
+repair_clean "$IMG"
+
 # ------------------------------------------------------------------ unclean image
 # SIGKILL leaves a dirty log (doc/log.md): a read-only mount is refused with
 # the command to run, a read-write mount replays the log first and mounts,

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mount -o remount,ro|rw MOUNTPOINT.
+ *
+ * mount(8) hands a remount of a fuse.xfsfuse mount to mount.fuse3, which
+ * runs "xfsfuse IMAGE MOUNTPOINT -o remount,...".  There is no new daemon
+ * to start: the kernel's FUSE accepts MS_REMOUNT itself (fuse_reconfigure),
+ * and the VFS then refuses writes on a read-only mount.  What the kernel
+ * cannot do is tell the daemon, so before going read-only this asks it
+ * (xfsfuse.sync) to write everything back and checkpoint the log -- the
+ * kernel's XFS quiesces its log on remount,ro the same way -- and going
+ * back read-write is refused when the daemon itself opened the image
+ * read-only (xfsfuse.mode).  The mount's other flags (nosuid, nodev, ...)
+ * are kept.
+ */
+#include "remount.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/statvfs.h>
+#include <sys/xattr.h>
+
+struct xf_remount_args {
+	bool remount, ro;
+	const char *nonopt[2]; /* IMAGE, MOUNTPOINT */
+	int nnonopt;
+};
+
+/* One -o list: remount, and the last of ro/rw, matter; the rest was set at mount. */
+static void xf_remount_scan_opts(struct xf_remount_args *a, const char *list)
+{
+	char buf[4096], *tok, *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(tok, "remount"))
+			a->remount = true;
+		else if (!strcmp(tok, "ro"))
+			a->ro = true;
+		else if (!strcmp(tok, "rw"))
+			a->ro = false;
+	}
+}
+
+static void xf_remount_scan(struct xf_remount_args *a, int argc, char *argv[])
+{
+	int i;
+
+	memset(a, 0, sizeof(*a));
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-o") && i + 1 < argc)
+			xf_remount_scan_opts(a, argv[++i]);
+		else if (!strncmp(argv[i], "-o", 2))
+			xf_remount_scan_opts(a, argv[i] + 2);
+		else if (argv[i][0] != '-' && a->nnonopt < 2)
+			a->nonopt[a->nnonopt++] = argv[i];
+	}
+}
+
+bool xf_is_remount(int argc, char *argv[])
+{
+	struct xf_remount_args a;
+
+	xf_remount_scan(&a, argc, argv);
+	return a.remount;
+}
+
+/* The per-mount flags MS_REMOUNT would otherwise reset. */
+static unsigned long xf_remount_kept_flags(const struct statvfs *sv)
+{
+	static const struct {
+		unsigned long st, ms;
+	} map[] = {{ST_NOSUID, MS_NOSUID},	    {ST_NODEV, MS_NODEV},
+		   {ST_NOEXEC, MS_NOEXEC},	    {ST_NOATIME, MS_NOATIME},
+		   {ST_NODIRATIME, MS_NODIRATIME},  {ST_RELATIME, MS_RELATIME},
+		   {ST_SYNCHRONOUS, MS_SYNCHRONOUS}};
+	unsigned long flags = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (sv->f_flag & map[i].st)
+			flags |= map[i].ms;
+	return flags;
+}
+
+int xf_remount(int argc, char *argv[])
+{
+	struct xf_remount_args a;
+	const char *mnt;
+	struct statvfs sv;
+	char mode[8] = "";
+	ssize_t n;
+
+	xf_remount_scan(&a, argc, argv);
+	mnt = a.nnonopt == 2 ? a.nonopt[1] : a.nonopt[0];
+	if (!mnt) {
+		fprintf(stderr, "xfsfuse: remount: no mount point\n");
+		return 1;
+	}
+	n = getxattr(mnt, "xfsfuse.mode", mode, sizeof(mode) - 1);
+	if (n < 0 || statvfs(mnt, &sv) < 0) {
+		fprintf(stderr, "xfsfuse: remount: %s is not an xfsfuse mount (%s)\n", mnt,
+			strerror(errno));
+		return 1;
+	}
+	mode[n] = '\0';
+	if (!a.ro && !strcmp(mode, "ro")) {
+		fprintf(stderr,
+			"xfsfuse: remount: %s: the image was opened read-only; unmount and mount "
+			"it read-write\n",
+			mnt);
+		return 1;
+	}
+	if (a.ro && !(sv.f_flag & ST_RDONLY) && setxattr(mnt, "xfsfuse.sync", "1", 1, 0) < 0) {
+		fprintf(stderr, "xfsfuse: remount: %s: writing back before read-only: %s\n", mnt,
+			strerror(errno));
+		return 1;
+	}
+	if (mount(NULL, mnt, NULL, MS_REMOUNT | xf_remount_kept_flags(&sv) | (a.ro ? MS_RDONLY : 0),
+		  NULL) < 0) {
+		fprintf(stderr, "xfsfuse: remount %s %s: %s\n", a.ro ? "read-only" : "read-write",
+			mnt, strerror(errno));
+		return 1;
+	}
+	return 0;
+}
