@@ -80,8 +80,8 @@ static bool xb_is_loop_backing(const struct stat *img, bool writable_only)
 	return found;
 }
 
-/* Is the block device @rdev mounted (any mount in our namespace)? */
-static bool xb_is_mounted_bdev(dev_t rdev)
+/* Does @match accept a line of /proc/self/mountinfo (our namespace's mounts)? */
+static bool xb_mountinfo_any(bool (*match)(char *line, void *arg), void *arg)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "r");
 	char line[4096];
@@ -89,14 +89,24 @@ static bool xb_is_mounted_bdev(dev_t rdev)
 
 	if (!f)
 		return false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		unsigned int maj, min;
-
-		if (sscanf(line, "%*u %*u %u:%u", &maj, &min) == 2 && makedev(maj, min) == rdev)
-			found = true;
-	}
+	while (!found && fgets(line, sizeof(line), f))
+		found = match(line, arg);
 	fclose(f);
 	return found;
+}
+
+static bool xb_mountinfo_is_bdev(char *line, void *arg)
+{
+	unsigned int maj, min;
+
+	return sscanf(line, "%*u %*u %u:%u", &maj, &min) == 2 &&
+	       makedev(maj, min) == *(dev_t *) arg;
+}
+
+/* Is the block device @rdev mounted? */
+static bool xb_is_mounted_bdev(dev_t rdev)
+{
+	return xb_mountinfo_any(xb_mountinfo_is_bdev, &rdev);
 }
 
 /* mountinfo escapes space, tab, newline and backslash as \ooo: undo it in place. */
@@ -116,37 +126,39 @@ static void xb_mountinfo_unescape(char *s)
 	*out = '\0';
 }
 
+struct xb_image_mount {
+	const struct stat *img;
+	char *mnt;
+	size_t mntlen;
+};
+
+static bool xb_mountinfo_is_image(char *line, void *arg)
+{
+	struct xb_image_mount *im = arg;
+	char point[1024], fstype[256], source[1024];
+	const char *sep = strstr(line, " - ");
+	struct stat st;
+
+	if (!sep || sscanf(line, "%*s %*s %*s %*s %1023s", point) != 1 ||
+	    sscanf(sep + 3, "%255s %1023s", fstype, source) != 2 || strncmp(fstype, "fuse", 4))
+		return false;
+	xb_mountinfo_unescape(source);
+	if (stat(source, &st) || st.st_dev != im->img->st_dev || st.st_ino != im->img->st_ino)
+		return false;
+	xb_mountinfo_unescape(point);
+	snprintf(im->mnt, im->mntlen, "%s", point);
+	return true;
+}
+
 /*
  * Is there a live FUSE mount whose source is this image (the fsname
  * xfsfuse gives it by default)?  Its mount point goes to @mnt.
  */
 static bool xb_image_mounted_at(const struct stat *img, char *mnt, size_t mntlen)
 {
-	FILE *f = fopen("/proc/self/mountinfo", "r");
-	char line[4096];
-	bool found = false;
+	struct xb_image_mount im = {img, mnt, mntlen};
 
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		char point[1024], fstype[256], source[1024];
-		const char *sep = strstr(line, " - ");
-		struct stat st;
-
-		if (!sep || sscanf(line, "%*s %*s %*s %*s %1023s", point) != 1 ||
-		    sscanf(sep + 3, "%255s %1023s", fstype, source) != 2 ||
-		    strncmp(fstype, "fuse", 4))
-			continue;
-		xb_mountinfo_unescape(source);
-		if (stat(source, &st) == 0 && st.st_dev == img->st_dev &&
-		    st.st_ino == img->st_ino) {
-			xb_mountinfo_unescape(point);
-			snprintf(mnt, mntlen, "%s", point);
-			found = true;
-		}
-	}
-	fclose(f);
-	return found;
+	return xb_mountinfo_any(xb_mountinfo_is_image, &im);
 }
 
 static void xb_sleep_ms(unsigned int ms)

@@ -28,6 +28,25 @@ except OSError as e:
     print(errno.errorcode[e.errno])
 '
 wfsync() { python3 -c "$PYW" "$@"; }
+# fsyncs PATH N SEQ: N bytes of "x" written through description a of PATH
+# (b is a second one), then one fsync per letter of SEQ; prints "ok" or the
+# errno name of each.
+PYFS='
+import os, sys, errno
+path, n, seq = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+fds = {"a": os.open(path, os.O_RDWR | os.O_CREAT, 0o644)}
+fds["b"] = os.open(path, os.O_RDWR)
+os.pwrite(fds["a"], b"x" * n, 0)
+out = []
+for c in seq:
+    try:
+        os.fsync(fds[c])
+        out.append("ok")
+    except OSError as e:
+        out.append(errno.errorcode[e.errno])
+print(" ".join(out))
+'
+fsyncs() { python3 -c "$PYFS" "$@"; }
 quiet() { "$@" >/dev/null 2>&1; }
 
 truncate -s 512M "$IMG"
@@ -157,23 +176,25 @@ done
 # ---- the lock watch (diagnose.sh, src/trace/lockwatch.h): while a write
 # sleeps after ->iomap_begin it holds its inode's i_rwsem; while writeback
 # sleeps before map_blocks it holds the folio lock.  diagnose.sh names both.
-set_ inject_write_delay_ms 3000
-echo lw >"$MNT/lw" &
-lwpid=$!
-sleep 1
-bash "$HERE/diagnose.sh" "$MNT" "$DAEMON_PID" >"$WORK/diag1" 2>&1
-wait "$lwpid"
-set_ inject_write_delay_ms 0
+# diagnose_while KNOB OUT CMD...: CMD in the background with KNOB at 10 s
+# (gdb needs seconds to attach on a loaded machine),
+# diagnose.sh's report 1 s into it.
+diagnose_while() {
+	local knob=$1 out=$2 pid
+	shift 2
+	set_ "$knob" 10000
+	"$@" >/dev/null &
+	pid=$!
+	sleep 1
+	bash "$HERE/diagnose.sh" "$MNT" "$DAEMON_PID" >"$out" 2>&1
+	wait "$pid"
+	set_ "$knob" 0
+}
+diagnose_while inject_write_delay_ms "$WORK/diag1" sh -c "echo lw >'$MNT/lw'"
 check "diagnose: the writer holds i_rwsem" \
 	grep -Eq "^tid [0-9]+ .*holds \[i_rwsem\(excl\) x1 ino $(stat -c %i "$MNT/lw")\]" "$WORK/diag1"
 check "diagnose: the libxfs mutex's owner" grep -q "^libxfs mutex owner (glibc): tid" "$WORK/diag1"
-set_ inject_wb_delay_ms 3000
-wfsync "$MNT/lw" 0 4096 w >/dev/null &
-lwpid=$!
-sleep 1
-bash "$HERE/diagnose.sh" "$MNT" "$DAEMON_PID" >"$WORK/diag2" 2>&1
-wait "$lwpid"
-set_ inject_wb_delay_ms 0
+diagnose_while inject_wb_delay_ms "$WORK/diag2" wfsync "$MNT/lw" 0 4096 w
 check "diagnose: writeback holds the folio lock" \
 	grep -Eq "^tid [0-9]+ .*holds \[.*folio\(excl\) x1 ino $(stat -c %i "$MNT/lw")" "$WORK/diag2"
 
@@ -191,20 +212,8 @@ check_eq "the daemon keeps working: rewrite+fsync" ok "$(wfsync "$MNT/e" 0 16384
 # Every open file description that was open when the error happened sees it,
 # once (file_check_and_advance_wb_err): two descriptions, one error.
 check "fail_write_nth=1 again" set_ fail_write_nth 1
-check_eq "two descriptions: both report the error, each once" "EIO EIO ok ok" "$(python3 -c "
-import os, errno
-a = os.open('$MNT/e2', os.O_RDWR | os.O_CREAT, 0o644)
-b = os.open('$MNT/e2', os.O_RDWR)
-os.pwrite(a, b'x' * 8192, 0)
-out = []
-for fd in (a, b, a, b):
-    try:
-        os.fsync(fd)
-        out.append('ok')
-    except OSError as e:
-        out.append(errno.errorcode[e.errno])
-print(' '.join(out))
-")"
+check_eq "two descriptions: both report the error, each once" "EIO EIO ok ok" \
+	"$(fsyncs "$MNT/e2" 8192 abab)"
 check_eq "rewritten data reads back" "$(printf 'f%.0s' $(seq 16384))" "$(cat "$MNT/e")"
 
 # ---- injected ioend allocation failure (issue 12): the folio stays dirty,
@@ -212,19 +221,7 @@ check_eq "rewritten data reads back" "$(printf 'f%.0s' $(seq 16384))" "$(cat "$M
 set_ counters 0
 check "fail_ioend_alloc_nth=1" set_ fail_ioend_alloc_nth 1
 check_eq "fail_ioend_alloc_nth armed" 1 "$(get fail_ioend_alloc_nth)"
-check_eq "fsync without an ioend: ENOMEM, then ok" "ENOMEM ok ok" "$(python3 -c "
-import os, errno
-fd = os.open('$MNT/m', os.O_RDWR | os.O_CREAT, 0o644)
-os.pwrite(fd, b'm' * 65536, 0)
-out = []
-for i in range(3):
-    try:
-        os.fsync(fd)
-        out.append('ok')
-    except OSError as e:
-        out.append(errno.errorcode[e.errno])
-print(' '.join(out))
-")"
+check_eq "fsync without an ioend: ENOMEM, then ok" "ENOMEM ok ok" "$(fsyncs "$MNT/m" 65536 aaa)"
 check_eq "ioend_alloc_failures_injected counted" 1 "$(counter ioend_alloc_failures_injected)"
 check "wb_redirtied counted" test "$(counter wb_redirtied)" -ge 1
 check_eq "no write error" 0 "$(counter write_errors)"
@@ -283,7 +280,7 @@ lib_mount_dir "$KM"
 if mount -o loop,ro "$IMG" "$KM"; then
 	check "kernel reads the throttled data" cmp "$WORK/thr.src" "$KM/thr"
 	check "kernel reads the file whose ioend failed, all of it" \
-		cmp <(head -c 65536 /dev/zero | tr '\0' m) "$KM/m"
+		cmp <(head -c 65536 /dev/zero | tr '\0' x) "$KM/m"
 	umount "$KM"
 else
 	bad "kernel mount of the image"
