@@ -38,6 +38,8 @@ struct opts {
 	int nmkfs_opts;
 	const char *mkfs;
 	bool force, quiet, keep_failed;
+	bool has_owner; /* --owner: the root directory's uid and gid */
+	uint32_t owner_uid, owner_gid;
 	struct verify_opts vo;
 };
 
@@ -59,6 +61,9 @@ static void usage(FILE *f)
 		"  --mkfs-opt STR       extra mkfs.xfs arguments, e.g. \"-m reflink=0\" "
 		"(repeatable)\n"
 		"  --mkfs PROGRAM       mkfs program (default mkfs.xfs, or $XFSFUSE_MKFS)\n"
+		"  --owner UID:GID      the root directory belongs to UID:GID (e.g. $(id -u):$(id "
+		"-g):\n"
+		"                       a user can then mount and fill the image without root)\n"
 		"  --force              replace IMAGE if it exists\n"
 		"  --keep-failed        on failure keep the partial image as IMAGE.failed\n"
 		"Contents:\n"
@@ -352,14 +357,18 @@ static int do_build(struct opts *o, struct spec *s, const char *image, const cha
 {
 	if (check_target(image, o->force))
 		return 1;
-	if (specfile && spec_parse_file(s, specfile))
+	if (specfile ? spec_parse_file(s, specfile) : (spec_init(s), 0))
 		return 2;
+	if (o->has_owner) { /* over the spec's own "dir ." line, if any */
+		s->objs[0]->uid = o->owner_uid;
+		s->objs[0]->gid = o->owner_gid;
+	}
 	catch_signals();
 	if (make_tmp_image(image, o->size))
 		goto fail;
 	if (run_mkfs(o, tmp_image))
 		goto fail;
-	if (specfile && build_image(s, tmp_image))
+	if ((specfile || o->has_owner) && build_image(s, tmp_image))
 		goto fail;
 	if (install_image(image, o->force))
 		goto fail;
@@ -391,6 +400,7 @@ enum {
 	OPT_NOTIMES,
 	OPT_MAXREP,
 	OPT_VERSION,
+	OPT_OWNER,
 };
 
 static const struct option longopts[] = {
@@ -413,6 +423,7 @@ static const struct option longopts[] = {
 	{"quiet", no_argument, NULL, 'q'},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, OPT_VERSION},
+	{"owner", required_argument, NULL, OPT_OWNER},
 	{NULL, 0, NULL, 0},
 };
 
@@ -472,6 +483,13 @@ static int parse_opt(int c, const char *arg, struct opts *o, struct spec *s)
 		return 0;
 	case OPT_FORCE:
 		o->force = true;
+		return 0;
+	case OPT_OWNER:
+		if (sscanf(arg, "%u:%u", &o->owner_uid, &o->owner_gid) != 2) {
+			fprintf(stderr, "xfsfuse-mkimage: bad owner %s (UID:GID, numbers)\n", arg);
+			return -1;
+		}
+		o->has_owner = true;
 		return 0;
 	case OPT_KEEP:
 		o->keep_failed = true;

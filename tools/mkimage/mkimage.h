@@ -82,6 +82,8 @@ struct spec {
 /* spec.c */
 int spec_parse_file(struct spec *s, const char *file);
 struct obj *spec_find(struct spec *s, const char *path);
+/* A spec with only the root directory (xfsfuse-mkimage --owner without SPEC). */
+void spec_init(struct spec *s);
 void spec_free(struct spec *s);
 int parse_size(const char *str, uint64_t *out);
 int parse_time(const char *str, struct timespec *ts); /* SEC[.FRACTION] */

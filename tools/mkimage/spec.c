@@ -1093,7 +1093,7 @@ static int parse_line(struct ctx *c, char *line)
 	return 0;
 }
 
-static void spec_init(struct spec *s)
+void spec_init(struct spec *s)
 {
 	struct obj *root;
 

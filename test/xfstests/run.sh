@@ -1,0 +1,229 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run fstests (xfstests) against xfsfuse, or against the kernel's XFS as the
+# baseline, on image files.
+#
+#   usage: test/xfstests/run.sh [--kernel] [--list FILE | TESTS...] [--xfsfuse PATH]
+#     TESTS     fstests names or options (generic/001, -g quick, -x ...);
+#               default: the tests in test/xfstests/ci.list
+#     --list    run the tests named in FILE (one a line, '#' comments)
+#     --kernel  the kernel's XFS on loop devices instead of xfsfuse
+#     --xfsfuse the binary under test (default: the newer of build/ and
+#               build-dev/ src/xfsfuse)
+#   environment: XFSTESTS_WORK (default /var/tmp/xfsfuse-xfstests),
+#     FSTESTS_SRC (the fstests tree, default ../shared/xfstests beside the
+#     checkout or /work/shared/xfstests), TEST_SIZE / SCRATCH_SIZE (sparse
+#     image sizes, default 4G / 8G).
+#
+# Needs root, /dev/fuse and loop devices.  The fstests tree is copied and
+# built outside the repository (it is GPL and not ours to keep), patched with
+# fstests-xfsfuse.patch (see its header), and reused while unchanged.
+# Prints fstests' summary, then "xfstests: N passed, M failed, K not run";
+# exits non-zero if a test failed or the run could not be made.
+set -u
+set -o pipefail
+
+HERE=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+WORK=${XFSTESTS_WORK:-/var/tmp/xfsfuse-xfstests}
+SRC=$WORK/src
+PATCH=$HERE/fstests-xfsfuse.patch
+TEST_SIZE=${TEST_SIZE:-4G}
+SCRATCH_SIZE=${SCRATCH_SIZE:-8G}
+
+die() { echo "run.sh: $*" >&2; exit 2; }
+log() { echo "run.sh: $*"; }
+
+MODE=xfsfuse
+LIST=
+XFSFUSE=${XFSFUSE:-}
+TESTS=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kernel) MODE=kernel ;;
+	--list) [ $# -ge 2 ] || die "--list needs a file"; LIST=$2; shift ;;
+	--xfsfuse) [ $# -ge 2 ] || die "--xfsfuse needs a path"; XFSFUSE=$2; shift ;;
+	-h|--help) sed -n '2,/^set -u/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
+	*) TESTS+=("$1") ;;
+	esac
+	shift
+done
+if [ -n "$LIST" ] || [ ${#TESTS[@]} -eq 0 ]; then
+	[ -n "$LIST" ] || LIST=$HERE/ci.list
+	[ -r "$LIST" ] || die "cannot read $LIST"
+	# one test a line; anything after '#' is a comment
+	mapfile -t -O ${#TESTS[@]} TESTS < <(sed 's/#.*//' "$LIST" | tr -s '[:blank:]' '\n' | grep -v '^$')
+	[ ${#TESTS[@]} -gt 0 ] || die "no tests in $LIST"
+fi
+[ "$(id -u)" = 0 ] || die "needs root (mount, losetup)"
+mkdir -p "$WORK" || die "cannot make $WORK"
+
+# fstests sources: shared/ beside the checkout (CI lays a copy there).
+if [ -z "${FSTESTS_SRC:-}" ]; then
+	for d in "$REPO/../shared/xfstests" /work/shared/xfstests; do
+		[ -x "$d/check" ] && { FSTESTS_SRC=$(cd "$d" && pwd); break; }
+	done
+fi
+[ -x "${FSTESTS_SRC:-}/check" ] || die "no fstests tree (set FSTESTS_SRC)"
+
+if [ "$MODE" = xfsfuse ]; then
+	if [ -z "$XFSFUSE" ]; then
+		for f in "$REPO/build/src/xfsfuse" "$REPO/build-dev/src/xfsfuse"; do
+			[ -x "$f" ] || continue
+			if [ -z "$XFSFUSE" ] || [ "$f" -nt "$XFSFUSE" ]; then XFSFUSE=$f; fi
+		done
+	fi
+	[ -x "$XFSFUSE" ] || die "no xfsfuse binary (build it, or --xfsfuse PATH)"
+	XFSFUSE=$(readlink -f "$XFSFUSE")
+	[ -c /dev/fuse ] || die "no /dev/fuse"
+fi
+
+# ------------------------------------------------------------------ packages
+# Build: autoconf/automake/libtool (fstests runs them), the headers configure
+# requires (xfslibs-dev, uuid-dev, libacl1-dev, libattr1-dev) and those it
+# uses when present (libaio-dev, liburing-dev: aio/io_uring tests;
+# libgdbm-dev: dbtest; libcap-dev: capability tests).  Run: xfsprogs (mkfs,
+# xfs_io, xfs_repair), fuse3 (mount.fuse3), attr/acl (getfattr, setfacl),
+# psmisc (killall, fuser), bc.
+PKGS="autoconf automake libtool make gcc pkg-config xfslibs-dev uuid-dev
+	libacl1-dev libattr1-dev libaio-dev liburing-dev libgdbm-dev libcap-dev
+	xfsprogs fuse3 attr acl psmisc bc"
+missing=()
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	log "installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	# An old or missing package list makes the first try fail: update, retry.
+	apt-get install -y -q --no-install-recommends "${missing[@]}" >"$WORK/apt.log" 2>&1 ||
+		{ apt-get update -q >>"$WORK/apt.log" 2>&1 &&
+			apt-get install -y -q --no-install-recommends "${missing[@]}" >>"$WORK/apt.log" 2>&1; } ||
+		die "apt-get install failed, see $WORK/apt.log"
+fi
+
+# ------------------------------------------------------------------ build
+# The build is kept while the fstests tree is unchanged (same names, sizes,
+# mtimes); the patch only touches shell code, so it is laid anew every run
+# onto the pristine copies of the files it changes.
+stamp=$(cd "$FSTESTS_SRC" && find . -type f -printf '%P %s %T@\n' | LC_ALL=C sort | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$WORK/build.stamp" 2>/dev/null)" != "$stamp" ] || [ ! -x "$SRC/ltp/fsstress" ]; then
+	log "building fstests in $SRC (a few minutes; log: $WORK/build.log)"
+	rm -rf "$SRC" "$WORK/build.stamp"
+	cp -a "$FSTESTS_SRC" "$SRC" || die "cannot copy $FSTESTS_SRC"
+	chmod -R u+w "$SRC" # shared/ is laid without write bits
+	make -C "$SRC" -j2 >"$WORK/build.log" 2>&1 || die "fstests build failed, see $WORK/build.log"
+	echo "$stamp" >"$WORK/build.stamp"
+fi
+while read -r f; do
+	{ cp "$FSTESTS_SRC/$f" "$SRC/$f" && chmod u+w "$SRC/$f"; } || die "cannot restore $f"
+done < <(sed -n 's#^+++ b/\([^[:space:]]*\).*#\1#p' "$PATCH")
+patch -d "$SRC" -p1 --forward --no-backup-if-mismatch --quiet <"$PATCH" || die "$PATCH does not apply"
+
+# ------------------------------------------------------------------ users
+# fstests runs its permission tests as these users (its README asks for them);
+# without them those tests are "not run".
+getent group fsgqa >/dev/null || groupadd fsgqa
+getent passwd fsgqa >/dev/null || useradd -g fsgqa -M -d /nonexistent -s /bin/bash fsgqa
+getent passwd fsgqa2 >/dev/null || useradd -M -d /nonexistent -s /bin/bash fsgqa2
+getent passwd 123456-fsgqa >/dev/null || useradd -M -d /nonexistent -s /bin/bash 123456-fsgqa
+
+# ------------------------------------------------------------------ images
+RUN=$WORK/$MODE
+RESULTS=$WORK/results/$MODE-$(date +%Y%m%d-%H%M%S)
+mkdir -p "$RUN/test" "$RUN/scratch" "$RUN/sbin" "$RESULTS"
+TEST_IMG=$RUN/test.img
+SCRATCH_IMG=$RUN/scratch.img
+LOOPS=()
+# shellcheck disable=SC2317  # run by the trap
+cleanup() {
+	local l
+	for l in "${LOOPS[@]}"; do losetup -d "$l" 2>/dev/null; done
+}
+trap cleanup EXIT
+
+for img in "$TEST_IMG" "$SCRATCH_IMG"; do
+	# A daemon left from an interrupted run may still hold the image.
+	flock -w 60 "$img" true 2>/dev/null || [ ! -e "$img" ] || die "$img is in use"
+	rm -f "$img"
+done
+truncate -s "$TEST_SIZE" "$TEST_IMG" || die "cannot make $TEST_IMG"
+truncate -s "$SCRATCH_SIZE" "$SCRATCH_IMG" || die "cannot make $SCRATCH_IMG"
+mkfs.xfs -q -f "$TEST_IMG" || die "mkfs.xfs $TEST_IMG failed"
+mkfs.xfs -q -f "$SCRATCH_IMG" || die "mkfs.xfs $SCRATCH_IMG failed"
+
+if [ "$MODE" = kernel ]; then
+	TEST_DEV=$(losetup -f --show "$TEST_IMG") || die "losetup failed"
+	LOOPS+=("$TEST_DEV")
+	SCRATCH_DEV=$(losetup -f --show "$SCRATCH_IMG") || die "losetup failed"
+	LOOPS+=("$SCRATCH_DEV")
+	FSCONF="export FSTYP=xfs"
+else
+	TEST_DEV=$TEST_IMG
+	SCRATCH_DEV=$SCRATCH_IMG
+	# allow_other: fstests runs some tests as the fsgqa users.
+	FSCONF="export FSTYP=fuse
+export FUSE_SUBTYP=.xfsfuse
+export MOUNT_OPTIONS='-o allow_other'
+export TEST_FS_MOUNT_OPTS='-o allow_other'"
+fi
+cat >"$SRC/local.config" <<EOF
+# generated by $HERE/run.sh ($MODE); rewritten every run
+$FSCONF
+export TEST_DEV=$TEST_DEV
+export TEST_DIR=$RUN/test
+export SCRATCH_DEV=$SCRATCH_DEV
+export SCRATCH_MNT=$RUN/scratch
+export RESULT_BASE=$RESULTS
+EOF
+
+# ------------------------------------------------------------------ run
+# mount -t fuse.xfsfuse runs mount.fuse3, which runs "xfsfuse IMAGE MNT -o
+# ..." through /bin/sh with the default PATH, /usr/local/sbin first.  In a
+# private mount namespace a bind mount puts the binary under test there
+# without touching the system; mounts left behind die with the namespace.
+ln -sfn "$XFSFUSE" "$RUN/sbin/xfsfuse"
+cat >"$RUN/check.sh" <<'EOF'
+# $1 mode, $2 sbin dir, $3 fstests dir, then the tests
+mode=$1 sbin=$2 src=$3
+shift 3
+if [ "$mode" = xfsfuse ]; then
+	mount --bind "$sbin" /usr/local/sbin || exit 2
+fi
+cd "$src" || exit 2
+./check "$@"
+rc=$?
+# Unmount what the last test left and let the daemons write back and exit.
+. ./local.config
+for m in "$TEST_DIR" "$SCRATCH_MNT"; do
+	mountpoint -q "$m" && umount "$m"
+done
+if [ "$mode" = xfsfuse ]; then
+	flock -w 60 "$TEST_DEV" true
+	flock -w 60 "$SCRATCH_DEV" true
+fi
+exit $rc
+EOF
+
+log "$MODE: ${TESTS[*]}"
+[ "$MODE" = xfsfuse ] && log "xfsfuse: $XFSFUSE"
+log "results: $RESULTS"
+start=$(date +%s)
+unshare -m --propagation private bash "$RUN/check.sh" "$MODE" "$RUN/sbin" "$SRC" "${TESTS[@]}" 2>&1 |
+	tee "$RESULTS/check.out"
+rc=${PIPESTATUS[0]}
+secs=$(($(date +%s) - start))
+
+# fstests' own summary names the tests: "Ran:" (failures included),
+# "Not run:", "Failures:".
+count() { sed -n "s/^$1: //p" "$RESULTS/check.out" | tail -1 | wc -w; }
+ran=$(count Ran)
+notrun=$(count "Not run")
+failed=$(count Failures)
+log "results in $RESULTS (${secs}s, check exited $rc)"
+echo "xfstests: $((ran - failed)) passed, $failed failed, $notrun not run"
+if [ "$failed" -gt 0 ] || [ "$rc" -ne 0 ] || [ $((ran + notrun)) -eq 0 ]; then
+	exit 1
+fi
+exit 0
