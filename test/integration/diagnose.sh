@@ -9,12 +9,17 @@ PID="${2:-}"
 echo "=== diagnose: $MNT (daemon pid ${PID:-unknown}) ==="
 echo "--- fuser -vm"
 fuser -vm "$MNT" 2>&1 | head -40
-echo "--- processes with a cwd or open file under the mount"
+echo "--- processes with a cwd or open file under the mount (threads: state, wchan, kernel stack)"
 for p in /proc/[0-9]*; do
 	if ls -l "$p/cwd" "$p/fd" 2>/dev/null | grep -q " -> $MNT"; then
 		echo "$(basename "$p"): $(tr '\0' ' ' <"$p/cmdline" | head -c 200)"
+		# A request the daemon never answered shows as request_wait_answer.
+		for t in "$p"/task/*; do
+			echo "  $(basename "$t") $(awk '{print $3}' "$t/stat" 2>/dev/null) $(cat "$t/wchan" 2>/dev/null)"
+			sed 's/^/    /' "$t/stack" 2>/dev/null | head -12
+		done | head -60
 	fi
-done | head -20
+done | head -200
 if [ -n "$PID" ] && [ -d "/proc/$PID" ]; then
 	echo "--- daemon threads (state, wchan)"
 	for t in /proc/"$PID"/task/*; do

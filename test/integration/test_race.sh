@@ -29,13 +29,36 @@ lib_init race-test
 # field NAME LINE -> the number after NAME= in LINE ("" if absent)
 field() { sed -n "s/.*[ :]$1=\([0-9a-z]*\).*/\1/p" <<<"$2"; }
 
+# race_diagnose NAME: xfsfuse-race mounts its own image at $WORK/NAME.d/mnt
+# with its own daemon: say who holds that mount and what every thread of the
+# daemon (stacks, engine locks) and of the processes under it is doing.
+race_diagnose() {
+	local mnt="$WORK/$1.d/mnt"
+	bash "$HERE/diagnose.sh" "$mnt" "$(pgrep -f -- "xfsfuse .*$mnt" | head -1)" >&2
+}
+trap 'echo "terminated (timeout?)" >&2; for d in "$WORK"/*.d; do race_diagnose "$(basename "$d" .d)"; done; exit 1' TERM
+
 # run NAME ARGS... : runs xfsfuse-race, keeps its output in $WORK/NAME.out,
-# sets LAST (its last line) and RC (its exit status)
+# sets LAST (its last line) and RC (its exit status).  A run still going
+# 240 s past its --seconds is diagnosed while it hangs (and left to finish
+# or to meet Meson's timeout).
 run() {
-	local name="$1"; shift
+	local name="$1" pid t=0 limit
+	shift
 	echo "== xfsfuse-race $*"
+	limit=$(($(sed -n 's/.*--seconds \([0-9]*\).*/\1/p' <<<"$*") + 240))
 	# --work keeps the image and the daemon log in $WORK (removed at exit)
-	"$RACE" "${XFSFUSE_ARGS[@]}" --work "$WORK/$name.d" "$@" >"$WORK/$name.out" 2>&1
+	"$RACE" "${XFSFUSE_ARGS[@]}" --work "$WORK/$name.d" "$@" >"$WORK/$name.out" 2>&1 &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 1
+		t=$((t + 1))
+		if [ "$t" = "$limit" ]; then
+			echo "   -- still running after ${t} s: diagnosis follows" >&2
+			race_diagnose "$name"
+		fi
+	done
+	wait "$pid"
 	RC=$?
 	grep -v '^stress: CORRUPT' "$WORK/$name.out" | tail -4
 	if [ "$RC" != 0 ] || grep -q -e 'errors=[1-9]' -e 'write failed' "$WORK/$name.out"; then
