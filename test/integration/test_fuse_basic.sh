@@ -458,9 +458,17 @@ repair_clean "$IMG"
 # A private mount namespace puts this build first without touching the system.
 mkdir -p "$TMP/sbin"
 ln -s "$XFSFUSE" "$TMP/sbin/xfsfuse"
+# The new namespace copies every mount, FUSE mounts of other tests too, and
+# the root here is private: a copy keeps such a connection alive after its
+# owner unmounts it, and that daemon would never exit (it hung test_race
+# once while another namespace lived).  So the namespace drops its copies.
+cat >"$TMP/ns-setup.sh" <<'EOF'
+awk '$3 ~ /^fuse/ {print $2}' /proc/self/mounts | while read -r m; do umount -l "$m"; done
+EOF
+echo "mount --bind '$TMP/sbin' /usr/local/sbin" >>"$TMP/ns-setup.sh"
 cat >"$TMP/mount-test.sh" <<EOF
 set -e
-mount --bind "$TMP/sbin" /usr/local/sbin
+. "$TMP/ns-setup.sh"
 mount -t fuse.xfsfuse "$IMG" "$MNT" -o ro
 grep -q "^$IMG $MNT fuse.xfsfuse ro," /proc/mounts
 test "\$(cat "$MNT/by-sigterm")" = data
@@ -487,7 +495,7 @@ repair_clean "$IMG"
 # image read-only refuses rw.
 cat >"$TMP/remount-test.sh" <<EOF
 set -e
-mount --bind "$TMP/sbin" /usr/local/sbin
+. "$TMP/ns-setup.sh"
 mount -t fuse.xfsfuse "$IMG" "$MNT" -o nosuid
 echo before > "$MNT/remounted"
 mount -o remount,ro "$MNT"
