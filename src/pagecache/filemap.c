@@ -131,7 +131,10 @@ void folio_put(struct folio *f)
 		folio_free(f);
 }
 
-/* The lock watch (lockwatch.h) learns who waits for and holds folio locks. */
+/*
+ * The lock watch (lockwatch.h) learns who waits for and holds folio locks.
+ * Under the folio lock f->mapping is stable (removal holds it).
+ */
 static uint64_t folio_ino(const struct folio *f)
 {
 	const struct address_space *m = f->mapping;
@@ -141,7 +144,8 @@ static uint64_t folio_ino(const struct folio *f)
 
 void folio_lock(struct folio *f)
 {
-	xf_lw_wait(XF_LW_FOLIO, folio_ino(f), f->index);
+	/* f->mapping may change until we hold the lock: the index only here. */
+	xf_lw_wait(XF_LW_FOLIO, 0, f->index);
 	pthread_mutex_lock(&f->lock);
 	xf_lw_got(XF_LW_FOLIO, folio_ino(f), true);
 }
