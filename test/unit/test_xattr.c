@@ -655,6 +655,32 @@ static void img_free(struct img *im)
 	free(im->path);
 }
 
+/*
+ * The first xattr of a directory whose shortform entries (302 bytes here)
+ * leave no room for the default attr fork: libxfs 6.1's mount left the
+ * default attr fork offset 0, so the fork offset came out 0 and
+ * xfs_attr_set crashed on a NULL attr fork (fstests generic/013).
+ */
+static void test_full_shortform_dir(struct img *im)
+{
+	struct xb_cred cr = {0, 0};
+	struct xb_inode *dir, *ip;
+	char name[64], val[96], out[96];
+	int i;
+
+	CHECK_EQ(xb_create(im->ip[0], "fulldir", S_IFDIR | 0755, 0, &cr, &dir), 0);
+	for (i = 0; i < 11; i++) {
+		snprintf(name, sizeof(name), "entry_%02d_padding_xxxx", i);
+		CHECK_EQ(xb_create(dir, name, S_IFREG | 0644, 0, &cr, &ip), 0);
+		xb_iput(ip);
+	}
+	memset(val, 'v', sizeof(val));
+	CHECK_EQ(xb_setxattr(dir, "user.x1", val, sizeof(val), 0), 0);
+	CHECK_EQ(xb_getxattr(dir, "user.x1", out, sizeof(out)), (int) sizeof(out));
+	CHECK(!memcmp(out, val, sizeof(val)));
+	xb_iput(dir);
+}
+
 static void run(unsigned int bsize, int nnode)
 {
 	struct img im = {0};
@@ -668,6 +694,7 @@ static void run(unsigned int bsize, int nnode)
 	test_node(&im, nnode);
 	test_remote(&im);
 	test_empty_and_back(&im);
+	test_full_shortform_dir(&im);
 	test_ctime(&im);
 	img_finish(&im);
 	test_readonly(&im);
