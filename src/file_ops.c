@@ -73,6 +73,7 @@ int xf_engine_start(struct xf_engine *e, struct xb_mount *m)
 		return error;
 	atomic_store(&iomap_tunables.validate, e->opts.validate);
 	atomic_store(&iomap_tunables.legacy_punch, e->opts.legacy_punch);
+	atomic_store(&iomap_tunables.rfc_remedy, e->opts.rfc_remedy);
 	atomic_store(&xfs_iomap_config.speculative_prealloc, e->opts.prealloc);
 	error = bdi_start(&e->bdi, &e->pc, &e->opts.bdi, &xfs_writeback_ops);
 	if (error)

@@ -27,6 +27,7 @@ struct xf_engine_opts {
 	struct reclaim_config reclaim; /* reclaim=aggressive */
 	bool validate;		       /* iomap_validate=on|off */
 	bool legacy_punch;	       /* delalloc_punch=safe|legacy */
+	bool rfc_remedy;	       /* stale_remedy=rfc (with the two above: doc/race.md) */
 	bool prealloc;		       /* prealloc=on|off (speculative EOF preallocation) */
 };
 void xf_engine_default_opts(struct xf_engine_opts *o);

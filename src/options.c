@@ -36,7 +36,8 @@ static const struct fuse_opt xf_opt_spec[] = {
 	XF_OPT("cache=%s", cache), XF_OPT("folio_size=%s", folio_size),
 	XF_OPT("cache_size=%s", cache_size), XF_OPT("reclaim=%s", reclaim),
 	XF_OPT("iomap_validate=%s", iomap_validate), XF_OPT("delalloc_punch=%s", delalloc_punch),
-	XF_OPT("prealloc=%s", prealloc), XF_OPT("writeback_interval=%s", writeback_interval),
+	XF_OPT("stale_remedy=%s", stale_remedy), XF_OPT("prealloc=%s", prealloc),
+	XF_OPT("writeback_interval=%s", writeback_interval),
 	XF_OPT("dirty_expire=%s", dirty_expire), XF_OPT("dirty_background=%s", dirty_background),
 	XF_OPT("dirty_ratio=%s", dirty_ratio), XF_OPT("log_interval=%s", log_interval),
 	XF_OPT("inject_write_delay_ms=%s", inject_write_delay_ms),
@@ -218,6 +219,7 @@ void xf_free_options(struct xf_options *o)
 	free(o->reclaim);
 	free(o->iomap_validate);
 	free(o->delalloc_punch);
+	free(o->stale_remedy);
 	free(o->prealloc);
 	free(o->writeback_interval);
 	free(o->dirty_expire);
@@ -314,6 +316,24 @@ static int xf_parse_choice(const char *name, const char *v, const char *yes, con
 	return 0;
 }
 
+/*
+ * stale_remedy= sets the three switches (doc/race.md); iomap_validate= and
+ * delalloc_punch=, the older spellings, then override one switch each.
+ */
+static int xf_parse_stale_remedy(const char *v, struct xf_engine_opts *eo)
+{
+	enum iomap_stale_remedy r;
+
+	if (!v)
+		return 0;
+	if (iomap_stale_remedy_parse(v, &r)) {
+		fprintf(stderr, "xfsfuse: -o stale_remedy=%s: expected merged, rfc or none\n", v);
+		return -1;
+	}
+	iomap_stale_remedy_switches(r, &eo->validate, &eo->legacy_punch, &eo->rfc_remedy);
+	return 0;
+}
+
 int xf_engine_options(const struct xf_options *o, struct xf_engine_opts *eo)
 {
 	uint64_t n;
@@ -361,6 +381,8 @@ int xf_engine_options(const struct xf_options *o, struct xf_engine_opts *eo)
 	}
 	if (o->reclaim &&
 	    xf_parse_choice("reclaim", o->reclaim, "aggressive", "normal", &eo->reclaim.aggressive))
+		return -1;
+	if (xf_parse_stale_remedy(o->stale_remedy, eo))
 		return -1;
 	if (o->iomap_validate &&
 	    xf_parse_choice("iomap_validate", o->iomap_validate, "on", "off", &eo->validate))
@@ -486,9 +508,13 @@ void xf_print_options_help(void)
 	       "    -o dirty_ratio=PCT           dirty share past which writers wait for "
 	       "writeback (20)\n"
 	       "    -o reclaim=normal|aggressive evict clean folios at once when aggressive\n"
-	       "    -o iomap_validate=on|off     off: pre-Linux-6.2 behaviour (stale iomaps "
-	       "corrupt)\n"
-	       "    -o delalloc_punch=safe|legacy  legacy: pre-6.2 short-write cleanup\n"
+	       "    -o stale_remedy=merged|rfc|none  answer to a stale iomap: Linux 6.2's "
+	       "(default),\n"
+	       "                                 the Sept. 2022 RFC's, or none (pre-6.2: "
+	       "corrupts)\n"
+	       "    -o iomap_validate=on|off     one switch of it: the validity check\n"
+	       "    -o delalloc_punch=safe|legacy  the other: legacy = pre-6.2 short-write "
+	       "cleanup\n"
 	       "    -o prealloc=on|off           speculative preallocation past EOF (default on)\n"
 	       "  the XFS log (doc/log.md):\n"
 	       "    -o log_interval=MS           checkpoint dirty metadata this often (default "

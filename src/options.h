@@ -27,6 +27,7 @@ struct xf_options {
 	int nonopts; /* positional arguments seen */
 	/* the iomap engine (validated into struct xf_engine_opts) */
 	char *folio_size, *cache_size, *reclaim, *iomap_validate, *delalloc_punch, *prealloc;
+	char *stale_remedy;
 	char *writeback_interval, *dirty_expire, *dirty_background, *dirty_ratio;
 	char *log_interval; /* the XFS log's timer (validated by xf_log_options) */
 	/* run-time control (validated into struct xf_control_opts, src/control) */

@@ -108,7 +108,7 @@ static void xf_collect_iomap(struct xf_counters *cs)
 	xf_add(cs, "delalloc_punched_bytes", atomic_load(&iomap_stats.delalloc_punched), false);
 }
 
-static void xf_collect_xfs(struct xf_counters *cs)
+static void xf_collect_xfs(struct xf_counters *cs, struct xf_engine *e)
 {
 	struct xfs_iomap_stats *s = &xfs_iomap_stats;
 
@@ -117,6 +117,11 @@ static void xf_collect_xfs(struct xf_counters *cs)
 	xf_add(cs, "delalloc_converted_blocks", atomic_load(&s->delalloc_converted_blocks), false);
 	xf_add(cs, "unwritten_converted_bytes", atomic_load(&s->unwritten_converted_bytes), false);
 	xf_add(cs, "eofblocks_trimmed_blocks", atomic_load(&s->eofblocks_trimmed_blocks), false);
+	xf_add(cs, "stale_new_inherited", atomic_load(&s->stale_new_inherited), false);
+	xf_add(cs, "stale_kept_blocks", atomic_load(&s->stale_kept_blocks), false);
+	xf_add(cs, "stale_kept_reclaimed_blocks", atomic_load(&s->stale_kept_reclaimed_blocks),
+	       false);
+	xf_add(cs, "stale_kept_pending_blocks", e->m ? xb_stale_kept_pending(e->m) : 0, true);
 }
 
 /* The bdi and the reclaimer exist only while the engine runs: zeroes otherwise. */
@@ -139,6 +144,8 @@ static void xf_collect_writeback(struct xf_counters *cs, struct xf_engine *e)
 	       atomic_load(&xf_fault_stats.injected[XF_FAULT_DATA_WRITE]), false);
 	xf_add(cs, "ioend_alloc_failures_injected",
 	       atomic_load(&xf_fault_stats.injected[XF_FAULT_IOEND_ALLOC]), false);
+	xf_add(cs, "iomap_begin_failures_injected",
+	       atomic_load(&xf_fault_stats.injected[XF_FAULT_IOMAP_BEGIN]), false);
 	xf_add(cs, "wb_redirtied", atomic_load(&s->redirtied), false);
 	xf_add(cs, "wb_hole_blocks", atomic_load(&s->hole_blocks), false);
 }
@@ -194,7 +201,7 @@ static void xf_counters_collect(struct xf_engine *e, struct xf_counters *cs)
 {
 	cs->n = 0;
 	xf_collect_iomap(cs);
-	xf_collect_xfs(cs);
+	xf_collect_xfs(cs, e);
 	xf_collect_writeback(cs, e);
 	xf_collect_reclaim(cs, e);
 	xf_collect_cache(cs, e);

@@ -104,6 +104,13 @@ struct iomap_tunables {
 	_Atomic bool validate;	   /* iomap_validate=on (default) */
 	_Atomic bool legacy_punch; /* delalloc_punch=legacy */
 	/*
+	 * stale_remedy=rfc: a mapping found stale keeps IOMAP_F_STALE and its
+	 * IOMAP_F_NEW in the struct iomap handed to the next ->iomap_begin
+	 * (iomap_iter_advance), so that the filesystem can skip the punch of
+	 * what the stale mapping reserved and mark the remap new.
+	 */
+	_Atomic bool rfc_remedy;
+	/*
 	 * Test hook modelling a user buffer that faults part way (the kernel's
 	 * short copy_folio_from_iter_atomic): the copy from the caller's
 	 * buffer of a buffered or fault write stops at this file offset.  -1
@@ -116,6 +123,24 @@ struct iomap_tunables {
 	_Atomic int64_t short_copy_at;
 };
 extern struct iomap_tunables iomap_tunables;
+
+/*
+ * The three answers to a stale mapping (src/iomap/remedy.c, doc/race.md):
+ * each sets validate, legacy_punch and rfc_remedy together.  CUSTOM is
+ * what a mix set through iomap_validate=/delalloc_punch= reads back as.
+ */
+enum iomap_stale_remedy {
+	IOMAP_REMEDY_NONE,   /* pre-6.2: no validity check, truncating punch */
+	IOMAP_REMEDY_MERGED, /* Linux 6.2: ->iomap_valid + safe punch (default) */
+	IOMAP_REMEDY_RFC,    /* the September 2022 RFC: no punch after stale, F_NEW carried */
+	IOMAP_REMEDY_CUSTOM,
+};
+void iomap_stale_remedy_set(enum iomap_stale_remedy r); /* not CUSTOM */
+void iomap_stale_remedy_switches(enum iomap_stale_remedy r, bool *validate, bool *legacy_punch,
+				 bool *rfc);
+enum iomap_stale_remedy iomap_stale_remedy_get(void);
+const char *iomap_stale_remedy_name(enum iomap_stale_remedy r);
+int iomap_stale_remedy_parse(const char *s, enum iomap_stale_remedy *r); /* 0 or -EINVAL */
 
 /*
  * Optional: called once at the end of a buffered write, fault write or

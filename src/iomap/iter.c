@@ -13,10 +13,33 @@
 struct iomap_tunables iomap_tunables = {
 	.validate = true,
 	.legacy_punch = false,
+	.rfc_remedy = false,
 	.short_copy_at = -1,
 };
 
 struct iomap_stats iomap_stats;
+
+/*
+ * Clear the mappings for the next ->iomap_begin.  With stale_remedy=rfc a
+ * stale mapping is not forgotten: its extent and its IOMAP_F_STALE and
+ * IOMAP_F_NEW flags stay in iter->iomap, which is what ->iomap_begin is
+ * handed, so that it knows it is remapping a range it had just reserved
+ * (the RFC's "the filesystem must be told"; doc/race.md).  ->iomap_begin
+ * overwrites all of it.
+ */
+static void iomap_iter_reset_maps(struct iomap_iter *iter, bool stale)
+{
+	struct iomap prev = iter->iomap;
+
+	memset(&iter->iomap, 0, sizeof(iter->iomap));
+	memset(&iter->srcmap, 0, sizeof(iter->srcmap));
+	if (stale && atomic_load(&iomap_tunables.rfc_remedy)) {
+		iter->iomap.offset = prev.offset;
+		iter->iomap.length = prev.length;
+		iter->iomap.type = prev.type;
+		iter->iomap.flags = prev.flags & (IOMAP_F_STALE | IOMAP_F_NEW);
+	}
+}
 
 /*
  * Handle the previous iteration (if any) and clear the state for the next
@@ -44,8 +67,7 @@ static int iomap_iter_advance(struct iomap_iter *iter)
 	}
 
 	iter->processed = 0;
-	memset(&iter->iomap, 0, sizeof(iter->iomap));
-	memset(&iter->srcmap, 0, sizeof(iter->srcmap));
+	iomap_iter_reset_maps(iter, stale);
 	return 1;
 }
 

@@ -18,6 +18,12 @@
  * writeback fails (ENOMEM), once.  The kernel's bio allocation cannot fail
  * (a mempool); ours can, and the folio must then stay dirty and be written
  * later, not be dropped (src/writeback/buffered-io.c).
+ *
+ * XF_FAULT_IOMAP_BEGIN, xfsfuse.fail_iomap_begin_nth=N: the Nth ->iomap_begin
+ * of a buffered write() fails with EIO, once (as a failed read of the extent
+ * tree would).  The write returns what it wrote before.  It shows what a
+ * stale_remedy leaves behind when the remap after a stale mapping fails
+ * (doc/race.md).
  */
 #ifndef XFSFUSE_FAULT_H
 #define XFSFUSE_FAULT_H
@@ -29,6 +35,7 @@
 enum xf_fault {
 	XF_FAULT_DATA_WRITE,
 	XF_FAULT_IOEND_ALLOC,
+	XF_FAULT_IOMAP_BEGIN,
 	XF_FAULT_NR,
 };
 

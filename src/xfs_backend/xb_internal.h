@@ -39,6 +39,8 @@ struct xb_inode {
 	 * (the kernel's ili_commit_seq and ili_fsync_fields).  Under xb_lock.
 	 */
 	uint64_t log_seq, log_seq_data;
+	/* stale_remedy=rfc: delalloc a stale mapping kept (xfs_stale_rfc.c), under xb_lock */
+	struct xb_kept_ranges *kept;
 };
 
 struct xb_mount {
@@ -203,5 +205,18 @@ uint64_t xfs_inode_delalloc_reserved(struct xfs_inode *ip);
 uint64_t xb_delalloc_blocks_locked(struct xb_mount *m);
 /* Before an inode's memory goes (after eviction): give back leftover delalloc. */
 void xb_iomap_inode_teardown_locked(struct xb_inode *xi);
+
+/*
+ * stale_remedy=rfc (xfs_stale_rfc.c).  inherit: ->iomap_begin replacing the
+ * stale mapping @prev marks delalloc it finds there IOMAP_F_NEW again.  keep:
+ * ->iomap_end of a stale mapping, true when it must not punch (the blocks it
+ * keeps are counted and remembered; takes xb_lock).  teardown: count what is
+ * still kept as reclaimed, forget it (xb_lock held).
+ */
+void xfs_iomap_inherit_new(struct xb_inode *xi, struct iomap *iomap, const struct iomap *prev,
+			   unsigned int flags);
+bool xfs_iomap_keep_stale_delalloc(struct xb_inode *xi, loff_t offset, loff_t length,
+				   ssize_t written, const struct iomap *iomap);
+void xb_kept_teardown_locked(struct xb_inode *xi);
 
 #endif

@@ -102,6 +102,7 @@ void xb_iomap_inode_teardown_locked(struct xb_inode *xi)
 	struct xfs_inode *ip = xi->ip;
 	uint64_t past_eof;
 
+	xb_kept_teardown_locked(xi);
 	if (!ip || !S_ISREG(VFS_I(ip)->i_mode) || !ip->i_delayed_blks)
 		return;
 	past_eof = round_up(xfs_isize(xi), xi->m->mp->m_sb.sb_blocksize);

@@ -24,6 +24,7 @@
  * sb_fdblocks for the blocks and their worst-case indirect blocks.  ENOSPC
  * is therefore reported by write(), never by writeback.
  */
+#include "fault.h"
 #include "xb_internal.h"
 #include "trace.h"
 
@@ -398,11 +399,17 @@ static int xfs_buffered_write_iomap_begin(struct vfs_inode *inode, loff_t offset
 					  struct iomap *srcmap)
 {
 	struct xb_inode *xi = xb_from_vfs(inode);
+	struct iomap prev = *iomap; /* stale_remedy=rfc: the stale mapping replaced, if any */
 	int error;
 
 	(void) srcmap; /* no COW: the source is the destination */
+	if ((flags & (IOMAP_WRITE | IOMAP_FAULT | IOMAP_ZERO)) == IOMAP_WRITE &&
+	    xf_fault_fires(XF_FAULT_IOMAP_BEGIN))
+		return -EIO; /* fault.h */
 	xb_lock();
 	error = xfs_buffered_write_iomap_begin_locked(xi, offset, count, flags, iomap);
+	if (!error)
+		xfs_iomap_inherit_new(xi, iomap, &prev, flags);
 	xb_unlock();
 	return error;
 }
@@ -434,6 +441,8 @@ static int xfs_buffered_write_iomap_end(struct vfs_inode *inode, loff_t offset, 
 	if (flags & IOMAP_FAULT)
 		return 0;
 	if (iomap->type != IOMAP_DELALLOC || !(iomap->flags & IOMAP_F_NEW))
+		return 0;
+	if (xfs_iomap_keep_stale_delalloc(xi, offset, length, written > 0 ? written : 0, iomap))
 		return 0;
 	error = iomap_file_buffered_write_punch_delalloc(inode, iomap, offset, length,
 							 written > 0 ? written : 0,

@@ -68,7 +68,13 @@ struct xfs_iomap_stats {
 	_Atomic uint64_t delalloc_converted_blocks; /* writeback allocations */
 	_Atomic uint64_t unwritten_converted_bytes; /* ioend conversions */
 	_Atomic uint64_t eofblocks_trimmed_blocks;
+	/* stale_remedy=rfc (doc/race.md) */
+	_Atomic uint64_t stale_new_inherited; /* remaps that inherited IOMAP_F_NEW */
+	_Atomic uint64_t stale_kept_blocks;   /* delalloc left unpunched after a stale map */
+	_Atomic uint64_t stale_kept_reclaimed_blocks; /* ... given back only at inode teardown */
 };
+/* Kept delalloc still reserved now (walks the inode table under xb_lock). */
+uint64_t xb_stale_kept_pending(struct xb_mount *m);
 extern struct xfs_iomap_stats xfs_iomap_stats;
 
 #endif

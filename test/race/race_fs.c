@@ -43,6 +43,7 @@ void race_fs_mount(struct race_fs *rf, const struct race_mount_opts *o)
 	eo->reclaim.aggressive = false;
 	eo->validate = o->validate;
 	eo->legacy_punch = o->legacy_punch;
+	eo->rfc_remedy = o->rfc;
 	eo->prealloc = o->prealloc;
 	error = xf_engine_start(&rf->e, rf->m);
 	if (error) {

@@ -30,6 +30,7 @@ struct race_geom {
 struct race_mount_opts {
 	bool validate;	   /* iomap_validate= */
 	bool legacy_punch; /* delalloc_punch=legacy */
+	bool rfc;	   /* stale_remedy=rfc's own switch */
 	bool prealloc;	   /* speculative EOF preallocation */
 };
 

@@ -27,106 +27,15 @@
 #include "harness.h"
 #include "park.h"
 #include "race_fs.h"
+#include "race_steps.h"
 #include "xfs_iomap.h"
 
+/* Blocks smaller than folios in each: a folio can be partly uptodate (the 2022 case). */
 static const struct race_geom geoms[] = {
 	{.bs = 1024, .fsize = 4096},
+	{.bs = 1024, .fsize = 16384},
 	{.bs = 4096, .fsize = 16384},
 };
-
-/* The one-line summary every scenario prints. */
-static void summary(const char *scenario, const struct race_geom *g, const char *mode,
-		    const char *result, uint64_t stale, const char *kernel)
-{
-	if (!strcmp(result, "NOT RUN"))
-		kernel = "-";
-	printf("race: %-14s bs=%-4u folio=%-5zu %-17s stale_iomaps=%-2llu kernel=%-7s %s\n",
-	       scenario, g->bs, g->fsize, mode, (unsigned long long) stale, kernel, result);
-	fflush(stdout);
-}
-
-/* Wait for a park point; a scenario that cannot reach one must fail. */
-static bool reach(struct park *p)
-{
-	bool ok = park_wait(p);
-
-	CHECK(ok);
-	return ok;
-}
-
-static uint64_t stale_now(void)
-{
-	return atomic_load(&iomap_stats.stale_iomaps);
-}
-
-static uint64_t folio_index_of(struct race_fs *rf, uint64_t pos)
-{
-	return pos >> rf->e.pc.folio_shift;
-}
-
-static bool folio_cached(struct race_fs *rf, struct xb_inode *ip, uint64_t pos)
-{
-	struct folio *f = filemap_get_folio(&xb_vfs_inode(ip)->i_mapping, folio_index_of(rf, pos));
-
-	if (f)
-		folio_put(f);
-	return f != NULL;
-}
-
-/*
- * Evict the clean folio at @pos the way memory pressure would: reclaim,
- * aggressive for a moment, and the test waits at INJECT_AFTER_EVICT for
- * that very folio.  (Not folio_try_evict from here: the completion worker
- * drops its folio references just after PG_writeback clears, so a waiter
- * can still see one -- reclaim simply tries again, as the kernel's does.)
- */
-static bool evict_by_reclaim(struct race_fs *rf, struct xb_inode *ip, uint64_t pos)
-{
-	struct park *p = park_arm(INJECT_AFTER_EVICT, xb_vfs_inode(ip), (loff_t) pos);
-	bool ok;
-
-	reclaim_set_aggressive(rf->e.reclaim, true);
-	ok = reach(p);
-	reclaim_set_aggressive(rf->e.reclaim, false);
-	park_release(p);
-	CHECK(!folio_cached(rf, ip, pos));
-	return ok;
-}
-
-static ssize_t write_at(struct race_fs *rf, struct xb_inode *ip, const unsigned char *buf,
-			size_t len, uint64_t off)
-{
-	return xf_file_write(&rf->e, ip, buf, len, (off_t) off, false);
-}
-
-/*
- * The end of every scenario: unmount (the engine writes everything back),
- * xfs_repair -n, mount again with a fresh engine, read @name back into
- * @got (size @len).  A clean image is required in every mode: the races
- * corrupt data, never metadata.
- */
-static void remount_read(struct race_fs *rf, const struct race_mount_opts *o, const char *name,
-			 unsigned char *got, size_t len)
-{
-	struct xb_inode *ip;
-	struct xb_stat st;
-
-	race_fs_unmount(rf);
-	CHECK(th_repair_clean(rf->img));
-	race_fs_mount(rf, o);
-	ip = race_lookup(rf, name);
-	CHECK_EQ(xb_getattr(ip, &st), 0);
-	CHECK_EQ(st.size, len);
-	memset(got, 0xee, len);
-	race_read(rf, ip, got, len);
-	xb_iput(ip);
-}
-
-static void finish(struct race_fs *rf)
-{
-	race_fs_unmount(rf);
-	CHECK(th_repair_clean(rf->img));
-}
 
 /* ------------------------------------------------------------------ */
 /* 1 + 2: a stale mapping under a write                                */
@@ -203,6 +112,7 @@ static const char *stale_verdict(const struct stale_layout *l, const unsigned ch
 struct stale_case {
 	const char *name;
 	const struct race_geom *g;
+	const struct race_mode *mode;
 	bool validate;
 	struct race_mount_opts o;
 	struct stale_layout l;
@@ -219,10 +129,14 @@ struct stale_case {
 };
 
 static void stale_case_begin(struct stale_case *c, const char *name, const struct race_geom *g,
-			     bool validate)
+			     const struct race_mode *mode)
 {
-	*c = (struct stale_case){.name = name, .g = g, .validate = validate, .result = "NOT RUN"};
-	c->o = (struct race_mount_opts){.validate = validate, .prealloc = true};
+	*c = (struct stale_case){.name = name,
+				 .g = g,
+				 .mode = mode,
+				 .validate = mode->validate,
+				 .result = "NOT RUN"};
+	c->o = race_mode_opts(mode, true);
 	c->l = stale_layout(g);
 	c->expect = calloc(1, c->l.size);
 	c->got = malloc(c->l.size);
@@ -285,7 +199,7 @@ static void stale_case_abort(struct stale_case *c, struct race_thread *extra)
 static void stale_case_end(struct stale_case *c)
 {
 	park_check_all(c->name);
-	summary(c->name, c->g, c->validate ? "validate=on" : "validate=off", c->result, c->stale,
+	summary(c->name, c->g, c->mode->name, c->result, c->stale,
 		c->validate ? (c->kernel ? "same" : "skipped") : "-");
 	free(c->expect);
 	free(c->got);
@@ -300,7 +214,7 @@ static void stale_case_end(struct stale_case *c)
  * P cannot be evicted while under writeback) converts W1's blocks to
  * written; reclaim evicts the now clean P.  W2 goes on.
  */
-static void race1_unwritten(const struct race_geom *g, bool validate)
+static void race1_unwritten(const struct race_geom *g, const struct race_mode *mode)
 {
 	struct stale_case c;
 	struct stale_layout *l = &c.l;
@@ -308,7 +222,7 @@ static void race1_unwritten(const struct race_geom *g, bool validate)
 	struct park *p_io;
 	struct folio *f;
 
-	stale_case_begin(&c, "1-unwritten", g, validate);
+	stale_case_begin(&c, "1-unwritten", g, mode);
 	CHECK_EQ(xf_file_fallocate(&c.rf.e, c.ip, 0, l->size, false), 0);
 	CHECK_EQ(race_block_state(c.ip, 0), 'U');
 
@@ -367,13 +281,13 @@ out:
  * ->iomap_begin, after writeback, and sees it as it is.  A store after W2's
  * reservation is the way data gets under W2's F_NEW mapping.
  */
-static void race2_delalloc(const struct race_geom *g, bool validate)
+static void race2_delalloc(const struct race_geom *g, const struct race_mode *mode)
 {
 	struct stale_case c;
 	struct stale_layout *l = &c.l;
 	uint64_t w1len;
 
-	stale_case_begin(&c, "2-delalloc", g, validate);
+	stale_case_begin(&c, "2-delalloc", g, mode);
 	w1len = l->P + l->F - l->w1;
 	CHECK_EQ(xf_file_setsize(&c.rf.e, c.ip, l->size), 0);
 	CHECK_EQ(race_block_state(c.ip, 0), 'H');
@@ -421,9 +335,10 @@ out:
  *                 go: the store is lost (asserted);
  *   safe punch:   punches only under clean page cache: the store stays.
  */
-static void race3_punch(const struct race_geom *g, bool legacy)
+static void race3_punch(const struct race_geom *g, const struct race_mode *mode)
 {
-	struct race_mount_opts o = {.validate = true, .legacy_punch = legacy, .prealloc = true};
+	struct race_mount_opts o = race_mode_opts(mode, true);
+	bool legacy = mode->legacy_punch;
 	uint64_t F = g->fsize, B = g->bs, size = 4 * F, wlen = 3 * F;
 	uint64_t short_at = F + F / 2 + B / 2, q = 2 * F + B / 2, slen = B;
 	struct race_thread w = {0};
@@ -510,7 +425,7 @@ out_release:
 	finish(&rf);
 out:
 	park_check_all("race3");
-	summary("3-short-mmap", g, legacy ? "punch=legacy" : "punch=safe", result, stale,
+	summary("3-short-mmap", g, mode->name, result, stale,
 		legacy ? "-" : (kernel ? "same" : "skipped"));
 	free(expect);
 	free(got);
@@ -600,9 +515,9 @@ static void race4_observer(enum iomap_inject_point point, struct vfs_inode *inod
 	atomic_fetch_add(&r->forced, 1);
 }
 
-static void race4_wb_map(const struct race_geom *g, bool defeat)
+static void race4_wb_map(const struct race_geom *g, const struct race_mode *mode, bool defeat)
 {
-	struct race_mount_opts o = {.validate = true, .prealloc = false};
+	struct race_mount_opts o = race_mode_opts(mode, false);
 	uint64_t F = g->fsize, size = 3 * F;
 	unsigned char *expect = malloc(size), *got = malloc(size), *dbuf = malloc(F);
 	unsigned char *dgot = malloc(F);
@@ -724,7 +639,7 @@ out_release:
 	finish(&rf);
 out:
 	park_check_all("race4");
-	summary("4-wb-map", g, defeat ? "check=defeated" : "check=on", result, stale,
+	summary("4-wb-map", g, defeat ? "wb-check=defeated" : mode->name, result, stale,
 		defeat ? "-" : (kernel ? "same" : "skipped"));
 	free(expect);
 	free(got);
@@ -736,21 +651,27 @@ out:
 int main(void)
 {
 	struct timespec t0, t1;
-	unsigned int i;
+	unsigned int i, m;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	atomic_store(&iomap_tunables.short_copy_at, -1);
 	park_install();
+	race_modes_check();
 	for (i = 0; i < sizeof(geoms) / sizeof(geoms[0]); i++) {
-		race1_unwritten(&geoms[i], false);
-		race1_unwritten(&geoms[i], true);
-		race2_delalloc(&geoms[i], false);
-		race2_delalloc(&geoms[i], true);
-		race3_punch(&geoms[i], true);
-		race3_punch(&geoms[i], false);
-		race4_wb_map(&geoms[i], true);
-		race4_wb_map(&geoms[i], false);
+		const struct race_geom *g = &geoms[i];
+
+		for (m = 0; m < RACE_NR_MODES; m++) {
+			race1_unwritten(g, race_modes[m]);
+			race2_delalloc(g, race_modes[m]);
+			race3_punch(g, race_modes[m]);
+			race4_wb_map(g, race_modes[m], false);
+			race5_stale_cleanup(g, race_modes[m]);
+			race6_failed_remap(g, race_modes[m], false);
+			race6_failed_remap(g, race_modes[m], true);
+		}
+		race4_wb_map(g, &race_mode_merged, true);
+		race5_stale_cleanup(g, &race_mode_naive);
 	}
 	park_uninstall();
 	clock_gettime(CLOCK_MONOTONIC, &t1);
