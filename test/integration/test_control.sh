@@ -99,6 +99,23 @@ check_eq "iomap_validate unchanged" on "$(get iomap_validate)"
 check "delalloc_punch=legacy" set_ delalloc_punch legacy
 check_eq "delalloc_punch reads legacy" legacy "$(get delalloc_punch)"
 check "delalloc_punch=safe" set_ delalloc_punch safe
+# stale_remedy: the three switches at once (doc/race.md); merged is the default
+check_eq "stale_remedy default" merged "$(get stale_remedy)"
+check "stale_remedy=rfc" set_ stale_remedy rfc
+check_eq "stale_remedy reads rfc" rfc "$(get stale_remedy)"
+check_eq "... validation on" on "$(get iomap_validate)"
+check_eq "... legacy punch" legacy "$(get delalloc_punch)"
+check "stale_remedy=none" set_ stale_remedy none
+check_eq "... validation off" off "$(get iomap_validate)"
+check "one switch of it: iomap_validate=on" set_ iomap_validate on
+check_eq "a mix reads custom" custom "$(get stale_remedy)"
+check "stale_remedy=bogus refused" sh -c "! setfattr -n xfsfuse.stale_remedy -v bogus '$MNT' 2>/dev/null"
+check "stale_remedy=merged" set_ stale_remedy merged
+check_eq "... safe punch again" safe "$(get delalloc_punch)"
+for n in stale_new_inherited stale_kept_blocks stale_kept_reclaimed_blocks \
+	 stale_kept_pending_blocks iomap_begin_failures_injected; do
+	check "counter $n present" test -n "$(counter $n)"
+done
 check "reclaim=aggressive" set_ reclaim aggressive
 check_eq "reclaim reads aggressive" aggressive "$(get reclaim)"
 check "reclaim=normal" set_ reclaim normal
@@ -256,6 +273,15 @@ check_unmount
 check "trace file has the final writeback and the stop" grep -q "trace_stop" "$WORK/trace2.txt"
 check "relative trace= refuses the mount" sh -c "! '$XFSFUSE' -f -o trace=rel.txt '$IMG' '$MNT' 2>/dev/null"
 check "bad inject value refuses the mount" sh -c "! '$XFSFUSE' -f -o inject_wb_delay_ms=x '$IMG' '$MNT' 2>/dev/null"
+check "stale_remedy=bogus refuses the mount" sh -c "! '$XFSFUSE' -f -o stale_remedy=bogus '$IMG' '$MNT' 2>'$WORK/err'"
+check "... naming the choices" grep -q "expected merged, rfc or none" "$WORK/err"
+check_mount "$IMG" "stale_remedy=rfc,delalloc_punch=safe"
+check_eq "-o stale_remedy=rfc then delalloc_punch=safe: a mix" custom "$(get stale_remedy)"
+check_eq "... the older spelling overrides one switch" safe "$(get delalloc_punch)"
+check_unmount
+check_mount "$IMG" "stale_remedy=none"
+check_eq "-o stale_remedy=none" none "$(get stale_remedy)"
+check_unmount
 check "not mounted after refusals" sh -c "! mountpoint -q '$MNT'"
 
 # ---- dirty throttling (balance_dirty_pages): 8 MiB cache, dirty_ratio=20,

@@ -3,7 +3,7 @@
  * xfsfuse-race: the 2022 stale-iomap corruption, end to end, on a fresh
  * image (doc/race.md).
  *
- *   xfsfuse-race --validate=on|off --seconds N [--workload=unwritten|delalloc|mmap] [--keep]
+ *   xfsfuse-race --mode=merged|rfc|none --seconds N [--workload=unwritten|delalloc|mmap] [--keep]
  *
  * mkfs.xfs (1 KiB blocks) -> mount with xfsfuse (4 KiB folios, aggressive
  * reclaim, 1 ms writeback, injected delays) -> the stress workload, every
@@ -44,6 +44,7 @@ struct race_opts {
 	double seconds;
 	enum stress_workload workload;
 	bool keep, legacy_punch, no_delays, stop_at_first, quiet;
+	const char *mode;	/* --mode=none|merged|rfc (stale_remedy=), or NULL */
 	const char *xfsfuse;	/* the daemon binary */
 	const char *work;	/* work directory (default: mkdtemp) */
 	const char *extra_opts; /* more -o options for the daemon */
@@ -62,6 +63,8 @@ struct race_run {
 	bool has_inject; /* the daemon knows inject_*_delay_ms */
 	uint64_t stale_xattr, stale_unmount;
 	bool have_xattr, have_unmount;
+	/* stale_remedy=rfc's bookkeeping at the first unmount (doc/race.md) */
+	uint64_t kept, kept_reclaimed, new_inherited;
 	char counters[8192]; /* last xfsfuse.counters read */
 };
 
@@ -196,11 +199,16 @@ static void mount_opts(struct race_run *rr, bool first, char *buf, size_t len)
 	const struct race_opts *o = rr->o;
 	size_t n;
 
-	n = (size_t) snprintf(buf, len,
-			      "iomap_validate=%s,delalloc_punch=%s,folio_size=%uk,reclaim="
-			      "aggressive,writeback_interval=1,dirty_expire=1,cache=%s",
-			      o->validate ? "on" : "off", o->legacy_punch ? "legacy" : "safe",
-			      o->folio_kib, o->workload == WL_MMAP ? "kernel" : "none");
+	if (o->mode) /* the three switches in one (the daemon checks the name) */
+		n = (size_t) snprintf(buf, len, "stale_remedy=%s,", o->mode);
+	else
+		n = (size_t) snprintf(buf, len, "iomap_validate=%s,delalloc_punch=%s,",
+				      o->validate ? "on" : "off",
+				      o->legacy_punch ? "legacy" : "safe");
+	n += (size_t) snprintf(buf + n, len - n,
+			       "folio_size=%uk,reclaim=aggressive,writeback_interval=1,"
+			       "dirty_expire=1,cache=%s",
+			       o->folio_kib, o->workload == WL_MMAP ? "kernel" : "none");
 	/* The second mount only reads back: no delays, no injected errors. */
 	if (first && rr->has_inject && !o->no_delays) {
 		if (o->workload == WL_MMAP)
@@ -341,8 +349,12 @@ static void read_counters_log(struct race_run *rr)
 	if (text && fread(text, 1, (size_t) size, f) == (size_t) size) {
 		for (p = text; (p = strstr(p, "stale_iomaps")); p++)
 			last = p;
-		if (last)
+		if (last) {
 			rr->have_unmount = find_counter(last, "stale_iomaps", &rr->stale_unmount);
+			find_counter(last, "stale_kept_blocks", &rr->kept);
+			find_counter(last, "stale_kept_reclaimed_blocks", &rr->kept_reclaimed);
+			find_counter(last, "stale_new_inherited", &rr->new_inherited);
+		}
 	}
 	free(text);
 	fclose(f);
@@ -536,8 +548,11 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: xfsfuse-race --validate=on|off --seconds N "
 		"[--workload=unwritten|delalloc|mmap] [--keep]\n"
-		"  --validate=on|off     iomap_validate (on: the Linux 6.2 fix; off: the 2022 "
-		"bug)\n"
+		"  --mode=merged|rfc|none  stale_remedy: Linux 6.2's fix (default), the Sept. "
+		"2022 RFC's,\n"
+		"                        or none (the 2022 bug); doc/race.md\n"
+		"  --validate=on|off     iomap_validate alone (on: the Linux 6.2 fix; off: the "
+		"2022 bug)\n"
 		"  --seconds N           stress time (default 30)\n"
 		"  --workload=W          unwritten (default), delalloc, or mmap (generic/346 "
 		"style)\n"
@@ -574,6 +589,7 @@ enum {
 	OPT_SEED,
 	OPT_TRACE,
 	OPT_STOP_FIRST,
+	OPT_MODE,
 };
 
 static const struct option long_opts[] = {
@@ -592,6 +608,8 @@ static const struct option long_opts[] = {
 	{"seed", required_argument, NULL, OPT_SEED},
 	{"trace", required_argument, NULL, OPT_TRACE},
 	{"stop-at-first", no_argument, NULL, OPT_STOP_FIRST},
+	{"mode", required_argument, NULL, OPT_MODE},
+	{"stale-remedy", required_argument, NULL, OPT_MODE},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -609,6 +627,26 @@ static int parse_onoff(const char *name, const char *v, const char *yes, const c
 	return 0;
 }
 
+/* --mode: the same three switches as the daemon's stale_remedy= (src/iomap/remedy.c). */
+static int parse_mode(struct race_opts *o, const char *arg)
+{
+	if (!strcmp(arg, "none")) {
+		o->validate = false;
+		o->legacy_punch = true;
+	} else if (!strcmp(arg, "merged")) {
+		o->validate = true;
+		o->legacy_punch = false;
+	} else if (!strcmp(arg, "rfc")) {
+		o->validate = true;
+		o->legacy_punch = true;
+	} else {
+		fprintf(stderr, "xfsfuse-race: --mode=%s: expected merged, rfc or none\n", arg);
+		return -1;
+	}
+	o->mode = arg;
+	return 0;
+}
+
 static int parse_one(struct race_opts *o, int ch, const char *arg)
 {
 	switch (ch) {
@@ -616,6 +654,8 @@ static int parse_one(struct race_opts *o, int ch, const char *arg)
 		return parse_onoff("validate", arg, "on", "off", &o->validate);
 	case OPT_PUNCH:
 		return parse_onoff("punch", arg, "legacy", "safe", &o->legacy_punch);
+	case OPT_MODE:
+		return parse_mode(o, arg);
 	case OPT_WORKLOAD:
 		if (stress_parse_workload(arg, &o->workload)) {
 			fprintf(stderr, "xfsfuse-race: unknown workload %s\n", arg);
@@ -737,8 +777,13 @@ int main(int argc, char **argv)
 		status = 1;
 	if (!t.repair_clean || t.broke || t.online.errors || t.remount.errors)
 		status = 1;
-	printf("race: corrupt_blocks=%lu checked_bytes=%lu stale_iomaps=%lu repair=%s\n",
+	printf("race: corrupt_blocks=%lu checked_bytes=%lu stale_iomaps=%lu repair=%s",
 	       (unsigned long) t.corrupt_blocks, (unsigned long) t.checked_bytes,
 	       (unsigned long) stale, t.repair_clean ? "clean" : "dirty");
+	if (o.mode && !strcmp(o.mode, "rfc"))
+		printf(" stale_kept_blocks=%lu kept_reclaimed_blocks=%lu new_inherited=%lu",
+		       (unsigned long) rr.kept, (unsigned long) rr.kept_reclaimed,
+		       (unsigned long) rr.new_inherited);
+	printf("\n");
 	return status;
 }
