@@ -14,7 +14,8 @@
 #   environment: XFSTESTS_WORK (default /var/tmp/xfsfuse-xfstests),
 #     FSTESTS_SRC (the fstests tree, default ../shared/xfstests beside the
 #     checkout or /work/shared/xfstests), TEST_SIZE / SCRATCH_SIZE (sparse
-#     image sizes, default 4G / 8G).
+#     image sizes, default 4G / 8G), XFSFUSE_OPTS (more -o options for every
+#     xfsfuse mount, e.g. stale_remedy=rfc).
 #
 # Needs root, /dev/fuse and loop devices.  The fstests tree is copied and
 # built outside the repository (it is GPL and not ours to keep), patched with
@@ -176,10 +177,11 @@ else
 	TEST_DEV=$TEST_IMG
 	SCRATCH_DEV=$SCRATCH_IMG
 	# allow_other: fstests runs some tests as the fsgqa users.
+	opts=allow_other${XFSFUSE_OPTS:+,$XFSFUSE_OPTS}
 	FSCONF="export FSTYP=fuse
 export FUSE_SUBTYP=.xfsfuse
-export MOUNT_OPTIONS='-o allow_other'
-export TEST_FS_MOUNT_OPTS='-o allow_other'"
+export MOUNT_OPTIONS='-o $opts'
+export TEST_FS_MOUNT_OPTS='-o $opts'"
 fi
 # One config file a mode (fstests reads $HOST_OPTIONS), so that an xfsfuse
 # run and a kernel run can go on at the same time.
