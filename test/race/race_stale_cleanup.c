@@ -87,10 +87,7 @@ void race5_stale_cleanup(const struct race_geom *g, const struct race_mode *mode
 	int kernel = 0;
 	bool ok;
 
-	race_fs_mkfs(&rf, g);
-	race_fs_mount(&rf, &o);
-	ip = race_create(&rf, "f");
-	CHECK_EQ(xf_file_setsize(&rf.e, ip, size), 0);
+	ip = race_hole_file(&rf, g, &o, size);
 	race_fill(wbuf, wend, 0, 30);
 	race_fill(st1, s1len, s1, 31);
 	race_fill(st2, s2len, s2, 32);
@@ -193,10 +190,7 @@ void race6_failed_remap(const struct race_geom *g, const struct race_mode *mode,
 	int kernel = 0;
 	bool ok;
 
-	race_fs_mkfs(&rf, g);
-	race_fs_mount(&rf, &o);
-	ip = race_create(&rf, "f");
-	CHECK_EQ(xf_file_setsize(&rf.e, ip, size), 0);
+	ip = race_hole_file(&rf, g, &o, size);
 	race_fill(wbuf, wlen, 0, 40);
 	race_fill(st2, s2len, s2, 41);
 	stale0 = stale_now();

@@ -136,3 +136,15 @@ void finish(struct race_fs *rf)
 	race_fs_unmount(rf);
 	CHECK(th_repair_clean(rf->img));
 }
+
+struct xb_inode *race_hole_file(struct race_fs *rf, const struct race_geom *g,
+				const struct race_mount_opts *o, uint64_t size)
+{
+	struct xb_inode *ip;
+
+	race_fs_mkfs(rf, g);
+	race_fs_mount(rf, o);
+	ip = race_create(rf, "f");
+	CHECK_EQ(xf_file_setsize(&rf->e, ip, size), 0);
+	return ip;
+}

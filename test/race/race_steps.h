@@ -40,6 +40,9 @@ ssize_t write_at(struct race_fs *rf, struct xb_inode *ip, const unsigned char *b
 /* Unmount, xfs_repair -n, mount again, read @name whole (its size must be @len). */
 void remount_read(struct race_fs *rf, const struct race_mount_opts *o, const char *name,
 		  unsigned char *got, size_t len);
+/* A fresh image mounted with @o, and in it "f": a hole of @size bytes. */
+struct xb_inode *race_hole_file(struct race_fs *rf, const struct race_geom *g,
+				const struct race_mount_opts *o, uint64_t size);
 /* Unmount and xfs_repair -n. */
 void finish(struct race_fs *rf);
 

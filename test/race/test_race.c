@@ -354,11 +354,8 @@ static void race3_punch(const struct race_geom *g, const struct race_mode *mode)
 	int kernel = 0;
 	struct race_fs rf;
 
-	race_fs_mkfs(&rf, g);
-	race_fs_mount(&rf, &o);
-	ip = race_create(&rf, "f");
+	ip = race_hole_file(&rf, g, &o, size);
 	v = xb_vfs_inode(ip);
-	CHECK_EQ(xf_file_setsize(&rf.e, ip, size), 0);
 
 	race_fill(wbuf, wlen, 0, 5);
 	race_fill(store, slen, q, 6);
