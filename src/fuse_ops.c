@@ -26,6 +26,7 @@
  */
 #include "fuse_ops.h"
 #include "control.h"
+#include "ioctl_ops.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -114,7 +115,7 @@ static bool xf_enosys_first_time(const char *op)
 	return first;
 }
 
-static struct xf_fs *xf_fs(fuse_req_t req)
+struct xf_fs *xf_fs(fuse_req_t req)
 {
 	return fuse_req_userdata(req);
 }
@@ -142,7 +143,7 @@ static int xf_errno(fuse_req_t req, const char *op, uint64_t ino, int error)
 	return err;
 }
 
-static void xf_reply_err(fuse_req_t req, const char *op, uint64_t ino, int error)
+void xf_reply_err(fuse_req_t req, const char *op, uint64_t ino, int error)
 {
 	fuse_reply_err(req, error ? xf_errno(req, op, ino, error) : 0);
 }
@@ -160,7 +161,7 @@ static fuse_ino_t xf_ino_to_nodeid(const struct xf_fs *fs, uint64_t ino)
 }
 
 /* A temporary reference to the inode behind a nodeid; drop with xb_iput. */
-static int xf_iget(fuse_req_t req, fuse_ino_t nodeid, struct xb_inode **ipp)
+int xf_iget(fuse_req_t req, fuse_ino_t nodeid, struct xb_inode **ipp)
 {
 	struct xf_fs *fs = xf_fs(req);
 
@@ -1239,4 +1240,5 @@ const struct fuse_lowlevel_ops xf_ops = {
 	.create = xf_create,
 	.lseek = xf_lseek,
 	.fallocate = xf_fallocate,
+	.ioctl = xf_ioctl,
 };
