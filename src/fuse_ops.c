@@ -26,6 +26,7 @@
  */
 #include "fuse_ops.h"
 #include "control.h"
+#include "iflags.h"
 #include "ioctl_ops.h"
 
 #include <dirent.h>
@@ -478,7 +479,9 @@ static void xf_setattr(fuse_req_t req, fuse_ino_t nodeid, struct stat *attr, int
 			return;
 		}
 	}
-	error = xf_setattr_size(xf_fs(req), ip, &sa);
+	error = xf_may_setattr(ip, to_set);
+	if (!error)
+		error = xf_setattr_size(xf_fs(req), ip, &sa);
 	if (!error)
 		error = xb_setattr(ip, &sa, &xs);
 	xf_reply_attr(req, "setattr", ip, &xs, error);
@@ -684,7 +687,9 @@ static void xf_open(fuse_req_t req, fuse_ino_t nodeid, struct fuse_file_info *fi
 		xf_reply_err(req, "open", nodeid, error);
 		return;
 	}
-	error = xf_fh_alloc(xf_fs(req), fi, ip); /* the reference lives until release */
+	error = xf_may_open(ip, fi->flags);
+	if (!error)
+		error = xf_fh_alloc(xf_fs(req), fi, ip); /* the reference lives until release */
 	if (error) {
 		xb_iput(ip);
 		xf_reply_err(req, "open", nodeid, error);
@@ -819,6 +824,11 @@ static void xf_fallocate(fuse_req_t req, fuse_ino_t nodeid, int mode, off_t off,
 
 	if (off < 0 || len <= 0) {
 		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	error = xf_may_fallocate(xf_fh_inode(fi), mode);
+	if (error) {
+		xf_reply_err(req, "fallocate", nodeid, error);
 		return;
 	}
 	switch (mode & ~FALLOC_FL_KEEP_SIZE) {

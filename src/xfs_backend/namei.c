@@ -102,6 +102,12 @@ static int xb_new_precheck(struct xb_new *n)
 		return -EEXIST;
 	if (error != -ENOENT)
 		return error;
+	/* may_create (immutable directory), then XFS's nosymlinks directories. */
+	error = xb_may_create_in(n->dir->ip);
+	if (error)
+		return error;
+	if (S_ISLNK(n->mode) && (n->dir->ip->i_diflags & XFS_DIFLAG_NOSYMLINKS))
+		return -EPERM;
 	if (S_ISDIR(n->mode) && VFS_I(n->dir->ip)->i_nlink >= XFS_MAXLINK)
 		return -EMLINK;
 	return 0;
