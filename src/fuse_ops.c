@@ -783,6 +783,13 @@ static void xf_write(fuse_req_t req, fuse_ino_t nodeid, const char *buf, size_t 
 			fuse_lowlevel_notify_inval_inode(xf_fs(req)->se, nodeid, -1, 0);
 	}
 	n = xf_file_write(&xf_fs(req)->engine, xf_fh_inode(fi), buf, size, off, fi->writepage != 0);
+	/* A sync inode makes every write O_SYNC (generic_write_sync). */
+	if (n > 0 && !fi->writepage && xf_write_is_sync(xf_fh_inode(fi))) {
+		int err = xf_file_fsync(&xf_fs(req)->engine, xf_fh_inode(fi), false,
+					&xf_fh(fi)->wb_err);
+		if (err)
+			n = err;
+	}
 	if (n < 0)
 		xf_reply_err(req, "write", nodeid, (int) n);
 	else
