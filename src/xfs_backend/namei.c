@@ -210,6 +210,7 @@ static int xb_new_inode(struct xb_new *n, struct xb_inode **ipp)
 	if (error)
 		goto out_cancel;
 	xb_init_new_inode(tp, ip);
+	xb_inherit_flags(tp, ip, dp);
 	libxfs_trans_ijoin(tp, dp, 0);
 	n->xname.type = xfs_mode_to_ftype(n->mode);
 	error = xb_err(libxfs_dir_createname(tp, dp, &n->xname, ip->i_ino,
