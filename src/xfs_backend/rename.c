@@ -38,7 +38,6 @@ static int xb_rename_check(struct xb_rename *r)
 {
 	struct xfs_inode *sip = r->src->ip, *tdp = r->tdir->ip;
 	bool new_parent = r->sdir != r->tdir;
-
 	int error;
 
 	if (r->flags & XB_RENAME_EXCHANGE && !r->tgt)
