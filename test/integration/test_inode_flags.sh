@@ -114,7 +114,7 @@ if check_mount "$WORK/f.img"; then
 import fcntl, sys, errno
 f = open(sys.argv[1])
 try:
-    fcntl.ioctl(f, 0x80045801, bytes(4))   # XFS_IOC_GETVERSION: the kernel XFS has it, we do not
+    fcntl.ioctl(f, 0x80045801, bytes(4))   # _IOR('X', 1, int): none of ours
     print("ok")
 except OSError as e:
     print(errno.errorcode[e.errno])' "$MNT/async")
