@@ -26,6 +26,8 @@
  */
 #include "fuse_ops.h"
 #include "control.h"
+#include "iflags.h"
+#include "ioctl_ops.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -114,7 +116,7 @@ static bool xf_enosys_first_time(const char *op)
 	return first;
 }
 
-static struct xf_fs *xf_fs(fuse_req_t req)
+struct xf_fs *xf_fs(fuse_req_t req)
 {
 	return fuse_req_userdata(req);
 }
@@ -142,7 +144,7 @@ static int xf_errno(fuse_req_t req, const char *op, uint64_t ino, int error)
 	return err;
 }
 
-static void xf_reply_err(fuse_req_t req, const char *op, uint64_t ino, int error)
+void xf_reply_err(fuse_req_t req, const char *op, uint64_t ino, int error)
 {
 	fuse_reply_err(req, error ? xf_errno(req, op, ino, error) : 0);
 }
@@ -160,7 +162,7 @@ static fuse_ino_t xf_ino_to_nodeid(const struct xf_fs *fs, uint64_t ino)
 }
 
 /* A temporary reference to the inode behind a nodeid; drop with xb_iput. */
-static int xf_iget(fuse_req_t req, fuse_ino_t nodeid, struct xb_inode **ipp)
+int xf_iget(fuse_req_t req, fuse_ino_t nodeid, struct xb_inode **ipp)
 {
 	struct xf_fs *fs = xf_fs(req);
 
@@ -477,7 +479,9 @@ static void xf_setattr(fuse_req_t req, fuse_ino_t nodeid, struct stat *attr, int
 			return;
 		}
 	}
-	error = xf_setattr_size(xf_fs(req), ip, &sa);
+	error = xf_may_setattr(ip, to_set);
+	if (!error)
+		error = xf_setattr_size(xf_fs(req), ip, &sa);
 	if (!error)
 		error = xb_setattr(ip, &sa, &xs);
 	xf_reply_attr(req, "setattr", ip, &xs, error);
@@ -683,7 +687,9 @@ static void xf_open(fuse_req_t req, fuse_ino_t nodeid, struct fuse_file_info *fi
 		xf_reply_err(req, "open", nodeid, error);
 		return;
 	}
-	error = xf_fh_alloc(xf_fs(req), fi, ip); /* the reference lives until release */
+	error = xf_may_open(ip, fi->flags);
+	if (!error)
+		error = xf_fh_alloc(xf_fs(req), fi, ip); /* the reference lives until release */
 	if (error) {
 		xb_iput(ip);
 		xf_reply_err(req, "open", nodeid, error);
@@ -777,6 +783,13 @@ static void xf_write(fuse_req_t req, fuse_ino_t nodeid, const char *buf, size_t 
 			fuse_lowlevel_notify_inval_inode(xf_fs(req)->se, nodeid, -1, 0);
 	}
 	n = xf_file_write(&xf_fs(req)->engine, xf_fh_inode(fi), buf, size, off, fi->writepage != 0);
+	/* A sync inode makes every write O_SYNC (generic_write_sync). */
+	if (n > 0 && !fi->writepage && xf_write_is_sync(xf_fh_inode(fi))) {
+		int err = xf_file_fsync(&xf_fs(req)->engine, xf_fh_inode(fi), false,
+					&xf_fh(fi)->wb_err);
+		if (err)
+			n = err;
+	}
 	if (n < 0)
 		xf_reply_err(req, "write", nodeid, (int) n);
 	else
@@ -818,6 +831,11 @@ static void xf_fallocate(fuse_req_t req, fuse_ino_t nodeid, int mode, off_t off,
 
 	if (off < 0 || len <= 0) {
 		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	error = xf_may_fallocate(xf_fh_inode(fi), mode);
+	if (error) {
+		xf_reply_err(req, "fallocate", nodeid, error);
 		return;
 	}
 	switch (mode & ~FALLOC_FL_KEEP_SIZE) {
@@ -1239,4 +1257,5 @@ const struct fuse_lowlevel_ops xf_ops = {
 	.create = xf_create,
 	.lseek = xf_lseek,
 	.fallocate = xf_fallocate,
+	.ioctl = xf_ioctl,
 };

@@ -36,6 +36,11 @@ struct xf_fs {
 
 extern const struct fuse_lowlevel_ops xf_ops;
 
+/* For handlers in files of their own (ioctl_ops.c): see fuse_ops.c. */
+struct xf_fs *xf_fs(fuse_req_t req);
+int xf_iget(fuse_req_t req, fuse_ino_t nodeid, struct xb_inode **ipp);
+void xf_reply_err(fuse_req_t req, const char *op, uint64_t ino, int error);
+
 /*
  * Messages: stderr while we have one, syslog once daemonized (stderr is then
  * /dev/null).  main() calls xf_log_to_syslog() right after fuse_daemonize.

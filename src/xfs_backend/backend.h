@@ -122,6 +122,37 @@ int xb_file_update_time(struct xb_inode *ip);
  * Returns 1 if the mode changed, 0 if not, or a negative errno. */
 int xb_file_remove_privs(struct xb_inode *ip);
 
+/*
+ * ---- inode flags (inode_flags.c, doc/backend.md "Inode flags") ----
+ * The VFS's struct fileattr: what FS_IOC_FSGETXATTR / FS_IOC_FSSETXATTR
+ * carry (FS_XFLAG_* values, sizes in bytes), or, when !fsx_valid, the
+ * FS_*_FL word of FS_IOC_SETFLAGS in @flags with @xflags translated.
+ */
+struct xb_fileattr {
+	uint32_t xflags, extsize, nextents, projid, cowextsize;
+	uint32_t flags;
+	bool fsx_valid;
+	bool cap_fsetid; /* set: the caller may keep setuid/setgid (else cleared, as XFS does) */
+};
+int xb_fileattr_get(struct xb_inode *ip, struct xb_fileattr *fa);
+/*
+ * @prepare runs under the backend's lock with the current attributes and
+ * the inode's owner and type (@st), before anything changes: it checks the
+ * caller's rights and completes @fa (vfs_fileattr_set); non-zero refuses.
+ */
+typedef int (*xb_fileattr_prepare_t)(const struct xb_fileattr *old, struct xb_fileattr *fa,
+				     const struct xb_stat *st, void *arg);
+int xb_fileattr_set(struct xb_inode *ip, struct xb_fileattr *fa, xb_fileattr_prepare_t prepare,
+		    void *arg);
+/* The flags the VFS acts on (its S_IMMUTABLE, S_APPEND, S_SYNC, S_NOATIME). */
+enum {
+	XB_IFLAG_IMMUTABLE = 1 << 0,
+	XB_IFLAG_APPEND = 1 << 1,
+	XB_IFLAG_SYNC = 1 << 2,
+	XB_IFLAG_NOATIME = 1 << 3,
+};
+unsigned int xb_iflags(struct xb_inode *ip);
+
 /* ---- namespace ---- */
 /* Credentials of the caller, for new inodes (setgid directories honoured). */
 struct xb_cred {

@@ -102,6 +102,12 @@ static int xb_new_precheck(struct xb_new *n)
 		return -EEXIST;
 	if (error != -ENOENT)
 		return error;
+	/* may_create (immutable directory), then XFS's nosymlinks directories. */
+	error = xb_may_create_in(n->dir->ip);
+	if (error)
+		return error;
+	if (S_ISLNK(n->mode) && (n->dir->ip->i_diflags & XFS_DIFLAG_NOSYMLINKS))
+		return -EPERM;
 	if (S_ISDIR(n->mode) && VFS_I(n->dir->ip)->i_nlink >= XFS_MAXLINK)
 		return -EMLINK;
 	return 0;
@@ -204,6 +210,7 @@ static int xb_new_inode(struct xb_new *n, struct xb_inode **ipp)
 	if (error)
 		goto out_cancel;
 	xb_init_new_inode(tp, ip);
+	xb_inherit_flags(tp, ip, dp);
 	libxfs_trans_ijoin(tp, dp, 0);
 	n->xname.type = xfs_mode_to_ftype(n->mode);
 	error = xb_err(libxfs_dir_createname(tp, dp, &n->xname, ip->i_ino,

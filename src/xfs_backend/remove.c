@@ -35,7 +35,11 @@ static int xb_link_check(struct xfs_inode *ip, struct xb_inode *newdir, const ch
 	error = xb_dir_lookup_ino(newdir, name, &ino);
 	if (!error)
 		return -EEXIST;
-	return error == -ENOENT ? 0 : error;
+	if (error != -ENOENT)
+		return error;
+	/* vfs_link's order: the name is free, then the directory and the inode. */
+	error = xb_may_create_in(newdir->ip);
+	return error ? error : xb_may_link(ip);
 }
 
 static int xb_link_locked(struct xb_inode *xi, struct xb_inode *newdir, const char *name)
@@ -161,6 +165,9 @@ static int xb_remove(struct xb_inode *dir, const char *name, bool is_dir)
 		error = xb_check_dir(dir);
 	if (!error)
 		error = xb_dir_get(dir, name, &child);
+	/* may_delete: immutable/append-only before the type checks. */
+	if (!error)
+		error = xb_may_delete(dir->ip, child->ip);
 	if (!error)
 		error = xb_remove_check(child->ip, is_dir);
 	if (!error)

@@ -38,11 +38,21 @@ static int xb_rename_check(struct xb_rename *r)
 {
 	struct xfs_inode *sip = r->src->ip, *tdp = r->tdir->ip;
 	bool new_parent = r->sdir != r->tdir;
+	int error;
 
-	if (r->flags & XB_RENAME_EXCHANGE)
-		return r->tgt ? 0 : -ENOENT;
+	if (r->flags & XB_RENAME_EXCHANGE && !r->tgt)
+		return -ENOENT;
 	if (r->tgt && (r->flags & XB_RENAME_NOREPLACE))
 		return -EEXIST;
+	/*
+	 * vfs_rename: the source is deleted from its directory, the target
+	 * (if any) from its own, else a name is created there.
+	 */
+	error = xb_may_delete(r->sdir->ip, sip);
+	if (!error)
+		error = r->tgt ? xb_may_delete(tdp, r->tgt->ip) : xb_may_create_in(tdp);
+	if (error || r->flags & XB_RENAME_EXCHANGE)
+		return error;
 	if (r->tgt)
 		return xb_rename_check_target(sip, r->tgt->ip);
 	/* A directory moving in adds a ".." link to the new parent. */

@@ -219,6 +219,8 @@ static int xb_xattr_change(struct xb_inode *xi, const char *name, const void *va
 
 	xb_lock();
 	error = xb_xattr_inode(xi, &ip);
+	if (!error)
+		error = xb_may_change_xattr(ip); /* xattr_permission */
 	if (error)
 		goto out_unlock;
 	xb_xattr_args_init(&args, ip, attr_filter, bare);

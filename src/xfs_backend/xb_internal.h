@@ -146,6 +146,16 @@ void xb_shutdown(struct xb_mount *m, const char *reason);
 /* inode_attr.c */
 void xb_fill_stat(struct xb_inode *xi, struct xb_stat *st);
 
+/*
+ * inode_flags.c: the VFS's immutable/append-only checks on names and xattrs
+ * (-EPERM or 0), and the flags a new inode inherits from its parent.
+ */
+int xb_may_create_in(const struct xfs_inode *dp);
+int xb_may_delete(const struct xfs_inode *dp, const struct xfs_inode *ip);
+int xb_may_link(const struct xfs_inode *ip);
+int xb_may_change_xattr(const struct xfs_inode *ip);
+void xb_inherit_flags(struct xfs_trans *tp, struct xfs_inode *ip, const struct xfs_inode *pip);
+
 /* data.c: change a regular file's size (blocks past EOF freed, tail zeroed). */
 int xb_truncate_locked(struct xb_inode *xi, uint64_t size);
 /* Free every block of @whichfork from file block @start on, in rolling transactions. */
