@@ -84,15 +84,26 @@ uint64_t xfs_iomap_inode_sequence(struct xfs_inode *ip, uint16_t iomap_flags)
 	return cookie | ip->i_df.if_seq;
 }
 
+/*
+ * ->iomap_valid, called with the folio locked for every folio a write
+ * touches.  As in the kernel, a lockless read of the fork sequences
+ * (READ_ONCE of if_seq): every change to a fork bumps its counter under the
+ * libxfs lock, an aligned 32-bit load sees the old or the new value, and a
+ * change racing with this read is caught at the next folio or by writeback,
+ * exactly as the kernel's is.  Taking the libxfs lock here made every folio
+ * of every write wait behind whoever held it (a transaction, a checkpoint's
+ * snapshot).  The caller's reference keeps xi->ip.
+ */
 static bool xfs_buffered_write_iomap_valid(struct vfs_inode *inode, const struct iomap *iomap)
 {
-	struct xb_inode *xi = xb_from_vfs(inode);
-	bool valid;
+	struct xfs_inode *ip = xb_from_vfs(inode)->ip;
+	struct xfs_ifork *cow = __atomic_load_n(&ip->i_cowfp, __ATOMIC_ACQUIRE);
+	uint64_t cookie = 0;
 
-	xb_lock();
-	valid = xi->ip && iomap->validity_cookie == xfs_iomap_inode_sequence(xi->ip, iomap->flags);
-	xb_unlock();
-	return valid;
+	if ((iomap->flags & IOMAP_F_SHARED) && cow)
+		cookie = (uint64_t) __atomic_load_n(&cow->if_seq, __ATOMIC_ACQUIRE) << 32;
+	cookie |= __atomic_load_n(&ip->i_df.if_seq, __ATOMIC_ACQUIRE);
+	return iomap->validity_cookie == cookie;
 }
 
 const struct iomap_folio_ops xfs_iomap_folio_ops = {
