@@ -348,8 +348,9 @@ struct stress_shared {
 struct stress_pair {
 	struct stress_shared *sh;
 	unsigned int id, bs;
-	uint64_t rng;
-	int fd; /* current file, -1: none */
+	uint64_t rng;	       /* the leader's */
+	uint64_t follower_rng; /* the follower's seed, set before either thread runs */
+	int fd;		       /* current file, -1: none */
 	uint32_t gen;
 	uint64_t next_off;	       /* next region of the current file */
 	pthread_barrier_t start, done; /* leader and follower, per round */
@@ -547,7 +548,7 @@ static int mmap_short_write(struct stress_pair *p)
 static void *pair_follower(void *arg)
 {
 	struct stress_pair *p = arg;
-	uint64_t rng = p->rng ^ 0x5bd1e995;
+	uint64_t rng = p->follower_rng; /* not p->rng: the leader is already drawing from it */
 
 	for (;;) {
 		pthread_barrier_wait(&p->start);
@@ -658,6 +659,7 @@ static int pair_init(struct stress_pair *p, struct stress_shared *sh, unsigned i
 	p->fd = -1;
 	p->dfd = -1;
 	p->rng = sh->o->seed * 1000003 + id;
+	p->follower_rng = p->rng ^ 0x5bd1e995;
 	p->abuf = malloc(sh->o->region);
 	p->bbuf = malloc(sh->o->region);
 	if (!p->abuf || !p->bbuf)
