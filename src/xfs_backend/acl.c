@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * POSIX ACLs of inodes: the userspace twin of the kernel's fs/xfs/xfs_acl.c,
- * with what fs/posix_acl.c does around it for a filesystem
- * (posix_acl_update_mode, posix_acl_create, posix_acl_chmod).  The formats
- * are in acl_format.c; doc/backend.md ("POSIX ACLs") has the whole picture.
+ * POSIX ACLs of inodes: the userspace twin of the kernel's xfs_get_acl /
+ * xfs_set_acl, with what the VFS's ACL code does around them for a
+ * filesystem (posix_acl_update_mode, posix_acl_create, posix_acl_chmod).
+ * The formats are in acl_format.c; doc/backend.md ("POSIX ACLs") has the
+ * whole picture.
  *
  * Over FUSE (FUSE_POSIX_ACL) the kernel enforces ACLs from what getxattr
  * returns here and caches them, but the rest is the server's job: an access

@@ -4,7 +4,7 @@
  *
  * acl_format.c: the in-core ACL, the two formats it is converted between
  * (the VFS's "system.posix_acl_*" xattr value and XFS's on-disk
- * struct xfs_acl) and the mode algebra of the kernel's fs/posix_acl.c.
+ * struct xfs_acl) and the mode algebra of the kernel's VFS ACL code.
  * acl.c: reading and writing the ACLs of an inode, under the libxfs lock.
  */
 #ifndef XFSFUSE_XB_ACL_H
