@@ -37,7 +37,11 @@ size_t xb_acl_xattr_size(unsigned int count);
 void xb_acl_to_xattr(const struct xb_acl *acl, void *buf);
 /* posix_acl_valid: entry order, a mask where needed, permission bits. */
 int xb_acl_valid(const struct xb_acl *acl);
-/* xfs_acl_from_disk: a value of the wrong size is corruption (-EUCLEAN). */
+/*
+ * xfs_acl_from_disk: a value of the wrong size is corruption (-EUCLEAN).
+ * These two take buffers aligned for struct xfs_acl (malloc'd); the xattr
+ * functions above take values at any alignment.
+ */
 int xb_acl_from_disk(const void *value, size_t len, unsigned int max_entries, struct xb_acl **aclp);
 size_t xb_acl_disk_size(unsigned int count);
 void xb_acl_to_disk(const struct xb_acl *acl, void *value);

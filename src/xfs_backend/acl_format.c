@@ -35,7 +35,16 @@
 /*
  * The xattr format is little-endian; libxfs's byte-order helpers cover the
  * big-endian disk format only, so glibc's <endian.h> serves this side.
+ * Values come from FUSE requests right after the name, at any alignment:
+ * they are read and written through memcpy, never through the structs.
  */
+#define XB_HDR_SIZE sizeof(struct posix_acl_xattr_header)
+#define XB_ENT_SIZE sizeof(struct posix_acl_xattr_entry)
+
+static void xb_xattr_entry_get(const unsigned char *p, struct posix_acl_xattr_entry *entry)
+{
+	memcpy(entry, p, sizeof(*entry));
+}
 
 struct xb_acl *xb_acl_alloc(unsigned int count)
 {
@@ -59,14 +68,14 @@ struct xb_acl *xb_acl_clone(const struct xb_acl *acl)
 
 size_t xb_acl_xattr_size(unsigned int count)
 {
-	return sizeof(struct posix_acl_xattr_header) +
-	       (size_t) count * sizeof(struct posix_acl_xattr_entry);
+	return XB_HDR_SIZE + (size_t) count * XB_ENT_SIZE;
 }
 
 int xb_acl_from_xattr(const void *value, size_t size, struct xb_acl **aclp)
 {
-	const struct posix_acl_xattr_header *header = value;
-	const struct posix_acl_xattr_entry *entry;
+	const unsigned char *p = value;
+	struct posix_acl_xattr_header header;
+	struct posix_acl_xattr_entry entry;
 	struct xb_acl *acl;
 	size_t count, i;
 
@@ -74,25 +83,26 @@ int xb_acl_from_xattr(const void *value, size_t size, struct xb_acl **aclp)
 	/* An empty value removes the ACL (the VFS's do_set_acl). */
 	if (!value || size == 0)
 		return 0;
-	if (size < sizeof(*header))
+	if (size < XB_HDR_SIZE)
 		return -EINVAL;
-	if (le32toh(header->a_version) != POSIX_ACL_XATTR_VERSION)
+	memcpy(&header, p, sizeof(header));
+	if (le32toh(header.a_version) != POSIX_ACL_XATTR_VERSION)
 		return -EOPNOTSUPP;
-	size -= sizeof(*header);
-	if (size % sizeof(*entry))
+	size -= XB_HDR_SIZE;
+	if (size % XB_ENT_SIZE)
 		return -EINVAL;
-	count = size / sizeof(*entry);
+	count = size / XB_ENT_SIZE;
 	if (count == 0)
 		return 0;
 	acl = xb_acl_alloc(count);
 	if (!acl)
 		return -ENOMEM;
-	entry = (const struct posix_acl_xattr_entry *) (header + 1);
-	for (i = 0; i < count; i++, entry++) {
+	for (i = 0; i < count; i++) {
 		struct xb_acl_entry *e = &acl->entries[i];
 
-		e->tag = le16toh(entry->e_tag);
-		e->perm = le16toh(entry->e_perm);
+		xb_xattr_entry_get(p + XB_HDR_SIZE + i * XB_ENT_SIZE, &entry);
+		e->tag = le16toh(entry.e_tag);
+		e->perm = le16toh(entry.e_perm);
 		switch (e->tag) {
 		case ACL_USER_OBJ:
 		case ACL_GROUP_OBJ:
@@ -102,7 +112,7 @@ int xb_acl_from_xattr(const void *value, size_t size, struct xb_acl **aclp)
 		case ACL_USER:
 		case ACL_GROUP:
 			/* make_kuid/make_kgid: (uid_t) -1 is no valid id. */
-			e->id = le32toh(entry->e_id);
+			e->id = le32toh(entry.e_id);
 			if (e->id == (uint32_t) ACL_UNDEFINED_ID)
 				goto fail;
 			break;
@@ -120,18 +130,21 @@ fail:
 
 void xb_acl_to_xattr(const struct xb_acl *acl, void *buf)
 {
-	struct posix_acl_xattr_header *header = buf;
-	struct posix_acl_xattr_entry *entry = (struct posix_acl_xattr_entry *) (header + 1);
+	struct posix_acl_xattr_header header = {.a_version = htole32(POSIX_ACL_XATTR_VERSION)};
+	unsigned char *p = buf;
 	unsigned int i;
 
-	header->a_version = htole32(POSIX_ACL_XATTR_VERSION);
-	for (i = 0; i < acl->count; i++, entry++) {
+	memcpy(p, &header, sizeof(header));
+	for (i = 0; i < acl->count; i++) {
 		const struct xb_acl_entry *e = &acl->entries[i];
 		bool named = e->tag == ACL_USER || e->tag == ACL_GROUP;
+		struct posix_acl_xattr_entry entry = {
+			.e_tag = htole16(e->tag),
+			.e_perm = htole16(e->perm),
+			.e_id = htole32(named ? e->id : (uint32_t) ACL_UNDEFINED_ID),
+		};
 
-		entry->e_tag = htole16(e->tag);
-		entry->e_perm = htole16(e->perm);
-		entry->e_id = htole32(named ? e->id : (uint32_t) ACL_UNDEFINED_ID);
+		memcpy(p + XB_HDR_SIZE + (size_t) i * XB_ENT_SIZE, &entry, sizeof(entry));
 	}
 }
 

@@ -164,6 +164,22 @@ static void test_parse(struct xb_inode *ip)
 		CHECK_EQ(xb_getxattr(ip, A, v, 100), -ERANGE);
 		free(many);
 	}
+	/* FUSE hands values over right after the name: any alignment (UBSan). */
+	{
+		unsigned char odd[64];
+		struct xb_stat st;
+
+		n = xattr_acl(v, (struct ent[]){{UO, 6, ~0u}, {GO, 4, ~0u}, {O, 0, ~0u}}, 3, 2);
+		memcpy(odd + 1, v, n);
+		CHECK_EQ(xb_setxattr(ip, A, odd + 1, n, 0), 0);
+		CHECK_EQ(xb_getattr(ip, &st), 0);
+		CHECK_EQ(st.mode, S_IFREG | 0640);
+		n = xattr_acl(v, named, 6, 2);
+		memcpy(odd + 3, v, n);
+		CHECK_EQ(xb_setxattr(ip, A, odd + 3, n, 0), 0);
+		CHECK_EQ(xb_getxattr(ip, A, odd + 1, sizeof(odd) - 1), (long long) n);
+		CHECK(memcmp(odd + 1, v, n) == 0);
+	}
 	/* An empty value or a bare header removes; removing twice is fine. */
 	CHECK_EQ(xb_setxattr(ip, A, v, 4, 0), 0);
 	CHECK_EQ(xb_getxattr(ip, A, NULL, 0), -ENODATA);
