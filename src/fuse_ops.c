@@ -298,13 +298,21 @@ static void xf_init(void *userdata, struct fuse_conn_info *conn)
 	 * Whatever the options said: no writeback cache (every write must
 	 * reach us with its exact range); O_TRUNC arrives as SETATTR(size)
 	 * from the kernel, not as an open flag; suid/sgid are cleared by the
-	 * kernel through SETATTR(mode) on write and chown; the kernel applies
-	 * the umask itself (no ACL inheritance yet, so that is what XFS would
-	 * do); no NFS export (lookup of "." and ".." is not promised).
+	 * kernel through SETATTR(mode) on write and chown; no NFS export
+	 * (lookup of "." and ".." is not promised).
 	 */
 	conn->want &=
 		~(FUSE_CAP_WRITEBACK_CACHE | FUSE_CAP_ATOMIC_O_TRUNC | FUSE_CAP_HANDLE_KILLPRIV |
-		  FUSE_CAP_DONT_MASK | FUSE_CAP_EXPORT_SUPPORT | FUSE_CAP_POSIX_ACL);
+		  FUSE_CAP_EXPORT_SUPPORT | FUSE_CAP_DONT_MASK | FUSE_CAP_POSIX_ACL);
+	/*
+	 * POSIX ACLs (doc/options.md): the kernel enforces them from our
+	 * "system.posix_acl_*" xattrs.  It leaves inheritance to us, which
+	 * only works if it also stops applying the umask (DONT_MASK) and
+	 * sends it along: the backend applies it where no default ACL does.
+	 * Both or neither; without them the kernel masks, as before.
+	 */
+	if ((conn->capable & FUSE_CAP_POSIX_ACL) && (conn->capable & FUSE_CAP_DONT_MASK))
+		conn->want |= FUSE_CAP_POSIX_ACL | FUSE_CAP_DONT_MASK;
 	if (conn->max_write > XF_MAX_WRITE || conn->max_write == 0)
 		conn->max_write = XF_MAX_WRITE;
 }
@@ -509,15 +517,24 @@ static void xf_readlink(fuse_req_t req, fuse_ino_t nodeid)
 	fuse_reply_readlink(req, buf);
 }
 
+/*
+ * The caller's credentials.  The umask came with the request (libfuse fills
+ * it in for create, mknod and mkdir); with DONT_MASK the kernel has not
+ * applied it, and the backend does unless a default ACL takes its place.
+ */
 static void xf_cred(fuse_req_t req, struct xb_cred *cr)
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 
+	memset(cr, 0, sizeof(*cr));
 	cr->uid = ctx->uid;
 	cr->gid = ctx->gid;
+	cr->umask = ctx->umask;
+	/* FUSE does not send capabilities: root stands for CAP_FSETID, as in xf_write. */
+	cr->fsetid = ctx->uid == 0;
 }
 
-/* mknod, mkdir and create: @mode has its file type; the kernel applied the umask. */
+/* mknod, mkdir and create: @mode has its file type, the umask is in the cred. */
 static int xf_make_node(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 			dev_t rdev, struct xb_inode **ipp)
 {
@@ -1136,10 +1153,56 @@ static void xf_statfs(fuse_req_t req, fuse_ino_t nodeid)
 
 /* ---------------------------------------------------------------- xattrs */
 
+/*
+ * The kernel caches ACLs (FUSE_POSIX_ACL) and forgets them itself when it
+ * sets one or sends SETATTR.  Writing XFS's own attribute for an ACL
+ * through its trusted.* name bypasses that, so tell the kernel, as the
+ * kernel's XFS forgets its cached ACL then (xfs_forget_acl).
+ */
+static void xf_acl_attr_changed(fuse_req_t req, fuse_ino_t nodeid, const char *name)
+{
+	if (!strcmp(name, "trusted.SGI_ACL_FILE") || !strcmp(name, "trusted.SGI_ACL_DEFAULT"))
+		fuse_lowlevel_notify_inval_inode(xf_fs(req)->se, nodeid, -1, 0);
+}
+
+/*
+ * Setting an access ACL clears setgid unless the caller is in the file's
+ * group (posix_acl_update_mode); the kernel cannot tell us through libfuse
+ * 3.14, so the supplementary groups come from /proc (fuse_req_getgroups).
+ * Returns an allocated list for @cr, or NULL (none, or they could not be
+ * read: then only the primary group counts, the safe direction).
+ */
+static uint32_t *xf_cred_groups(fuse_req_t req, struct xb_cred *cr)
+{
+	gid_t small[32], *list = small;
+	uint32_t *groups = NULL;
+	int n, i;
+
+	n = fuse_req_getgroups(req, 32, small);
+	if (n > 32) {
+		list = malloc((size_t) n * sizeof(*list));
+		if (list)
+			n = fuse_req_getgroups(req, n, list);
+	}
+	if (list && n > 0)
+		groups = malloc((size_t) n * sizeof(*groups));
+	if (groups) {
+		for (i = 0; i < n; i++)
+			groups[i] = list[i];
+		cr->groups = groups;
+		cr->ngroups = (size_t) n;
+	}
+	if (list != small)
+		free(list);
+	return groups;
+}
+
 static void xf_setxattr(fuse_req_t req, fuse_ino_t nodeid, const char *name, const char *value,
 			size_t size, int flags)
 {
+	uint32_t *groups = NULL;
 	struct xb_inode *ip;
+	struct xb_cred cr;
 	int error;
 
 	if (flags & ~(XB_XATTR_CREATE | XB_XATTR_REPLACE)) {
@@ -1149,12 +1212,19 @@ static void xf_setxattr(fuse_req_t req, fuse_ino_t nodeid, const char *name, con
 	error = xf_iget(req, nodeid, &ip);
 	if (!error) {
 		/* xfsfuse.*: run-time control (src/control), never stored */
-		if (xf_control_name(name))
+		if (xf_control_name(name)) {
 			error = xf_control_setxattr(ip, name, value, size, fuse_req_ctx(req)->uid);
-		else
-			error = xb_setxattr(ip, name, value, size, flags);
+		} else {
+			xf_cred(req, &cr);
+			if (!cr.fsetid && !strcmp(name, "system.posix_acl_access"))
+				groups = xf_cred_groups(req, &cr);
+			error = xb_setxattr_as(ip, name, value, size, flags, &cr);
+			free(groups);
+		}
 		xb_iput(ip);
 	}
+	if (!error)
+		xf_acl_attr_changed(req, nodeid, name);
 	xf_reply_err(req, "setxattr", nodeid, error);
 }
 
@@ -1212,8 +1282,18 @@ static void xf_listxattr(fuse_req_t req, fuse_ino_t nodeid, size_t size)
 
 static void xf_removexattr(fuse_req_t req, fuse_ino_t nodeid, const char *name)
 {
-	xf_remove(req, nodeid, name, "removexattr",
-		  xf_control_name(name) ? xf_control_removexattr : xb_removexattr);
+	struct xb_inode *ip;
+	int error;
+
+	error = xf_iget(req, nodeid, &ip);
+	if (!error) {
+		error = xf_control_name(name) ? xf_control_removexattr(ip, name)
+					      : xb_removexattr(ip, name);
+		xb_iput(ip);
+	}
+	if (!error)
+		xf_acl_attr_changed(req, nodeid, name);
+	xf_reply_err(req, "removexattr", nodeid, error);
 }
 
 /*

@@ -154,9 +154,19 @@ enum {
 unsigned int xb_iflags(struct xb_inode *ip);
 
 /* ---- namespace ---- */
-/* Credentials of the caller, for new inodes (setgid directories honoured). */
+/*
+ * Credentials of the caller.  New inodes: owner (setgid directories
+ * honoured) and umask, which applies only where the parent directory has no
+ * default ACL (posix_acl_create).  Setting an access ACL clears setgid
+ * unless the caller is in the file's group (@gid or @groups) or has
+ * CAP_FSETID (@fsetid), as posix_acl_update_mode.
+ */
 struct xb_cred {
 	uint32_t uid, gid;
+	uint32_t umask;
+	bool fsetid;
+	const uint32_t *groups; /* supplementary groups */
+	size_t ngroups;
 };
 int xb_lookup(struct xb_inode *dir, const char *name, struct xb_inode **ipp);
 /* Regular files, directories, fifos, sockets, char and block devices. */
@@ -185,11 +195,19 @@ int xb_readdir(struct xb_inode *dir, uint64_t cookie, xb_filldir_t fill, void *c
 
 int xb_statfs(struct xb_mount *m, struct statvfs *st);
 
-/* ---- extended attributes ("user.x", "trusted.x", "security.x") ---- */
+/*
+ * ---- extended attributes ("user.x", "trusted.x", "security.x") ----
+ * and POSIX ACLs ("system.posix_acl_access", "system.posix_acl_default",
+ * in the VFS's xattr format; stored as XFS stores them, doc/backend.md).
+ */
 #define XB_XATTR_CREATE	 1 /* same values as XATTR_* */
 #define XB_XATTR_REPLACE 2
 int xb_getxattr(struct xb_inode *ip, const char *name, void *buf, size_t size); /* len */
+/* As xb_setxattr_as by a caller who may keep setgid (tools, tests). */
 int xb_setxattr(struct xb_inode *ip, const char *name, const void *val, size_t size, int flags);
+/* @cr matters only for access ACLs; NULL: a caller who may keep setgid. */
+int xb_setxattr_as(struct xb_inode *ip, const char *name, const void *val, size_t size, int flags,
+		   const struct xb_cred *cr);
 int xb_listxattr(struct xb_inode *ip, char *buf, size_t size); /* len */
 int xb_removexattr(struct xb_inode *ip, const char *name);
 

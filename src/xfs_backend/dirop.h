@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Shared by remove.c and rename.c (dirop.c): see there. */
+/* Shared by remove.c, rename.c and namei.c (dirop.c): see there. */
 #ifndef XFSFUSE_XB_DIROP_H
 #define XFSFUSE_XB_DIROP_H
 
@@ -15,6 +15,9 @@ int xb_droplink(struct xfs_trans *tp, struct xfs_inode *ip);
 void xb_bumplink(struct xfs_trans *tp, struct xfs_inode *ip);
 int xb_trans_alloc_dirent(struct xb_mount *m, struct xfs_trans_res *resv, unsigned int *resblks,
 			  struct xfs_trans **tpp);
+/* remove.c: take a name away (unlink, rmdir; namei.c's undo of a create). */
+int xb_remove_trans(struct xb_inode *dir, struct xfs_name *xname, struct xfs_inode *ip,
+		    bool is_dir);
 int xb_check_canenter(struct xfs_trans *tp, struct xfs_inode *dp, struct xfs_name *name,
 		      unsigned int resblks);
 

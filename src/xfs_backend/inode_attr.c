@@ -3,8 +3,10 @@
  * getattr and setattr: the kernel's xfs_vn_getattr() and xfs_setattr_nonsize()
  * / xfs_setattr_size() (fs/xfs/xfs_iops.c).  Permission checks are the FUSE
  * kernel's (default_permissions); this file only applies what it was sent.
+ * A mode change also rewrites the access ACL, as xfs_setattr_nonsize's
+ * posix_acl_chmod does: the FUSE kernel leaves that to the server.
  */
-#include "xb_internal.h"
+#include "acl.h"
 
 #include <sys/sysmacros.h>
 
@@ -131,6 +133,9 @@ int xb_setattr(struct xb_inode *xi, const struct xb_setattr *sa, struct xb_stat 
 	}
 	if (rest.valid)
 		error = xb_setattr_nonsize(xi, &rest);
+	/* After the mode's transaction, as the kernel (not atomic there either). */
+	if (!error && (rest.valid & XB_SET_MODE))
+		error = xb_acl_chmod_locked(xi);
 	if (!error && st)
 		xb_fill_stat(xi, st);
 out_unlock:

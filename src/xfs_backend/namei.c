@@ -7,8 +7,16 @@
  *
  * Every check that can fail (name, existence, free space) happens before the
  * first modification: libxfs cannot cancel a dirty transaction.
+ *
+ * POSIX ACL inheritance is xfs_generic_create's (acl.c): the parent's
+ * default ACL, read before anything is written, decides the mode the inode
+ * is created with -- the umask applies only without one -- and which ACLs
+ * are set on it right after the create, under the same hold of the libxfs
+ * lock (so in the same log checkpoint).  The create transaction reserves
+ * the blocks those attributes need, so ENOSPC comes before the create.
  */
-#include "xb_internal.h"
+#include "acl.h"
+#include "dirop.h"
 
 #include <sys/random.h>
 #include <sys/sysmacros.h>
@@ -187,7 +195,7 @@ static struct xfs_trans_res *xb_new_tres(struct xfs_mount *mp, uint32_t mode)
 }
 
 /* Allocate, initialise and link a new inode; the shape of xfs_create(). */
-static int xb_new_inode(struct xb_new *n, struct xb_inode **ipp)
+static int xb_new_inode(struct xb_new *n, unsigned int aclblks, struct xb_inode **ipp)
 {
 	struct xb_mount *m = n->dir->m;
 	struct xfs_mount *mp = m->mp;
@@ -197,11 +205,8 @@ static int xb_new_inode(struct xb_new *n, struct xb_inode **ipp)
 	struct xfs_trans *tp;
 	int resblks, error;
 
-	error = xb_new_precheck(n);
-	if (error)
-		return error;
 	resblks = xb_new_resblks(mp, n);
-	error = xb_trans_alloc(m, xb_new_tres(mp, n->mode), resblks, &tp);
+	error = xb_trans_alloc(m, xb_new_tres(mp, n->mode), resblks + aclblks, &tp);
 	if (error)
 		return error;
 	/* May roll the transaction: join the parent only afterwards (proto.c). */
@@ -248,6 +253,41 @@ out_irele:
 	return error;
 }
 
+/*
+ * The kernel's xfs_cleanup_inode: the inherited ACLs could not be set, so
+ * the new name goes again (and the inode with our reference).
+ */
+static void xb_new_undo(struct xb_new *n, struct xb_inode *xi)
+{
+	if (xb_remove_trans(n->dir, &n->xname, xi->ip, S_ISDIR(n->mode)))
+		fprintf(stderr, "xfsfuse: inode %llu: could not remove it after a failed create\n",
+			(unsigned long long) xi->ino);
+	xb_iput_locked(xi, 1);
+}
+
+/* posix_acl_create, the create, then the inherited ACLs (xfs_generic_create). */
+static int xb_new_inode_acl(struct xb_new *n, struct xb_inode **ipp)
+{
+	struct xb_acl *dacl, *acl;
+	int error;
+
+	error = xb_new_precheck(n);
+	if (error)
+		return error;
+	error = xb_acl_inherit_prepare(n->dir->ip, &n->mode, n->cr->umask, &dacl, &acl);
+	if (error)
+		return error;
+	error = xb_new_inode(n, xb_acl_inherit_blocks(n->dir->ip, dacl, acl), ipp);
+	if (!error && (dacl || acl)) {
+		error = xb_acl_inherit_apply(*ipp, dacl, acl);
+		if (error)
+			xb_new_undo(n, *ipp);
+	}
+	free(dacl);
+	free(acl);
+	return error;
+}
+
 int xb_create(struct xb_inode *dir, const char *name, uint32_t mode, uint64_t rdev,
 	      const struct xb_cred *cr, struct xb_inode **ipp)
 {
@@ -269,7 +309,7 @@ int xb_create(struct xb_inode *dir, const char *name, uint32_t mode, uint64_t rd
 	if (error)
 		return error;
 	xb_lock();
-	error = xb_new_inode(&n, ipp);
+	error = xb_new_inode_acl(&n, ipp);
 	xb_unlock();
 	return error;
 }
@@ -289,7 +329,7 @@ int xb_symlink(struct xb_inode *dir, const char *name, const char *target, const
 	if (error)
 		return error;
 	xb_lock();
-	error = xb_new_inode(&n, ipp);
+	error = xb_new_inode_acl(&n, ipp);
 	xb_unlock();
 	return error;
 }

@@ -110,8 +110,7 @@ static int xb_remove_check(struct xfs_inode *ip, bool is_dir)
 	return 0;
 }
 
-static int xb_remove_trans(struct xb_inode *dir, struct xfs_name *xname, struct xfs_inode *ip,
-			   bool is_dir)
+int xb_remove_trans(struct xb_inode *dir, struct xfs_name *xname, struct xfs_inode *ip, bool is_dir)
 {
 	struct xb_mount *m = dir->m;
 	struct xfs_inode *dp = dir->ip;

@@ -8,8 +8,10 @@
  * namespace (attr_filter) and is not stored on disk, as in the kernel's
  * xattr handlers.  The checks are the VFS's, in its order: name length
  * (ERANGE), value size (E2BIG), then the prefix (EOPNOTSUPP, or EINVAL for
- * an empty name after a known prefix).  "system.*" (POSIX ACLs) is not
- * supported yet and answers EOPNOTSUPP.
+ * an empty name after a known prefix).  "system.posix_acl_access" and
+ * "system.posix_acl_default" go to acl.c, which stores them as XFS does
+ * (SGI_ACL_FILE / SGI_ACL_DEFAULT in the root namespace); any other
+ * "system.*" name answers EOPNOTSUPP, as on the kernel's XFS.
  *
  * libxfs 6.1's xfs_attr_set() allocates, joins and commits its own
  * transaction (and xfs_bmap_add_attrfork() another one before it), so it
@@ -20,7 +22,7 @@
  * error from libxfs_attr_set() after that means a transaction failed half
  * way, and the mount is shut down as the kernel would.
  */
-#include "xb_internal.h"
+#include "acl.h"
 
 #include <linux/limits.h>
 #include <sys/xattr.h>
@@ -63,8 +65,8 @@ static int xb_xattr_resolve(const char *name, unsigned int *attr_filter, const c
 	return -EOPNOTSUPP;
 }
 
-static void xb_xattr_args_init(struct xfs_da_args *args, struct xfs_inode *ip,
-			       unsigned int attr_filter, const char *bare)
+void xb_xattr_args_init(struct xfs_da_args *args, struct xfs_inode *ip, unsigned int attr_filter,
+			const char *bare)
 {
 	memset(args, 0, sizeof(*args));
 	args->dp = ip;
@@ -74,7 +76,7 @@ static void xb_xattr_args_init(struct xfs_da_args *args, struct xfs_inode *ip,
 }
 
 /* A bad CRC is corrupt metadata, as the kernel's xfs_buf_read_map says. */
-static int xb_attr_err(int error)
+int xb_attr_err(int error)
 {
 	error = xb_err(error);
 	return error == -EFSBADCRC ? -EFSCORRUPTED : error;
@@ -93,10 +95,13 @@ int xb_getxattr(struct xb_inode *xi, const char *name, void *buf, size_t size)
 {
 	struct xfs_da_args args;
 	struct xfs_inode *ip;
+	enum xb_acl_type type;
 	unsigned int attr_filter;
 	const char *bare;
 	int error;
 
+	if (xb_acl_xattr_type(name, &type))
+		return xb_acl_getxattr(xi, type, buf, size);
 	error = xb_xattr_resolve(name, &attr_filter, &bare);
 	if (error)
 		return error;
@@ -199,15 +204,33 @@ static int xb_xattr_precheck(struct xb_mount *m, struct xfs_da_args *args, int f
 }
 
 /*
- * Set or remove (@val NULL) one attribute: xfs_xattr_set() ->
- * xfs_attr_change() -> xfs_attr_set(), which also stamps ctime
+ * Set or remove (@val NULL) one attribute of a live inode: xfs_xattr_set()
+ * -> xfs_attr_change() -> xfs_attr_set(), which also stamps ctime
  * (XFS_ICHGTIME_CHG) in the same transaction.
  */
-static int xb_xattr_change(struct xb_inode *xi, const char *name, const void *val, size_t size,
-			   int flags)
+int xb_xattr_set_locked(struct xb_inode *xi, unsigned int attr_filter, const char *bare,
+			const void *val, size_t size, int flags)
 {
 	struct xb_mount *m = xi->m;
 	struct xfs_da_args args;
+	int error;
+
+	xb_xattr_args_init(&args, xi->ip, attr_filter, bare);
+	args.value = (void *) val;
+	args.valuelen = size;
+	args.attr_flags = flags & (XATTR_CREATE | XATTR_REPLACE);
+	error = xb_xattr_precheck(m, &args, flags);
+	if (error)
+		return error;
+	error = xb_attr_err(libxfs_attr_set(&args));
+	if (error)
+		xb_shutdown(m, "an extended attribute update failed halfway");
+	return error;
+}
+
+static int xb_xattr_change(struct xb_inode *xi, const char *name, const void *val, size_t size,
+			   int flags)
+{
 	struct xfs_inode *ip;
 	unsigned int attr_filter;
 	const char *bare;
@@ -221,26 +244,17 @@ static int xb_xattr_change(struct xb_inode *xi, const char *name, const void *va
 	error = xb_xattr_inode(xi, &ip);
 	if (!error)
 		error = xb_may_change_xattr(ip); /* xattr_permission */
-	if (error)
-		goto out_unlock;
-	xb_xattr_args_init(&args, ip, attr_filter, bare);
-	args.value = (void *) val;
-	args.valuelen = size;
-	args.attr_flags = flags & (XATTR_CREATE | XATTR_REPLACE);
-	error = xb_xattr_precheck(m, &args, flags);
-	if (error)
-		goto out_unlock;
-	error = xb_attr_err(libxfs_attr_set(&args));
-	if (error)
-		xb_shutdown(m, "an extended attribute update failed halfway");
-out_unlock:
+	if (!error)
+		error = xb_xattr_set_locked(xi, attr_filter, bare, val, size, flags);
 	xb_unlock();
 	return error;
 }
 
-int xb_setxattr(struct xb_inode *xi, const char *name, const void *val, size_t size, int flags)
+int xb_setxattr_as(struct xb_inode *xi, const char *name, const void *val, size_t size, int flags,
+		   const struct xb_cred *cr)
 {
 	size_t len = strnlen(name, XATTR_NAME_MAX + 1);
+	enum xb_acl_type type;
 
 	/* setxattr(2)'s order: the name is copied (ERANGE) before the value. */
 	if (len == 0 || len > XATTR_NAME_MAX)
@@ -249,6 +263,9 @@ int xb_setxattr(struct xb_inode *xi, const char *name, const void *val, size_t s
 		return -E2BIG;
 	if (flags & ~(XB_XATTR_CREATE | XB_XATTR_REPLACE))
 		return -EINVAL;
+	/* The VFS ignores XATTR_CREATE/REPLACE for ACLs (do_set_acl). */
+	if (xb_acl_xattr_type(name, &type))
+		return xb_acl_setxattr(xi, type, val, size, cr);
 	/* An empty value is an empty attribute, not a removal (__vfs_setxattr). */
 	if (!val || size == 0) {
 		val = "";
@@ -257,7 +274,17 @@ int xb_setxattr(struct xb_inode *xi, const char *name, const void *val, size_t s
 	return xb_xattr_change(xi, name, val, size, flags);
 }
 
+int xb_setxattr(struct xb_inode *xi, const char *name, const void *val, size_t size, int flags)
+{
+	return xb_setxattr_as(xi, name, val, size, flags, NULL);
+}
+
 int xb_removexattr(struct xb_inode *xi, const char *name)
 {
+	enum xb_acl_type type;
+
+	/* Removing an ACL is setting none (vfs_remove_acl). */
+	if (xb_acl_xattr_type(name, &type))
+		return xb_acl_setxattr(xi, type, NULL, 0, NULL);
 	return xb_xattr_change(xi, name, NULL, 0, 0);
 }

@@ -16,8 +16,10 @@
  * after a hash value) is not needed: the output is the kernel's order for a
  * buffer large enough to take everything.  Names go out with their VFS
  * prefix; trusted.* is listed too (the kernel filters it by capability, on
- * the FUSE side of the fence).  SGI_ACL_* names are listed as trusted.*
- * only: POSIX ACLs ("system.posix_acl_*") are not exposed yet.
+ * the FUSE side of the fence).  SGI_ACL_FILE / SGI_ACL_DEFAULT are listed
+ * twice, as the kernel's xfs_xattr_put_listent lists them: first as the
+ * POSIX ACL ("system.posix_acl_access" / "_default", acl.c), then as
+ * themselves under trusted.
  *
  * Corrupt metadata gives -EUCLEAN.  Nothing here writes.
  */
@@ -61,9 +63,15 @@ static int xb_attr_put_listent(struct xb_attr_list_context *context, unsigned in
 {
 	if (!libxfs_attr_namecheck(name, namelen))
 		return -EFSCORRUPTED;
-	if (flags & XFS_ATTR_ROOT)
+	if (flags & XFS_ATTR_ROOT) {
+		if (namelen == SGI_ACL_FILE_SIZE && !memcmp(name, SGI_ACL_FILE, namelen))
+			xb_attr_put_prefixed(context, "system.", 7,
+					     (const unsigned char *) "posix_acl_access", 16);
+		else if (namelen == SGI_ACL_DEFAULT_SIZE && !memcmp(name, SGI_ACL_DEFAULT, namelen))
+			xb_attr_put_prefixed(context, "system.", 7,
+					     (const unsigned char *) "posix_acl_default", 17);
 		xb_attr_put_prefixed(context, "trusted.", 8, name, namelen);
-	else if (flags & XFS_ATTR_SECURE)
+	} else if (flags & XFS_ATTR_SECURE)
 		xb_attr_put_prefixed(context, "security.", 9, name, namelen);
 	else
 		xb_attr_put_prefixed(context, "user.", 5, name, namelen);

@@ -165,6 +165,13 @@ int xb_itruncate_extents(struct xb_mount *m, struct xfs_inode *ip, int whichfork
 int xb_unmap_range(struct xb_mount *m, struct xfs_inode *ip, int whichfork, xfs_fileoff_t start,
 		   xfs_filblks_t len);
 
+/* xattr.c: one attribute of a live inode (@val NULL: remove), checks first. */
+void xb_xattr_args_init(struct xfs_da_args *args, struct xfs_inode *ip, unsigned int attr_filter,
+			const char *bare);
+int xb_attr_err(int error);
+int xb_xattr_set_locked(struct xb_inode *xi, unsigned int attr_filter, const char *bare,
+			const void *val, size_t size, int flags);
+
 /* namei.c helpers shared with remove.c and readdir.c */
 /* Validate a name from FUSE: 1..255 bytes, no '/'.  -ENAMETOOLONG / -EINVAL. */
 int xb_check_name(const char *name, struct xfs_name *xname);

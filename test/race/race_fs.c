@@ -71,7 +71,7 @@ void race_fs_unmount(struct race_fs *rf)
 
 struct xb_inode *race_create(struct race_fs *rf, const char *name)
 {
-	struct xb_cred cred = {0, 0};
+	struct xb_cred cred = {.uid = 0, .gid = 0};
 	struct xb_inode *ip = NULL;
 	int error = xb_create(rf->root, name, S_IFREG | 0644, 0, &cred, &ip);
 

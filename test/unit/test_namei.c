@@ -12,7 +12,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-static const struct xb_cred root_cred = {0, 0};
+static const struct xb_cred root_cred = {.uid = 0, .gid = 0};
 
 static struct xb_inode *root_of(struct xb_mount *m)
 {
@@ -41,7 +41,7 @@ static int sh(const char *cmd)
 static void test_create_kinds(struct xb_mount *m)
 {
 	struct xb_inode *root = root_of(m), *ip = NULL, *again = NULL;
-	struct xb_cred user = {1000, 1000};
+	struct xb_cred user = {.uid = 1000, .gid = 1000};
 	struct xb_stat st, rst0, rst1;
 	char longname[300], target[1100];
 

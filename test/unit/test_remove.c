@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const struct xb_cred root_cred = {0, 0};
+static const struct xb_cred root_cred = {.uid = 0, .gid = 0};
 
 static struct xb_inode *mk(struct xb_inode *dir, const char *name, uint32_t mode)
 {

@@ -263,12 +263,14 @@ static void test_errors(struct img *im)
 	CHECK_EQ(xb_removexattr(ip, "user.none"), -ENODATA);
 	CHECK_EQ(xb_setxattr(ip, "user.none", "x", 1, XB_XATTR_REPLACE), -ENODATA);
 
-	/* Namespaces: unknown, ACLs (not yet), prefix only. */
+	/* Namespaces: unknown, system.* other than ACLs, ACLs (none yet), prefix only. */
 	CHECK_EQ(xb_setxattr(ip, "foo.bar", "x", 1, 0), -EOPNOTSUPP);
 	CHECK_EQ(xb_getxattr(ip, "foo.bar", buf, sizeof(buf)), -EOPNOTSUPP);
 	CHECK_EQ(xb_removexattr(ip, "foo.bar"), -EOPNOTSUPP);
 	CHECK_EQ(xb_setxattr(ip, "user", "x", 1, 0), -EOPNOTSUPP);
-	CHECK_EQ(xb_getxattr(ip, "system.posix_acl_access", buf, sizeof(buf)), -EOPNOTSUPP);
+	CHECK_EQ(xb_getxattr(ip, "system.foo", buf, sizeof(buf)), -EOPNOTSUPP);
+	CHECK_EQ(xb_setxattr(ip, "system.foo", "x", 1, 0), -EOPNOTSUPP);
+	CHECK_EQ(xb_getxattr(ip, "system.posix_acl_access", buf, sizeof(buf)), -ENODATA);
 	CHECK_EQ(xb_setxattr(ip, "user.", "x", 1, 0), -EINVAL);
 	CHECK_EQ(xb_getxattr(ip, "trusted.", buf, sizeof(buf)), -EINVAL);
 
@@ -663,7 +665,7 @@ static void img_free(struct img *im)
  */
 static void test_full_shortform_dir(struct img *im)
 {
-	struct xb_cred cr = {0, 0};
+	struct xb_cred cr = {.uid = 0, .gid = 0};
 	struct xb_inode *dir, *ip;
 	char name[64], val[96], out[96];
 	int i;

@@ -76,7 +76,7 @@ static void test_evict(struct vfs_inode *v, bool unlinked, void *arg)
 
 static struct xb_inode *create_file(struct xb_mount *m, const char *name)
 {
-	struct xb_cred cr = {0, 0};
+	struct xb_cred cr = {.uid = 0, .gid = 0};
 	struct xb_inode *root, *xi = NULL;
 
 	CHECK_EQ(xb_iget(m, xb_root_ino(m), &root), 0);
