@@ -47,6 +47,7 @@ try "mv f_i" mv f_i f_i.moved
 try "mv onto f_i" mv plain f_i
 try "ln f_i" ln f_i f_i.link
 try "setfattr f_i" setfattr -n user.a -v 1 f_i
+try "setfacl f_i" setfacl -m u:nobody:r f_i
 try "chmod f_i" chmod 600 f_i
 try "chown f_i" chown 1:1 f_i
 try "touch f_i" touch f_i
@@ -60,6 +61,7 @@ try "open f_a O_WRONLY" dd if=/dev/zero of=f_a bs=1 count=1 conv=notrunc status=
 try "truncate f_a" truncate -s 0 f_a
 try "fallocate f_a" fallocate -l 8192 f_a
 try "punch f_a" fallocate -p -o 0 -l 4096 f_a
+try "setfacl f_a" setfacl -m u:nobody:r f_a
 try "rm f_a" rm -f f_a
 try "mv f_a" mv f_a f_a.moved
 try "ln f_a" ln f_a f_a.link
