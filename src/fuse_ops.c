@@ -775,6 +775,25 @@ static void xf_read(fuse_req_t req, fuse_ino_t nodeid, size_t size, off_t off,
 }
 
 /*
+ * An O_DIRECT open bypasses the kernel's page cache (FOPEN_DIRECT_IO), but
+ * other opens of the file fill it: drop what it caches of the range just
+ * written, before the write returns, as XFS's direct writes invalidate the
+ * page cache after the I/O (generic/451: buffered readers racing AIO direct
+ * writes).  A reader's page still being filled is locked, and the kernel
+ * waits for it before dropping it, so no stale page survives.  Called after
+ * the engine's locks are dropped: the kernel may need other requests to
+ * finish (a locked page's READ) while it invalidates.
+ */
+static void xf_direct_write_invalidate(fuse_req_t req, fuse_ino_t nodeid, off_t off, size_t len)
+{
+	int err = fuse_lowlevel_notify_inval_inode(xf_fs(req)->se, nodeid, off, (off_t) len);
+
+	if (err && err != -ENOENT) /* ENOENT: the kernel has no inode cached */
+		fprintf(stderr, "xfsfuse: invalidating the kernel's cache of inode %llu: %s\n",
+			(unsigned long long) nodeid, strerror(-err));
+}
+
+/*
  * Without writeback_cache, every write(2) arrives here with its exact range.
  * fi->writepage marks the kernel writing back pages dirtied through a shared
  * mmap: those are page faults for the engine (IOMAP_FAULT: never punch).
@@ -807,6 +826,8 @@ static void xf_write(fuse_req_t req, fuse_ino_t nodeid, const char *buf, size_t 
 		if (err)
 			n = err;
 	}
+	if (n > 0 && (fi->flags & O_DIRECT) && !xf_fs(req)->cache_none)
+		xf_direct_write_invalidate(req, nodeid, off, (size_t) n);
 	if (n < 0)
 		xf_reply_err(req, "write", nodeid, (int) n);
 	else

@@ -12,6 +12,7 @@
 set -euo pipefail
 
 XFSFUSE=$(realpath "${1:-build/src/xfsfuse}")
+AIO_DIO_RACE=$(realpath "${2:-$(dirname "$XFSFUSE")/../test/aio_dio_race}")
 TMP=$(mktemp -d /tmp/xfsfuse-basic.XXXXXX)
 MNT=$TMP/mnt
 KMNT=$TMP/kmnt
@@ -238,6 +239,18 @@ check "write 5 MiB" cp "$TMP/rand5m" "$MNT/dir/rand5m"
 check "read 5 MiB back" cmp "$TMP/rand5m" "$MNT/dir/rand5m"
 check "O_DIRECT write" dd if="$TMP/rand5m" of="$MNT/dir/direct" bs=1M oflag=direct status=none
 check "O_DIRECT read" cmp "$TMP/rand5m" "$MNT/dir/direct"
+# The kernel caches the file for buffered opens (keep_cache).  An AIO
+# O_DIRECT write that a buffered reader races (generic/451) must not leave
+# that cache stale: the reader fills it during the write's injected delay,
+# with old data and the new mtime, so only the daemon's invalidation after
+# the write can drop it.
+head -c 8192 /dev/urandom >"$TMP/patch8k"
+setfattr -n xfsfuse.inject_write_delay_ms -v 900 "$MNT"
+check "AIO O_DIRECT write raced by a buffered reader" "$AIO_DIO_RACE" "$MNT/dir/direct" "$TMP/patch8k" 1048576 900
+setfattr -n xfsfuse.inject_write_delay_ms -v 0 "$MNT"
+cp "$TMP/rand5m" "$TMP/direct.expect"
+dd if="$TMP/patch8k" of="$TMP/direct.expect" bs=8192 seek=128 conv=notrunc status=none
+check "... a buffered read then sees the write (kernel cache invalidated)" cmp "$TMP/direct.expect" "$MNT/dir/direct"
 check "overwrite in the middle" dd if=/dev/zero of="$MNT/dir/rand5m" bs=1000 seek=1234 count=7 conv=notrunc status=none
 cp "$TMP/rand5m" "$TMP/rand5m.expect"
 dd if=/dev/zero of="$TMP/rand5m.expect" bs=1000 seek=1234 count=7 conv=notrunc status=none
