@@ -207,6 +207,15 @@ static void xf_blockgc_free_space(struct xf_engine *e)
 	free(list);
 }
 
+void xf_engine_free_space(struct xf_engine *e)
+{
+	if (!e->running || xb_readonly(e->m))
+		return;
+	bdi_sync_all(e->bdi);
+	xf_blockgc_free_space(e);
+	xb_inodegc_wait(e->m);
+}
+
 ssize_t xf_file_write(struct xf_engine *e, struct xb_inode *ip, const void *buf, size_t len,
 		      off_t off, bool writepage)
 {
@@ -228,11 +237,11 @@ ssize_t xf_file_write(struct xf_engine *e, struct xb_inode *ip, const void *buf,
 		/*
 		 * As xfs_file_buffered_write: write everything back (indirect-block
 		 * reservations come back: xfs_flush_inodes), then trim every
-		 * file's speculative preallocation past EOF (xfs_blockgc_free_space),
-		 * and retry once.
+		 * file's speculative preallocation past EOF (xfs_blockgc_free_space)
+		 * and wait for unlinked files being freed (xfs_inodegc_flush), and
+		 * retry once.
 		 */
-		bdi_sync_all(e->bdi);
-		xf_blockgc_free_space(e);
+		xf_engine_free_space(e);
 		n = xf_buffered_write(e, ip, v, buf, len, off);
 	}
 	return n;
@@ -295,7 +304,6 @@ int xf_file_fallocate(struct xf_engine *e, struct xb_inode *ip, uint64_t off, ui
 	struct vfs_inode *v = xb_vfs_inode(ip);
 	int error;
 
-	(void) e;
 	if (!v)
 		return xb_prealloc(ip, off, len, keep_size);
 	/*
@@ -306,6 +314,12 @@ int xf_file_fallocate(struct xf_engine *e, struct xb_inode *ip, uint64_t off, ui
 	 */
 	inode_lock(v);
 	error = xb_prealloc(ip, off, len, true);
+	if (error == -ENOSPC) { /* as xfs_trans_alloc's retry after xfs_blockgc_flush_all */
+		inode_unlock(v);
+		xf_engine_free_space(e);
+		inode_lock(v);
+		error = xb_prealloc(ip, off, len, true);
+	}
 	if (!error && !keep_size && off + len > vfs_i_size_read(v)) {
 		filemap_invalidate_lock(v);
 		error = xfs_setattr_size(ip, off + len);

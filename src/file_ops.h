@@ -59,6 +59,13 @@ uint32_t xf_file_sample_wb_err(struct xf_engine *e, struct xb_inode *ip);
 /* fsync through one open description: errors since *@wb_err, which advances
  * (NULL: the inode's errors, each reported once). */
 int xf_file_fsync(struct xf_engine *e, struct xb_inode *ip, bool datasync, uint32_t *wb_err);
+/*
+ * Before giving up with ENOSPC (the kernel's xfs_trans_alloc retry): write
+ * everything back, trim speculative preallocation, wait for unlinked files
+ * being freed (xb_inodegc_wait).  Takes i_rwsem of other files (trylock):
+ * call it holding no engine or backend lock.
+ */
+void xf_engine_free_space(struct xf_engine *e);
 int xf_file_fallocate(struct xf_engine *e, struct xb_inode *ip, uint64_t off, uint64_t len,
 		      bool keep_size);
 /* FALLOC_FL_PUNCH_HOLE / FALLOC_FL_ZERO_RANGE (xfs_free_file_space). */

@@ -547,6 +547,10 @@ static int xf_make_node(fuse_req_t req, fuse_ino_t parent, const char *name, mod
 		return error;
 	xf_cred(req, &cr);
 	error = xb_create(dir, name, mode, rdev, &cr, ipp);
+	if (error == -ENOSPC) { /* xfs_trans_alloc: free what can be, retry once */
+		xf_engine_free_space(&xf_fs(req)->engine);
+		error = xb_create(dir, name, mode, rdev, &cr, ipp);
+	}
 	xb_iput(dir);
 	return error;
 }
@@ -592,6 +596,10 @@ static void xf_symlink(fuse_req_t req, const char *target, fuse_ino_t parent, co
 	}
 	xf_cred(req, &cr);
 	error = xb_symlink(dir, name, target, &cr, &ip);
+	if (error == -ENOSPC) { /* as xf_make_node */
+		xf_engine_free_space(&xf_fs(req)->engine);
+		error = xb_symlink(dir, name, target, &cr, &ip);
+	}
 	xb_iput(dir);
 	if (error) {
 		xf_reply_err(req, "symlink", parent, error);

@@ -75,6 +75,12 @@ int xb_iget(struct xb_mount *m, uint64_t ino, struct xb_inode **ipp);
 void xb_igrab(struct xb_inode *ip);		 /* +1 reference */
 void xb_iput(struct xb_inode *ip);		 /* -1 reference */
 void xb_iput_n(struct xb_inode *ip, uint64_t n); /* -n references */
+/*
+ * Wait while an unlinked inode is being freed (its FORGET came), and a
+ * little for the FORGET of closed unlinked files to come: what the ENOSPC
+ * retries do before giving up, as xfs_inodegc_flush (inode_table.c).
+ */
+void xb_inodegc_wait(struct xb_mount *m);
 uint64_t xb_ino(const struct xb_inode *ip);
 /* The iomap engine's inode of a regular file, NULL otherwise (xfs_iomap.h). */
 struct vfs_inode *xb_vfs_inode(struct xb_inode *ip);

@@ -298,3 +298,65 @@ struct xb_inode *xb_from_vfs(struct vfs_inode *inode)
 {
 	return inode->i_private;
 }
+
+/*
+ * xfs_inodegc_flush for FUSE: an unlinked file's blocks are freed when the
+ * kernel's FORGET comes (xb_iput_locked -> xb_inactive).  Before reporting
+ * ENOSPC, wait while one is being freed, as the kernel waits for queued
+ * inactivation: `rm big; touch a` must not fail (fstests generic/511).  The
+ * FORGET of a file just removed may still be on its way (the kernel queues
+ * it, another daemon thread reads it): give closed, unlinked files up to
+ * XB_INODEGC_GRACE_MS to start going.  Their blocks are never freed before
+ * the FORGET: only the kernel knows nobody can reopen them (an O_PATH
+ * descriptor can, through /proc).
+ */
+#define XB_INODEGC_GRACE_MS 200
+
+enum xb_gc_state { XB_GC_NONE, XB_GC_PENDING, XB_GC_FREEING };
+
+static enum xb_gc_state xb_unlinked_state(struct xb_mount *m)
+{
+	enum xb_gc_state st = XB_GC_NONE;
+	struct xb_inode *xi;
+	size_t i;
+
+	for (i = 0; i < m->hsize; i++) {
+		for (xi = m->htab[i]; xi; xi = xi->hnext) {
+			if (!xi->ip || VFS_I(xi->ip)->i_nlink != 0 || !xi->vfs)
+				continue;
+			if (xi->dying)
+				return XB_GC_FREEING;
+			if (atomic_load(&xi->vfs->i_opens) == 0 && xi->ip->i_nblocks)
+				st = XB_GC_PENDING;
+		}
+	}
+	return st;
+}
+
+void xb_inodegc_wait(struct xb_mount *m)
+{
+	struct timespec deadline;
+	enum xb_gc_state st;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_nsec += XB_INODEGC_GRACE_MS * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	xb_lock();
+	while (m->htab && (st = xb_unlinked_state(m)) != XB_GC_NONE) {
+		struct timespec now;
+
+		if (st == XB_GC_FREEING) {
+			xb_lock_wait(&m->itable_cond);
+			continue;
+		}
+		clock_gettime(CLOCK_REALTIME, &now);
+		if (now.tv_sec > deadline.tv_sec ||
+		    (now.tv_sec == deadline.tv_sec && now.tv_nsec >= deadline.tv_nsec))
+			break;
+		xb_lock_timedwait(&m->itable_cond, &deadline);
+	}
+	xb_unlock();
+}
