@@ -2,7 +2,8 @@
 /*
  * The libfuse3 low-level glue of xfsfuse: request -> backend call -> reply.
  *
- * fuse_ops.c talks only to src/xfs_backend/backend.h; it never sees a libxfs
+ * fuse_ops.c and its handler files (fuse_dir.c, fuse_file.c, fuse_readdir.c,
+ * fuse_xattr.c; fuse_internal.h) talk only to src/xfs_backend/backend.h; it never sees a libxfs
  * type.  main.c owns the session and hands us a struct xf_fs as userdata.
  */
 #ifndef XFSFUSE_FUSE_OPS_H

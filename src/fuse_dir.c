@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libfuse handlers for names: lookup, forget, attributes, create, link,
+ * remove and rename (fs/fuse/dir.c).  References and errors: fuse_ops.c.
+ */
+#include "fuse_internal.h"
+#include "iflags.h"
+
+#include <errno.h>
+
+void xf_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct xb_inode *dir, *ip;
+	struct fuse_entry_param e;
+	int error;
+
+	error = xf_iget(req, parent, &dir);
+	if (error) {
+		xf_reply_err(req, "lookup", parent, error);
+		return;
+	}
+	error = xb_lookup(dir, name, &ip);
+	xb_iput(dir);
+	if (error == -ENOENT) {
+		/* A negative entry the kernel may cache: only we change the tree. */
+		memset(&e, 0, sizeof(e));
+		e.entry_timeout = XF_TIMEOUT;
+		fuse_reply_entry(req, &e);
+		return;
+	}
+	if (error) {
+		/* The directory or the entry's inode: the backend does not say. */
+		xf_reply_err(req, "lookup in directory", parent, error);
+		return;
+	}
+	xf_reply_entry(req, "lookup", ip);
+}
+
+static void xf_forget_one(struct xf_fs *fs, fuse_ino_t nodeid, uint64_t nlookup)
+{
+	struct xb_inode *ip;
+	int error;
+
+	if (nlookup == 0)
+		return;
+	error = xb_iget(fs->m, xf_nodeid_to_ino(fs, nodeid), &ip);
+	if (error) {
+		/* The kernel forgets only what we gave it: a bug if we get here. */
+		xf_log("forget: inode %llu is not in the inode table (%s)",
+		       (unsigned long long) nodeid, strerror(-error));
+		return;
+	}
+	xb_iput_n(ip, nlookup + 1);
+}
+
+void xf_forget(fuse_req_t req, fuse_ino_t nodeid, uint64_t nlookup)
+{
+	xf_forget_one(xf_fs(req), nodeid, nlookup);
+	fuse_reply_none(req);
+}
+
+void xf_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		xf_forget_one(xf_fs(req), forgets[i].ino, forgets[i].nlookup);
+	fuse_reply_none(req);
+}
+
+void xf_getattr(fuse_req_t req, fuse_ino_t nodeid, struct fuse_file_info *fi)
+{
+	struct xb_inode *ip;
+	struct xb_stat xs;
+	int error;
+
+	if (fi) {
+		ip = xf_fh_inode(fi);
+		error = xb_getattr(ip, &xs);
+		xf_reply_attr(req, "getattr", ip, &xs, error);
+		return;
+	}
+	error = xf_iget(req, nodeid, &ip);
+	if (error) {
+		xf_reply_err(req, "getattr", nodeid, error);
+		return;
+	}
+	error = xb_getattr(ip, &xs);
+	xf_reply_attr(req, "getattr", ip, &xs, error);
+	xb_iput(ip);
+}
+
+/* FUSE_SET_ATTR_* -> XB_SET_*.  Timestamps "now" come from the backend's clock. */
+static void xf_setattr_from_kernel(const struct stat *attr, int to_set, struct xb_setattr *sa)
+{
+	memset(sa, 0, sizeof(*sa));
+	if (to_set & FUSE_SET_ATTR_MODE) {
+		sa->valid |= XB_SET_MODE;
+		sa->mode = attr->st_mode;
+	}
+	if (to_set & FUSE_SET_ATTR_UID) {
+		sa->valid |= XB_SET_UID;
+		sa->uid = attr->st_uid;
+	}
+	if (to_set & FUSE_SET_ATTR_GID) {
+		sa->valid |= XB_SET_GID;
+		sa->gid = attr->st_gid;
+	}
+	if (to_set & FUSE_SET_ATTR_SIZE) {
+		sa->valid |= XB_SET_SIZE;
+		sa->size = (uint64_t) attr->st_size;
+	}
+	if (to_set & FUSE_SET_ATTR_ATIME_NOW) {
+		sa->valid |= XB_SET_ATIME_NOW;
+	} else if (to_set & FUSE_SET_ATTR_ATIME) {
+		sa->valid |= XB_SET_ATIME;
+		sa->atime = attr->st_atim;
+	}
+	if (to_set & FUSE_SET_ATTR_MTIME_NOW) {
+		sa->valid |= XB_SET_MTIME_NOW;
+	} else if (to_set & FUSE_SET_ATTR_MTIME) {
+		sa->valid |= XB_SET_MTIME;
+		sa->mtime = attr->st_mtim;
+	}
+	if (to_set & FUSE_SET_ATTR_CTIME) {
+		sa->valid |= XB_SET_CTIME;
+		sa->ctime = attr->st_ctim;
+	}
+}
+
+/*
+ * A size change of a regular file goes through the engine (xfs_setattr_size:
+ * page cache, delalloc, EOF zeroing); the rest of the attributes after it.
+ */
+static int xf_setattr_size(struct xf_fs *fs, struct xb_inode *ip, struct xb_setattr *sa)
+{
+	struct xb_stat before;
+	int error;
+
+	if (!(sa->valid & XB_SET_SIZE) || !xb_vfs_inode(ip))
+		return 0;
+	error = xb_getattr(ip, &before);
+	if (!error)
+		error = xf_file_setsize(&fs->engine, ip, sa->size);
+	if (error)
+		return error;
+	sa->valid &= ~XB_SET_SIZE;
+	/* A size change always moves mtime and ctime (xfs_setattr_size). */
+	if (before.size != sa->size && !(sa->valid & (XB_SET_MTIME | XB_SET_MTIME_NOW)))
+		sa->valid |= XB_SET_MTIME_NOW;
+	return 0;
+}
+
+void xf_setattr(fuse_req_t req, fuse_ino_t nodeid, struct stat *attr, int to_set,
+		struct fuse_file_info *fi)
+{
+	struct xb_setattr sa;
+	struct xb_inode *ip;
+	struct xb_stat xs;
+	int error;
+
+	xf_setattr_from_kernel(attr, to_set, &sa);
+	if (fi) {
+		ip = xf_fh_inode(fi);
+		xb_igrab(ip);
+	} else {
+		error = xf_iget(req, nodeid, &ip);
+		if (error) {
+			xf_reply_err(req, "setattr", nodeid, error);
+			return;
+		}
+	}
+	error = xf_may_setattr(ip, to_set);
+	if (!error)
+		error = xf_setattr_size(xf_fs(req), ip, &sa);
+	if (!error)
+		error = xb_setattr(ip, &sa, &xs);
+	xf_reply_attr(req, "setattr", ip, &xs, error);
+	xb_iput(ip);
+}
+
+void xf_readlink(fuse_req_t req, fuse_ino_t nodeid)
+{
+	char buf[PATH_MAX + 1];
+	struct xb_inode *ip;
+	int len;
+
+	len = xf_iget(req, nodeid, &ip);
+	if (len) {
+		xf_reply_err(req, "readlink", nodeid, len);
+		return;
+	}
+	len = xb_readlink(ip, buf, sizeof(buf) - 1);
+	xb_iput(ip);
+	if (len < 0) {
+		xf_reply_err(req, "readlink", nodeid, len);
+		return;
+	}
+	buf[len] = '\0';
+	fuse_reply_readlink(req, buf);
+}
+
+/*
+ * The caller's credentials.  The umask came with the request (libfuse fills
+ * it in for create, mknod and mkdir); with DONT_MASK the kernel has not
+ * applied it, and the backend does unless a default ACL takes its place.
+ */
+void xf_cred(fuse_req_t req, struct xb_cred *cr)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+
+	memset(cr, 0, sizeof(*cr));
+	cr->uid = ctx->uid;
+	cr->gid = ctx->gid;
+	cr->umask = ctx->umask;
+	/* FUSE does not send capabilities: root stands for CAP_FSETID, as in xf_write. */
+	cr->fsetid = ctx->uid == 0;
+}
+
+/* mknod, mkdir and create: @mode has its file type, the umask is in the cred. */
+int xf_make_node(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev,
+		 struct xb_inode **ipp)
+{
+	struct xb_inode *dir;
+	struct xb_cred cr;
+	int error;
+
+	error = xf_iget(req, parent, &dir);
+	if (error)
+		return error;
+	xf_cred(req, &cr);
+	error = xb_create(dir, name, mode, rdev, &cr, ipp);
+	if (error == -ENOSPC) { /* xfs_trans_alloc: free what can be, retry once */
+		xf_engine_free_space(&xf_fs(req)->engine);
+		error = xb_create(dir, name, mode, rdev, &cr, ipp);
+	}
+	xb_iput(dir);
+	return error;
+}
+
+void xf_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
+{
+	struct xb_inode *ip;
+	int error;
+
+	if (!(mode & S_IFMT))
+		mode |= S_IFREG; /* mknod(2): a zero type means a regular file */
+	error = xf_make_node(req, parent, name, mode, rdev, &ip);
+	if (error) {
+		xf_reply_err(req, "mknod", parent, error);
+		return;
+	}
+	xf_reply_entry(req, "mknod", ip);
+}
+
+void xf_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+	struct xb_inode *ip;
+	int error;
+
+	error = xf_make_node(req, parent, name, S_IFDIR | (mode & 07777), 0, &ip);
+	if (error) {
+		xf_reply_err(req, "mkdir", parent, error);
+		return;
+	}
+	xf_reply_entry(req, "mkdir", ip);
+}
+
+void xf_symlink(fuse_req_t req, const char *target, fuse_ino_t parent, const char *name)
+{
+	struct xb_inode *dir, *ip;
+	struct xb_cred cr;
+	int error;
+
+	error = xf_iget(req, parent, &dir);
+	if (error) {
+		xf_reply_err(req, "symlink", parent, error);
+		return;
+	}
+	xf_cred(req, &cr);
+	error = xb_symlink(dir, name, target, &cr, &ip);
+	if (error == -ENOSPC) { /* as xf_make_node */
+		xf_engine_free_space(&xf_fs(req)->engine);
+		error = xb_symlink(dir, name, target, &cr, &ip);
+	}
+	xb_iput(dir);
+	if (error) {
+		xf_reply_err(req, "symlink", parent, error);
+		return;
+	}
+	xf_reply_entry(req, "symlink", ip);
+}
+
+void xf_link(fuse_req_t req, fuse_ino_t nodeid, fuse_ino_t newparent, const char *newname)
+{
+	struct xb_inode *ip, *dir;
+	int error;
+
+	error = xf_iget(req, nodeid, &ip);
+	if (error) {
+		xf_reply_err(req, "link", nodeid, error);
+		return;
+	}
+	error = xf_iget(req, newparent, &dir);
+	if (error)
+		goto out_err;
+	error = xb_link(ip, dir, newname);
+	xb_iput(dir);
+	if (error)
+		goto out_err;
+	xf_reply_entry(req, "link", ip); /* our reference becomes the new lookup */
+	return;
+
+out_err:
+	xf_reply_err(req, "link", nodeid, error);
+	xb_iput(ip);
+}
+
+/* unlink and rmdir: same shape, different backend call. */
+static void xf_remove(fuse_req_t req, fuse_ino_t parent, const char *name, const char *op,
+		      int (*remove)(struct xb_inode *, const char *))
+{
+	struct xb_inode *dir;
+	int error;
+
+	error = xf_iget(req, parent, &dir);
+	if (!error) {
+		error = remove(dir, name);
+		xb_iput(dir);
+	}
+	xf_reply_err(req, op, parent, error);
+}
+
+void xf_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	xf_remove(req, parent, name, "unlink", xb_unlink);
+}
+
+void xf_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	xf_remove(req, parent, name, "rmdir", xb_rmdir);
+}
+
+void xf_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
+	       const char *newname, unsigned int flags)
+{
+	struct xb_inode *odir, *ndir;
+	unsigned int xflags = 0;
+	int error;
+
+	/* RENAME_WHITEOUT (overlayfs) and anything newer: not supported. */
+	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	if (flags & RENAME_NOREPLACE)
+		xflags |= XB_RENAME_NOREPLACE;
+	if (flags & RENAME_EXCHANGE)
+		xflags |= XB_RENAME_EXCHANGE;
+	error = xf_iget(req, parent, &odir);
+	if (error)
+		goto out;
+	error = xf_iget(req, newparent, &ndir);
+	if (!error) {
+		error = xb_rename(odir, name, ndir, newname, xflags);
+		xb_iput(ndir);
+	}
+	xb_iput(odir);
+out:
+	xf_reply_err(req, "rename", parent, error);
+}

@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libfuse handlers for open files: open, create, read, write, flush,
+ * release, fsync, fallocate, lseek (fs/fuse/file.c).  Data goes through the
+ * iomap engine (file_ops.c).
+ */
+#include "fuse_internal.h"
+#include "iflags.h"
+
+#include <errno.h>
+
+static void xf_set_open_flags(struct xf_fs *fs, struct fuse_file_info *fi)
+{
+	/*
+	 * cache=none: our page cache is the only one.  O_DIRECT: no kernel
+	 * page cache for this open either (the kernel then sends the exact
+	 * ranges of the application's I/O).
+	 */
+	if (fs->cache_none || (fi->flags & O_DIRECT))
+		fi->direct_io = 1;
+	else
+		fi->keep_cache = 1; /* nobody else changes the image under us */
+}
+
+void xf_open(fuse_req_t req, fuse_ino_t nodeid, struct fuse_file_info *fi)
+{
+	struct xb_inode *ip;
+	int error;
+
+	error = xf_iget(req, nodeid, &ip);
+	if (error) {
+		xf_reply_err(req, "open", nodeid, error);
+		return;
+	}
+	error = xf_may_open(ip, fi->flags);
+	if (!error)
+		error = xf_fh_alloc(xf_fs(req), fi, ip); /* the reference lives until release */
+	if (error) {
+		xb_iput(ip);
+		xf_reply_err(req, "open", nodeid, error);
+		return;
+	}
+	xf_set_open_flags(xf_fs(req), fi);
+	xf_file_open(&xf_fs(req)->engine, ip);
+	if (fuse_reply_open(req, fi) != 0) {
+		xf_file_release(&xf_fs(req)->engine, ip);
+		xf_fh_free(fi);
+		xb_iput(ip); /* interrupted: no release will come */
+	}
+}
+
+void xf_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+	       struct fuse_file_info *fi)
+{
+	struct fuse_entry_param e;
+	struct xb_inode *ip;
+	int error;
+
+	error = xf_make_node(req, parent, name, S_IFREG | (mode & 07777), 0, &ip);
+	if (error) {
+		xf_reply_err(req, "create", parent, error);
+		return;
+	}
+	error = xf_fill_entry(xf_fs(req), ip, &e);
+	if (error) {
+		xf_reply_err(req, "create", xb_ino(ip), error);
+		xb_iput(ip);
+		return;
+	}
+	error = xf_fh_alloc(xf_fs(req), fi, ip);
+	if (error) {
+		xf_reply_err(req, "create", xb_ino(ip), error);
+		xb_iput(ip);
+		return;
+	}
+	xb_igrab(ip); /* one for the lookup, one for the open file */
+	xf_set_open_flags(xf_fs(req), fi);
+	xf_file_open(&xf_fs(req)->engine, ip);
+	if (fuse_reply_create(req, &e, fi) != 0) {
+		xf_file_release(&xf_fs(req)->engine, ip);
+		xf_fh_free(fi);
+		xb_iput_n(ip, 2);
+	}
+}
+
+void xf_read(fuse_req_t req, fuse_ino_t nodeid, size_t size, off_t off, struct fuse_file_info *fi)
+{
+	char *buf = malloc(size ? size : 1);
+	int n;
+
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	n = (int) xf_file_read(&xf_fs(req)->engine, xf_fh_inode(fi), buf, size, off,
+			       !fi->direct_io);
+	if (n < 0)
+		xf_reply_err(req, "read", nodeid, n);
+	else
+		fuse_reply_buf(req, buf, (size_t) n);
+	free(buf);
+}
+
+/*
+ * An O_DIRECT open bypasses the kernel's page cache (FOPEN_DIRECT_IO), but
+ * other opens of the file fill it: drop what it caches of the range just
+ * written, before the write returns, as XFS's direct writes invalidate the
+ * page cache after the I/O (generic/451: buffered readers racing AIO direct
+ * writes).  A reader's page still being filled is locked, and the kernel
+ * waits for it before dropping it, so no stale page survives.  Called after
+ * the engine's locks are dropped: the kernel may need other requests to
+ * finish (a locked page's READ) while it invalidates.
+ */
+static void xf_direct_write_invalidate(fuse_req_t req, fuse_ino_t nodeid, off_t off, size_t len)
+{
+	int err = fuse_lowlevel_notify_inval_inode(xf_fs(req)->se, nodeid, off, (off_t) len);
+
+	if (err && err != -ENOENT) /* ENOENT: the kernel has no inode cached */
+		fprintf(stderr, "xfsfuse: invalidating the kernel's cache of inode %llu: %s\n",
+			(unsigned long long) nodeid, strerror(-err));
+}
+
+/*
+ * Without writeback_cache, every write(2) arrives here with its exact range.
+ * fi->writepage marks the kernel writing back pages dirtied through a shared
+ * mmap: those are page faults for the engine (IOMAP_FAULT: never punch).
+ */
+void xf_write(fuse_req_t req, fuse_ino_t nodeid, const char *buf, size_t size, off_t off,
+	      struct fuse_file_info *fi)
+{
+	ssize_t n;
+
+	/*
+	 * Not root (no CAP_FSETID): setuid/setgid go, as file_remove_privs.
+	 * Page writeback of a shared mapping carries no writer's identity.
+	 */
+	if (!fi->writepage && fuse_req_ctx(req)->uid != 0) {
+		int ret = xb_file_remove_privs(xf_fh_inode(fi));
+
+		if (ret < 0) {
+			xf_reply_err(req, "write", nodeid, ret);
+			return;
+		}
+		/* The kernel's cached mode is stale now: attributes only (offset < 0). */
+		if (ret > 0)
+			fuse_lowlevel_notify_inval_inode(xf_fs(req)->se, nodeid, -1, 0);
+	}
+	n = xf_file_write(&xf_fs(req)->engine, xf_fh_inode(fi), buf, size, off, fi->writepage != 0);
+	/* A sync inode makes every write O_SYNC (generic_write_sync). */
+	if (n > 0 && !fi->writepage && xf_write_is_sync(xf_fh_inode(fi))) {
+		int err = xf_file_fsync(&xf_fs(req)->engine, xf_fh_inode(fi), false,
+					&xf_fh(fi)->wb_err);
+		if (err)
+			n = err;
+	}
+	if (n > 0 && (fi->flags & O_DIRECT) && !xf_fs(req)->cache_none)
+		xf_direct_write_invalidate(req, nodeid, off, (size_t) n);
+	if (n < 0)
+		xf_reply_err(req, "write", nodeid, (int) n);
+	else
+		fuse_reply_write(req, (size_t) n);
+}
+
+void xf_flush(fuse_req_t req, fuse_ino_t nodeid, struct fuse_file_info *fi)
+{
+	/* close(2) promises no durability; xb_write leaves nothing to push. */
+	(void) nodeid;
+	(void) fi;
+	fuse_reply_err(req, 0);
+}
+
+void xf_release(fuse_req_t req, fuse_ino_t nodeid, struct fuse_file_info *fi)
+{
+	(void) nodeid;
+	struct xb_inode *ip = xf_fh_inode(fi);
+
+	xf_file_release(&xf_fs(req)->engine, ip);
+	xf_fh_free(fi);
+	xb_iput(ip);
+	fuse_reply_err(req, 0);
+}
+
+void xf_fsync(fuse_req_t req, fuse_ino_t nodeid, int datasync, struct fuse_file_info *fi)
+{
+	xf_reply_err(req, "fsync", nodeid,
+		     xf_file_fsync(&xf_fs(req)->engine, xf_fh_inode(fi), datasync != 0,
+				   &xf_fh(fi)->wb_err));
+}
+
+void xf_fallocate(fuse_req_t req, fuse_ino_t nodeid, int mode, off_t off, off_t len,
+		  struct fuse_file_info *fi)
+{
+	struct xf_engine *e = &xf_fs(req)->engine;
+	bool keep = (mode & FALLOC_FL_KEEP_SIZE) != 0;
+	int error;
+
+	if (off < 0 || len <= 0) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	error = xf_may_fallocate(xf_fh_inode(fi), mode);
+	if (error) {
+		xf_reply_err(req, "fallocate", nodeid, error);
+		return;
+	}
+	switch (mode & ~FALLOC_FL_KEEP_SIZE) {
+	case 0:
+		error = xf_file_fallocate(e, xf_fh_inode(fi), (uint64_t) off, (uint64_t) len, keep);
+		break;
+	case FALLOC_FL_PUNCH_HOLE:
+		if (!keep) {
+			error = -EOPNOTSUPP; /* the VFS insists on KEEP_SIZE with punch */
+			break;
+		}
+		error = xf_file_punch_or_zero(e, xf_fh_inode(fi), (uint64_t) off, (uint64_t) len,
+					      false, true);
+		break;
+	case FALLOC_FL_ZERO_RANGE:
+		error = xf_file_punch_or_zero(e, xf_fh_inode(fi), (uint64_t) off, (uint64_t) len,
+					      true, keep);
+		break;
+	default:
+		error = -EOPNOTSUPP; /* collapse, insert, unshare: not yet */
+	}
+	xf_reply_err(req, "fallocate", nodeid, error);
+}
+
+/* SEEK_DATA / SEEK_HOLE (the kernel handles SET/CUR/END itself). */
+void xf_lseek(fuse_req_t req, fuse_ino_t nodeid, off_t off, int whence, struct fuse_file_info *fi)
+{
+	off_t ret = xf_file_lseek(&xf_fs(req)->engine, xf_fh_inode(fi), off, whence);
+
+	if (ret < 0)
+		xf_reply_err(req, "lseek", nodeid, (int) ret);
+	else
+		fuse_reply_lseek(req, ret);
+}
