@@ -122,6 +122,12 @@ static void xf_collect_xfs(struct xf_counters *cs, struct xf_engine *e)
 	xf_add(cs, "stale_kept_reclaimed_blocks", atomic_load(&s->stale_kept_reclaimed_blocks),
 	       false);
 	xf_add(cs, "stale_kept_pending_blocks", e->m ? xb_stale_kept_pending(e->m) : 0, true);
+	xf_add(cs, "cow_reserved_blocks", atomic_load(&xfs_reflink_stats.cow_reserved_blocks),
+	       false);
+	xf_add(cs, "cow_remapped_blocks", atomic_load(&xfs_reflink_stats.cow_remapped_blocks),
+	       false);
+	xf_add(cs, "cow_cancelled_blocks", atomic_load(&xfs_reflink_stats.cow_cancelled_blocks),
+	       false);
 }
 
 /* The bdi and the reclaimer exist only while the engine runs: zeroes otherwise. */

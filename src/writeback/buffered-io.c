@@ -32,7 +32,10 @@ struct wb_submit_list {
 
 static void iomap_submit_ioend(struct iomap_writepage_ctx *wpc, struct iomap_ioend *ioend)
 {
-	ioend->io_error = iomap_ioend_write(ioend);
+	if (ioend->io_ops->prepare_ioend)
+		ioend->io_error = ioend->io_ops->prepare_ioend(ioend);
+	if (!ioend->io_error)
+		ioend->io_error = iomap_ioend_write(ioend);
 	xf_trace("ioend_submit", ioend->io_inode->i_ino, ioend->io_offset, ioend->io_size,
 		 "type=%s addr=%llu disk_len=%zu err=%d", xf_iomap_type_name(ioend->io_type),
 		 (unsigned long long) ioend->io_addr, ioend->io_disk_len, ioend->io_error);

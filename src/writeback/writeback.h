@@ -77,6 +77,12 @@ struct iomap_writeback_ops {
 	 */
 	int (*end_io)(struct vfs_inode *inode, struct iomap_ioend *ioend);
 	/*
+	 * Optional, before the data write of an ioend (the kernel's
+	 * ->prepare_ioend; XFS: staging blocks of a COW ioend turn written).
+	 * An error fails the ioend without writing it.
+	 */
+	int (*prepare_ioend)(struct iomap_ioend *ioend);
+	/*
 	 * A folio could not be mapped: release what map_blocks reserved for it
 	 * (XFS: punch the delalloc under it, xfs_discard_folio).
 	 */

@@ -205,6 +205,9 @@ static int xb_write_locked(struct xb_inode *xi, const void *buf, size_t len, uin
 
 	if (off + len > xb_maxbytes(mp))
 		return -EFBIG;
+	/* This path writes in place; shared blocks need the engine's COW (doc/reflink.md). */
+	if (xfs_is_reflink_inode(ip))
+		return -EOPNOTSUPP;
 	error = xb_alloc_unwritten(m, ip, start, end - start);
 	if (error)
 		return error;
@@ -334,6 +337,8 @@ static int xb_zero_eof_block(struct xb_mount *m, struct xfs_inode *ip, uint64_t 
 
 	if (!in)
 		return 0;
+	if (xfs_is_reflink_inode(ip))
+		return -EOPNOTSUPP; /* would zero a block in place that may be shared */
 	error = xb_err(libxfs_bmapi_read(ip, fsb, 1, &map, &nmaps, 0));
 	if (error || nmaps == 0 || map.br_startblock == HOLESTARTBLOCK ||
 	    map.br_startblock == DELAYSTARTBLOCK || map.br_state == XFS_EXT_UNWRITTEN)
@@ -402,6 +407,13 @@ int xb_unmap_range(struct xb_mount *m, struct xfs_inode *ip, int whichfork, xfs_
 int xb_itruncate_extents(struct xb_mount *m, struct xfs_inode *ip, int whichfork,
 			 xfs_fileoff_t start)
 {
+	/* COW staging blocks past the new end are nobody's any more. */
+	if (whichfork == XFS_DATA_FORK && xfs_inode_has_cow_data(ip)) {
+		int error = xfs_reflink_cancel_cow_blocks(m, ip, start, XFS_MAX_FILEOFF, true);
+
+		if (error)
+			return error;
+	}
 	return xb_unmap_range_res(m, ip, whichfork, start, XFS_MAX_FILEOFF - start, false);
 }
 

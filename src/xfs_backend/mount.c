@@ -171,6 +171,15 @@ static int xb_mount_once(struct xb_mount *m, const struct xb_mount_opts *opts, c
 			fprintf(stderr, "xfsfuse: %s: freed %llu unlinked inodes after recovery\n",
 				m->image, (unsigned long long) freed);
 	}
+	if (!error) {
+		/* CoW staging blocks of a crashed writer (the kernel's xfs_reflink_recover_cow). */
+		error = xfs_reflink_recover_cow(m);
+		if (error)
+			snprintf(why, whylen,
+				 "%s: cannot free the copy-on-write staging blocks left by a "
+				 "crash (%s); run xfs_repair",
+				 m->image, strerror(-error));
+	}
 	if (error) {
 		if (m->log)
 			xb_log_abort(m);

@@ -236,4 +236,34 @@ bool xfs_iomap_keep_stale_delalloc(struct xb_inode *xi, loff_t offset, loff_t le
 				   ssize_t written, const struct iomap *iomap);
 void xb_kept_teardown_locked(struct xb_inode *xi);
 
+/*
+ * A transaction finishing work the user was told succeeded (I/O completion):
+ * may dip into the reserve pool, as the kernel's force=true (xfs_aops.c).
+ */
+int xfs_trans_alloc_force(struct xb_mount *m, struct xfs_trans_res *resv, unsigned int blocks,
+			  struct xfs_trans **tpp);
+
+/*
+ * Copy-on-write of shared blocks (xfs_reflink.c, doc/reflink.md).  xb_lock
+ * held.  trim_cow: trim a data fork mapping to its shared or unshared
+ * start.  reserve_cow: COW fork delalloc for [off, end) (hint-aligned).
+ * convert_cow: staging blocks about to be written become written (incore).
+ * end_cow: remap written staging blocks into the data fork.  cancel: drop
+ * COW fork delalloc and unwritten (or all, @cancel_real) staging blocks.
+ */
+bool xfs_inode_has_cow_data(struct xfs_inode *ip);
+int xfs_bmap_trim_cow(struct xfs_inode *ip, struct xfs_bmbt_irec *imap, bool *shared);
+int xfs_reflink_reserve_cow(struct xb_inode *xi, xfs_fileoff_t off, xfs_fileoff_t end,
+			    struct xfs_bmbt_irec *cmap, struct xfs_iext_cursor *ccur, bool cow_eof);
+int xfs_reflink_convert_cow(struct xb_inode *xi, uint64_t offset, uint64_t count);
+int xfs_reflink_end_cow(struct xb_inode *xi, uint64_t offset, uint64_t count);
+int xfs_reflink_cancel_cow_blocks(struct xb_mount *m, struct xfs_inode *ip,
+				  xfs_fileoff_t offset_fsb, xfs_fileoff_t end_fsb,
+				  bool cancel_real);
+int xfs_reflink_cancel_cow_range(struct xb_inode *xi, uint64_t offset, uint64_t count,
+				 bool cancel_real);
+uint64_t xfs_reflink_cow_delalloc_reserved(struct xfs_inode *ip);
+/* Free CoW staging extents a crash left (read-write mount). */
+int xfs_reflink_recover_cow(struct xb_mount *m);
+
 #endif

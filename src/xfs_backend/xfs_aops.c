@@ -29,8 +29,8 @@
  * safety margin): ordinary reservations stop above them, these only at the
  * set-aside.
  */
-static int xfs_trans_alloc_force(struct xb_mount *m, struct xfs_trans_res *resv,
-				 unsigned int blocks, struct xfs_trans **tpp)
+int xfs_trans_alloc_force(struct xb_mount *m, struct xfs_trans_res *resv, unsigned int blocks,
+			  struct xfs_trans **tpp)
 {
 	struct xfs_mount *mp = m->mp;
 
@@ -53,8 +53,8 @@ static bool xfs_wpc_covers(const struct iomap_writepage_ctx *wpc, loff_t offset)
 
 /*
  * xfs_imap_valid: the cached mapping covers @offset and neither fork has
- * changed since it was looked up.  Without reflink the COW fork is empty,
- * but its counter is checked the same way.
+ * changed since it was looked up.  A COW mapping only has to cover it: its
+ * staging blocks stay in the COW fork until their own I/O completes.
  */
 static bool xfs_imap_valid(struct iomap_writepage_ctx *wpc, struct xfs_inode *ip, loff_t offset)
 {
@@ -80,18 +80,23 @@ static void xfs_wb_count(struct iomap_writepage_ctx *wpc, bool revalidated, bool
 }
 
 /*
- * xfs_convert_blocks: allocate the delalloc extent backing @offset, in a
- * loop because fragmented free space may take several allocations before
- * one covers @offset.  libxfs's xfs_bmapi_convert_delalloc runs its own
- * transaction (tr_write, no block reservation, XFS_TRANS_RESERVE: the
- * blocks were reserved with the delalloc) and fills no iomap in libxfs 6.1,
- * so the new extent is read back from the fork.
+ * xfs_convert_blocks: allocate the delalloc extent of @whichfork backing
+ * @offset, in a loop because fragmented free space may take several
+ * allocations before one covers @offset.  libxfs's
+ * xfs_bmapi_convert_delalloc runs its own transaction (tr_write, no block
+ * reservation, XFS_TRANS_RESERVE: the blocks were reserved with the
+ * delalloc) and fills no iomap in libxfs 6.1, so the new extent is read
+ * back from the fork.  In the COW fork it allocates unwritten staging
+ * blocks and records them in the refcount btree.
  */
-static int xfs_convert_blocks(struct iomap_writepage_ctx *wpc, struct xb_inode *xi, loff_t offset)
+static int xfs_convert_blocks(struct iomap_writepage_ctx *wpc, struct xb_inode *xi, int whichfork,
+			      loff_t offset)
 {
 	struct xfs_mount *mp = xi->m->mp;
 	struct xfs_inode *ip = xi->ip;
+	struct xfs_ifork *ifp = xfs_ifork_ptr(ip, whichfork);
 	xfs_fileoff_t offset_fsb = XFS_B_TO_FSBT(mp, offset);
+	bool cow = whichfork == XFS_COW_FORK;
 	struct xfs_iext_cursor icur;
 	struct xfs_bmbt_irec imap;
 	unsigned int seq;
@@ -103,21 +108,63 @@ static int xfs_convert_blocks(struct iomap_writepage_ctx *wpc, struct xb_inode *
 		if (xi->m->readonly || xi->m->shutdown)
 			return -EIO;
 		error = xb_err(
-			xfs_bmapi_convert_delalloc(ip, XFS_DATA_FORK, offset, &wpc->iomap, &seq));
+			xfs_bmapi_convert_delalloc(ip, whichfork, offset, &wpc->iomap, &seq));
 		if (error)
 			return error;
 		atomic_fetch_add(&xfs_iomap_stats.delalloc_converted_blocks,
 				 (uint64_t) (before - ip->i_delayed_blks));
-		xf_trace("delalloc_convert", xi->ino, offset,
-			 XFS_FSB_TO_B(mp, before - ip->i_delayed_blks), "seq=%u", ip->i_df.if_seq);
-		if (!xfs_iext_lookup_extent(ip, &ip->i_df, offset_fsb, &icur, &imap) ||
+		xf_trace(cow ? "cow_convert" : "delalloc_convert", xi->ino, offset,
+			 XFS_FSB_TO_B(mp, before - ip->i_delayed_blks), "seq=%u", ifp->if_seq);
+		if (!xfs_iext_lookup_extent(ip, ifp, offset_fsb, &icur, &imap) ||
 		    imap.br_startoff > offset_fsb)
 			return xb_err(-EFSCORRUPTED); /* the extent we converted is gone */
 		if (!isnullstartblock(imap.br_startblock))
 			break;
 	}
-	wpc->data_seq = ip->i_df.if_seq;
-	return xfs_bmbt_to_iomap(xi, &wpc->iomap, &imap, 0, wpc->data_seq);
+	if (cow)
+		wpc->cow_seq = ifp->if_seq;
+	else
+		wpc->data_seq = ifp->if_seq;
+	return xfs_bmbt_to_iomap(xi, &wpc->iomap, &imap, cow ? IOMAP_F_SHARED : 0,
+				 cow ? 0 : wpc->data_seq);
+}
+
+/*
+ * Writeback of a block with a COW extent over it goes to the COW fork
+ * (staging blocks, remapped at completion): xfs_map_blocks looks there
+ * first.  Returns the first COW fork offset at or after @offset_fsb.
+ */
+static xfs_fileoff_t xfs_map_cow_start(struct xfs_inode *ip, xfs_fileoff_t offset_fsb,
+				       struct xfs_bmbt_irec *cmap)
+{
+	struct xfs_iext_cursor icur;
+
+	if (!xfs_inode_has_cow_data(ip) ||
+	    !xfs_iext_lookup_extent(ip, ip->i_cowfp, offset_fsb, &icur, cmap))
+		return NULLFILEOFF;
+	return cmap->br_startoff;
+}
+
+static int xfs_map_cow_blocks(struct iomap_writepage_ctx *wpc, struct xb_inode *xi, loff_t offset,
+			      struct xfs_bmbt_irec *cmap)
+{
+	wpc->cow_seq = xi->ip->i_cowfp->if_seq;
+	if (isnullstartblock(cmap->br_startblock))
+		return xfs_convert_blocks(wpc, xi, XFS_COW_FORK, offset);
+	return xfs_bmbt_to_iomap(xi, &wpc->iomap, cmap, IOMAP_F_SHARED, 0);
+}
+
+/* Never let a data fork mapping run into COW fork blocks: they go elsewhere. */
+static void xfs_trim_to_cow(struct iomap_writepage_ctx *wpc, xfs_fileoff_t cow_fsb,
+			    struct xfs_mount *mp)
+{
+	uint64_t cow_pos;
+
+	if (cow_fsb == NULLFILEOFF)
+		return;
+	cow_pos = (uint64_t) XFS_FSB_TO_B(mp, cow_fsb);
+	if ((uint64_t) wpc->iomap.offset + wpc->iomap.length > cow_pos)
+		wpc->iomap.length = cow_pos - (uint64_t) wpc->iomap.offset;
 }
 
 static int xfs_map_blocks_locked(struct iomap_writepage_ctx *wpc, struct xb_inode *xi,
@@ -125,9 +172,9 @@ static int xfs_map_blocks_locked(struct iomap_writepage_ctx *wpc, struct xb_inod
 {
 	struct xfs_mount *mp = xi->m->mp;
 	struct xfs_inode *ip = xi->ip;
-	xfs_fileoff_t offset_fsb, end_fsb;
+	xfs_fileoff_t offset_fsb, end_fsb, cow_fsb;
 	struct xfs_iext_cursor icur;
-	struct xfs_bmbt_irec imap;
+	struct xfs_bmbt_irec imap, cmap;
 	bool cached;
 	int error;
 
@@ -150,6 +197,11 @@ static int xfs_map_blocks_locked(struct iomap_writepage_ctx *wpc, struct xb_inod
 		return error;
 	offset_fsb = XFS_B_TO_FSBT(mp, offset);
 	end_fsb = offset_fsb + 1;
+	cow_fsb = xfs_map_cow_start(ip, offset_fsb, &cmap);
+	if (cow_fsb <= offset_fsb) {
+		error = xfs_map_cow_blocks(wpc, xi, offset, &cmap);
+		return error ? error : xb_log_data_barrier(xi->m);
+	}
 	wpc->cow_seq = ip->i_cowfp ? ip->i_cowfp->if_seq : 0;
 	if (!xfs_iext_lookup_extent(ip, &ip->i_df, offset_fsb, &icur, &imap))
 		imap.br_startoff = end_fsb; /* fake a hole past EOF */
@@ -165,18 +217,21 @@ static int xfs_map_blocks_locked(struct iomap_writepage_ctx *wpc, struct xb_inod
 		imap.br_startoff = offset_fsb;
 		imap.br_startblock = HOLESTARTBLOCK;
 		imap.br_state = XFS_EXT_NORM;
-		return xfs_bmbt_to_iomap(xi, &wpc->iomap, &imap, 0, wpc->data_seq);
-	}
-	if (isnullstartblock(imap.br_startblock))
-		error = xfs_convert_blocks(wpc, xi, offset);
-	else
 		error = xfs_bmbt_to_iomap(xi, &wpc->iomap, &imap, 0, wpc->data_seq);
+	} else if (isnullstartblock(imap.br_startblock)) {
+		error = xfs_convert_blocks(wpc, xi, XFS_DATA_FORK, offset);
+	} else {
+		error = xfs_bmbt_to_iomap(xi, &wpc->iomap, &imap, 0, wpc->data_seq);
+	}
+	if (error)
+		return error;
+	xfs_trim_to_cow(wpc, cow_fsb, mp);
 	/*
 	 * Busy extents (doc/log.md): these blocks may have been freed by
 	 * another file since the last checkpoint; that free must be durable
 	 * before our data overwrites them.
 	 */
-	return error ? error : xb_log_data_barrier(xi->m);
+	return xb_log_data_barrier(xi->m);
 }
 
 static int xfs_map_blocks(struct iomap_writepage_ctx *wpc, struct vfs_inode *inode, loff_t offset,
@@ -305,8 +360,8 @@ static int xfs_setfilesize(struct xb_inode *xi, uint64_t offset, uint64_t size)
 /*
  * xfs_end_ioend.  On a data write error nothing is converted: the blocks
  * stay unwritten (they read as zeroes) and the error goes to the mapping
- * (the engine records it for fsync).  Without reflink there is no COW fork
- * to cancel.
+ * (the engine records it for fsync); COW staging blocks are freed.  A COW
+ * ioend remaps its staging blocks into the data fork instead.
  */
 static int xfs_end_ioend_locked(struct xb_inode *xi, struct iomap_ioend *ioend)
 {
@@ -315,9 +370,17 @@ static int xfs_end_ioend_locked(struct xb_inode *xi, struct iomap_ioend *ioend)
 
 	if (!xi->ip || xi->m->shutdown)
 		return -EIO;
-	if (ioend->io_error)
+	if (ioend->io_error) {
+		/* Staging blocks that were not written go back (xfs_end_ioend). */
+		if (ioend->io_flags & IOMAP_F_SHARED)
+			xfs_reflink_cancel_cow_range(xi, offset, ioend->io_disk_len, true);
 		return ioend->io_error;
-	if (ioend->io_type == IOMAP_UNWRITTEN) {
+	}
+	if (ioend->io_flags & IOMAP_F_SHARED) {
+		error = xfs_reflink_end_cow(xi, offset, ioend->io_disk_len);
+		if (error)
+			return error;
+	} else if (ioend->io_type == IOMAP_UNWRITTEN) {
 		error = xfs_iomap_write_unwritten(xi, offset, size);
 		if (error)
 			return error;
@@ -365,8 +428,25 @@ static void xfs_discard_folio(struct folio *folio, loff_t pos)
 	xb_unlock();
 }
 
+/* xfs_prepare_ioend: COW staging blocks turn written just before the data goes out. */
+static int xfs_prepare_ioend(struct iomap_ioend *ioend)
+{
+	struct xb_inode *xi = xb_from_vfs(ioend->io_inode);
+	int error = 0;
+
+	if (!(ioend->io_flags & IOMAP_F_SHARED))
+		return 0;
+	xb_lock();
+	error = xi->ip ? xfs_reflink_convert_cow(xi, (uint64_t) ioend->io_offset,
+						 ioend->io_disk_len)
+		       : -EIO;
+	xb_unlock();
+	return error;
+}
+
 const struct iomap_writeback_ops xfs_writeback_ops = {
 	.map_blocks = xfs_map_blocks,
 	.end_io = xfs_end_io,
+	.prepare_ioend = xfs_prepare_ioend,
 	.discard_folio = xfs_discard_folio,
 };

@@ -66,7 +66,7 @@ uint64_t xfs_inode_delalloc_reserved(struct xfs_inode *ip)
 		return 0;
 	for_each_xfs_iext(ifp, &icur, &got) if (isnullstartblock(got.br_startblock)) total +=
 		got.br_blockcount + startblockval(got.br_startblock);
-	return total;
+	return total + xfs_reflink_cow_delalloc_reserved(ip);
 }
 
 /*
@@ -103,7 +103,14 @@ void xb_iomap_inode_teardown_locked(struct xb_inode *xi)
 	uint64_t past_eof;
 
 	xb_kept_teardown_locked(xi);
-	if (!ip || !S_ISREG(VFS_I(ip)->i_mode) || !ip->i_delayed_blks)
+	if (!ip || !S_ISREG(VFS_I(ip)->i_mode))
+		return;
+	/* COW fork leftovers: reservations of failed writes, staging preallocation. */
+	if (xfs_inode_has_cow_data(ip) && xfs_reflink_cancel_cow_range(xi, 0, UINT64_MAX, true) &&
+	    !xi->m->shutdown)
+		fprintf(stderr, "xfsfuse: inode %llu: cannot free its copy-on-write blocks\n",
+			(unsigned long long) xi->ino);
+	if (!ip->i_delayed_blks)
 		return;
 	past_eof = round_up(xfs_isize(xi), xi->m->mp->m_sb.sb_blocksize);
 	atomic_fetch_add(&xfs_iomap_stats.eofblocks_trimmed_blocks,

@@ -352,8 +352,72 @@ static int xfs_iomap_check_inode(struct xb_inode *xi, bool write)
 	return xb_err(libxfs_iread_extents(NULL, xi->ip, XFS_DATA_FORK));
 }
 
+/*
+ * The write maps through the COW fork (xfs_buffered_write_iomap_begin's
+ * found_cow): @cmap is the COW extent at @offset_fsb.  Over a data fork
+ * extent, that extent is the source (read for partial blocks) and the COW
+ * extent the destination, IOMAP_F_SHARED; over a hole, the COW extent alone.
+ */
+static int xfs_iomap_found_cow(struct xb_inode *xi, xfs_fileoff_t offset_fsb,
+			       struct xfs_bmbt_irec *imap, struct xfs_bmbt_irec *cmap,
+			       struct iomap *iomap, struct iomap *srcmap)
+{
+	struct xfs_inode *ip = xi->ip;
+	int error;
+
+	if (imap->br_startoff <= offset_fsb) {
+		error = xfs_bmbt_to_iomap(xi, srcmap, imap, 0, xfs_iomap_inode_sequence(ip, 0));
+		if (error)
+			return error;
+		return xfs_bmbt_to_iomap(xi, iomap, cmap, IOMAP_F_SHARED,
+					 xfs_iomap_inode_sequence(ip, IOMAP_F_SHARED));
+	}
+	xfs_trim_extent(cmap, offset_fsb, imap->br_startoff - offset_fsb);
+	return xfs_bmbt_to_iomap(xi, iomap, cmap, 0, xfs_iomap_inode_sequence(ip, 0));
+}
+
+/*
+ * A reflink inode's write over data fork extent @imap: a COW extent already
+ * there wins; a shared written extent gets COW fork delalloc from the write
+ * to the end of the shared run; an unshared one is written in place.
+ * Returns 1 when @imap is to be reported as is.
+ */
+static int xfs_iomap_write_cow(struct xb_inode *xi, xfs_fileoff_t offset_fsb, xfs_fileoff_t end_fsb,
+			       unsigned int flags, struct xfs_bmbt_irec *imap, struct iomap *iomap,
+			       struct iomap *srcmap)
+{
+	struct xfs_inode *ip = xi->ip;
+	struct xfs_iext_cursor ccur;
+	struct xfs_bmbt_irec cmap;
+	bool cow_eof, shared;
+	int error;
+
+	if (!ip->i_cowfp)
+		xfs_ifork_init_cow(ip);
+	cow_eof = !xfs_iext_lookup_extent(ip, ip->i_cowfp, offset_fsb, &ccur, &cmap);
+	if (!cow_eof && cmap.br_startoff <= offset_fsb)
+		return xfs_iomap_found_cow(xi, offset_fsb, imap, &cmap, iomap, srcmap);
+	if (imap->br_startoff > offset_fsb)
+		return 1; /* a hole: delalloc in the data fork, as for any file */
+	/* Zeroing unwritten or delalloc needs no copy. */
+	if ((flags & IOMAP_ZERO) && imap->br_state != XFS_EXT_NORM)
+		return 1;
+	xfs_trim_extent(imap, offset_fsb, end_fsb - offset_fsb);
+	error = xfs_bmap_trim_cow(ip, imap, &shared);
+	if (error)
+		return error;
+	if (!shared)
+		return 1;
+	error = xfs_reflink_reserve_cow(xi, offset_fsb, imap->br_startoff + imap->br_blockcount,
+					&cmap, &ccur, cow_eof);
+	if (error)
+		return error;
+	return xfs_iomap_found_cow(xi, offset_fsb, imap, &cmap, iomap, srcmap);
+}
+
 static int xfs_buffered_write_iomap_begin_locked(struct xb_inode *xi, loff_t offset, loff_t count,
-						 unsigned int flags, struct iomap *iomap)
+						 unsigned int flags, struct iomap *iomap,
+						 struct iomap *srcmap)
 {
 	struct xfs_mount *mp = xi->m->mp;
 	struct xfs_inode *ip = xi->ip;
@@ -367,13 +431,6 @@ static int xfs_buffered_write_iomap_begin_locked(struct xb_inode *xi, loff_t off
 	error = xfs_iomap_check_inode(xi, true);
 	if (error)
 		return error;
-	/*
-	 * A file whose blocks may be shared (reflinked by the kernel) needs
-	 * copy-on-write, which xfsfuse does not do yet: writing in place would
-	 * change the other file too.  Refuse rather than corrupt.
-	 */
-	if (xfs_is_reflink_inode(ip))
-		return -EOPNOTSUPP;
 	if ((uint64_t) offset >= xfs_iomap_maxbytes(mp))
 		return -EFBIG;
 	end_fsb = xfs_iomap_end_fsb(mp, offset, count);
@@ -388,7 +445,13 @@ static int xfs_buffered_write_iomap_begin_locked(struct xb_inode *xi, loff_t off
 		xfs_hole_to_iomap(xi, iomap, offset_fsb, imap.br_startoff);
 		return 0;
 	}
-	if (imap.br_startoff <= offset_fsb) /* no COW fork here: report the extent as is */
+	/* Blocks shared with another file are never written in place (doc/reflink.md). */
+	if (xfs_is_reflink_inode(ip)) {
+		error = xfs_iomap_write_cow(xi, offset_fsb, end_fsb, flags, &imap, iomap, srcmap);
+		if (error <= 0)
+			return error;
+	}
+	if (imap.br_startoff <= offset_fsb) /* not shared: report the extent as is */
 		return xfs_bmbt_to_iomap(xi, iomap, &imap, 0, xfs_iomap_inode_sequence(ip, 0));
 
 	count = min(count, XFS_WRITE_MAP_MAX_BYTES);
@@ -413,12 +476,11 @@ static int xfs_buffered_write_iomap_begin(struct vfs_inode *inode, loff_t offset
 	struct iomap prev = *iomap; /* stale_remedy=rfc: the stale mapping replaced, if any */
 	int error;
 
-	(void) srcmap; /* no COW: the source is the destination */
 	if ((flags & (IOMAP_WRITE | IOMAP_FAULT | IOMAP_ZERO)) == IOMAP_WRITE &&
 	    xf_fault_fires(XF_FAULT_IOMAP_BEGIN))
 		return -EIO; /* fault.h */
 	xb_lock();
-	error = xfs_buffered_write_iomap_begin_locked(xi, offset, count, flags, iomap);
+	error = xfs_buffered_write_iomap_begin_locked(xi, offset, count, flags, iomap, srcmap);
 	if (!error)
 		xfs_iomap_inherit_new(xi, iomap, &prev, flags);
 	xb_unlock();

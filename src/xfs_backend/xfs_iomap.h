@@ -77,4 +77,12 @@ struct xfs_iomap_stats {
 uint64_t xb_stale_kept_pending(struct xb_mount *m);
 extern struct xfs_iomap_stats xfs_iomap_stats;
 
+/* Copy-on-write of shared blocks (xfs_reflink.c, doc/reflink.md). */
+struct xfs_reflink_stats {
+	_Atomic uint64_t cow_reserved_blocks;  /* COW fork delalloc reserved by writes */
+	_Atomic uint64_t cow_remapped_blocks;  /* staging blocks moved into the data fork */
+	_Atomic uint64_t cow_cancelled_blocks; /* COW fork blocks given back unused */
+};
+extern struct xfs_reflink_stats xfs_reflink_stats;
+
 #endif
