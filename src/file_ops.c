@@ -374,6 +374,68 @@ int xf_file_punch_or_zero(struct xf_engine *e, struct xb_inode *ip, uint64_t off
 	return error;
 }
 
+/* lock_two_nondirectories + filemap_invalidate_lock_two: by address, once if the same. */
+static void xf_lock_two(struct vfs_inode *a, struct vfs_inode *b)
+{
+	if (a > b) {
+		struct vfs_inode *t = a;
+
+		a = b;
+		b = t;
+	}
+	inode_lock(a);
+	if (b != a)
+		inode_lock(b);
+	filemap_invalidate_lock(a);
+	if (b != a)
+		filemap_invalidate_lock(b);
+}
+
+static void xf_unlock_two(struct vfs_inode *a, struct vfs_inode *b)
+{
+	filemap_invalidate_unlock(a);
+	if (b != a)
+		filemap_invalidate_unlock(b);
+	inode_unlock(a);
+	if (b != a)
+		inode_unlock(b);
+}
+
+/*
+ * Share [pos_in, +len) of @src at @pos_out of @dst (xfs_file_remap_range,
+ * xfs_reflink_remap_prep): the source range written back, the destination
+ * range written back and dropped, the destination extended to @pos_out
+ * first if it ends before (its EOF block's tail zeroed, as
+ * xfs_reflink_zero_posteof), then the blocks remapped.  @len is whole
+ * blocks or reaches the source's EOF (then the destination ends at
+ * @pos_out + @size_len).
+ */
+int xf_file_remap_range(struct xf_engine *e, struct xb_inode *src, uint64_t pos_in,
+			struct xb_inode *dst, uint64_t pos_out, uint64_t len, uint64_t size_len)
+{
+	struct vfs_inode *vs = xb_vfs_inode(src), *vd = xb_vfs_inode(dst);
+	uint64_t new_isize;
+	int error;
+
+	if (!vs || !vd || !e->running)
+		return -EOPNOTSUPP;
+	xf_lock_two(vs, vd);
+	error = filemap_write_and_wait_range(e->bdi, vs, pos_in, pos_in + len - 1);
+	if (!error)
+		error = xf_flush_unmap_range(e, vd, pos_out, len);
+	if (!error && pos_out > vfs_i_size_read(vd))
+		error = xfs_setattr_size(dst, pos_out);
+	new_isize = pos_out + size_len;
+	if (new_isize < vfs_i_size_read(vd))
+		new_isize = vfs_i_size_read(vd);
+	if (!error)
+		error = xfs_reflink_remap_blocks(src, pos_in, dst, pos_out, len, new_isize);
+	if (!error && new_isize > vfs_i_size_read(vd))
+		vfs_i_size_write(vd, new_isize);
+	xf_unlock_two(vs, vd);
+	return error;
+}
+
 off_t xf_file_lseek(struct xf_engine *e, struct xb_inode *ip, off_t off, int whence)
 {
 	struct vfs_inode *v = xb_vfs_inode(ip);

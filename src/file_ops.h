@@ -71,6 +71,13 @@ int xf_file_fallocate(struct xf_engine *e, struct xb_inode *ip, uint64_t off, ui
 /* FALLOC_FL_PUNCH_HOLE / FALLOC_FL_ZERO_RANGE (xfs_free_file_space). */
 int xf_file_punch_or_zero(struct xf_engine *e, struct xb_inode *ip, uint64_t off, uint64_t len,
 			  bool zero_range, bool keep_size);
+/*
+ * Share blocks of @src at @pos_out of @dst (doc/reflink.md): block-aligned
+ * offsets, @len whole blocks or up to the source's EOF; @size_len bytes of
+ * it count for the destination's size.  -EOPNOTSUPP without reflink.
+ */
+int xf_file_remap_range(struct xf_engine *e, struct xb_inode *src, uint64_t pos_in,
+			struct xb_inode *dst, uint64_t pos_out, uint64_t len, uint64_t size_len);
 off_t xf_file_lseek(struct xf_engine *e, struct xb_inode *ip, off_t off, int whence);
 void xf_file_open(struct xf_engine *e, struct xb_inode *ip);
 void xf_file_release(struct xf_engine *e, struct xb_inode *ip);

@@ -5,6 +5,7 @@
  * iomap engine (file_ops.c).
  */
 #include "fuse_internal.h"
+#include "copy_range.h"
 #include "iflags.h"
 
 #include <errno.h>
@@ -157,6 +158,48 @@ void xf_write(fuse_req_t req, fuse_ino_t nodeid, const char *buf, size_t size, o
 		xf_direct_write_invalidate(req, nodeid, off, (size_t) n);
 	if (n < 0)
 		xf_reply_err(req, "write", nodeid, (int) n);
+	else
+		fuse_reply_write(req, (size_t) n);
+}
+
+/*
+ * copy_file_range between two files of this mount: blocks shared where
+ * they can be, the rest copied (copy_range.c, doc/reflink.md).  The kernel
+ * drops its cached pages of the destination range and moves its size after
+ * our reply.
+ */
+void xf_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
+			struct fuse_file_info *fi_in, fuse_ino_t ino_out, off_t off_out,
+			struct fuse_file_info *fi_out, size_t len, int flags)
+{
+	struct xb_inode *src = xf_fh_inode(fi_in), *dst = xf_fh_inode(fi_out);
+	ssize_t n;
+	int err;
+
+	(void) ino_in;
+	if (flags || off_in < 0 || off_out < 0) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	err = xf_may_copy_to(dst);
+	if (!err && fuse_req_ctx(req)->uid != 0) {
+		err = xb_file_remove_privs(dst);
+		if (err > 0)
+			fuse_lowlevel_notify_inval_inode(xf_fs(req)->se, ino_out, -1, 0);
+	}
+	if (err < 0) {
+		xf_reply_err(req, "copy_file_range", ino_out, err);
+		return;
+	}
+	n = xf_file_copy_range(&xf_fs(req)->engine, src, (uint64_t) off_in, dst, (uint64_t) off_out,
+			       len);
+	if (n > 0 && xf_write_is_sync(dst)) {
+		err = xf_file_fsync(&xf_fs(req)->engine, dst, false, &xf_fh(fi_out)->wb_err);
+		if (err)
+			n = err;
+	}
+	if (n < 0)
+		xf_reply_err(req, "copy_file_range", ino_out, (int) n);
 	else
 		fuse_reply_write(req, (size_t) n);
 }

@@ -52,6 +52,9 @@ void xf_symlink(fuse_req_t req, const char *target, fuse_ino_t parent, const cha
 void xf_unlink(fuse_req_t req, fuse_ino_t parent, const char *name);
 
 /* fuse_file.c: open files and their data (file.c) */
+void xf_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
+			struct fuse_file_info *fi_in, fuse_ino_t ino_out, off_t off_out,
+			struct fuse_file_info *fi_out, size_t len, int flags);
 void xf_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 	       struct fuse_file_info *fi);
 void xf_fallocate(fuse_req_t req, fuse_ino_t nodeid, int mode, off_t off, off_t len,

@@ -328,7 +328,7 @@ static void xf_statfs(fuse_req_t req, fuse_ino_t nodeid)
  * Not provided, on purpose: access (default_permissions: the kernel checks),
  * lseek (ENOSYS from libfuse: the kernel falls back to generic SEEK_DATA /
  * SEEK_HOLE, "all data", until the iomap engine answers), locks (the kernel
- * keeps POSIX and flock locks locally), copy_file_range (the kernel copies).
+ * keeps POSIX and flock locks locally).
  */
 const struct fuse_lowlevel_ops xf_ops = {
 	.init = xf_init,
@@ -365,5 +365,6 @@ const struct fuse_lowlevel_ops xf_ops = {
 	.create = xf_create,
 	.lseek = xf_lseek,
 	.fallocate = xf_fallocate,
+	.copy_file_range = xf_copy_file_range,
 	.ioctl = xf_ioctl,
 };

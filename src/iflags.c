@@ -64,6 +64,18 @@ int xf_may_fallocate(struct xb_inode *ip, int mode)
 	return 0;
 }
 
+/* generic_copy_file_checks on the destination. */
+int xf_may_copy_to(struct xb_inode *ip)
+{
+	unsigned int f = xb_iflags(ip);
+
+	if (f & XB_IFLAG_IMMUTABLE)
+		return -EPERM;
+	if (f & XB_IFLAG_APPEND)
+		return -EBADF;
+	return 0;
+}
+
 bool xf_write_is_sync(struct xb_inode *ip)
 {
 	return xb_iflags(ip) & XB_IFLAG_SYNC;

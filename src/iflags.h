@@ -20,6 +20,8 @@ int xf_may_setattr(struct xb_inode *ip, int to_set);
 /* vfs_fallocate: nothing on immutable files, only plain allocation on append-only ones. */
 int xf_may_fallocate(struct xb_inode *ip, int mode);
 /* IS_SYNC: every write(2) to the file is O_SYNC (iocb_flags). */
+/* copy_file_range into @ip: EPERM if immutable, EBADF if append-only. */
+int xf_may_copy_to(struct xb_inode *ip);
 bool xf_write_is_sync(struct xb_inode *ip);
 
 #endif

@@ -128,6 +128,8 @@ static void xf_collect_xfs(struct xf_counters *cs, struct xf_engine *e)
 	       false);
 	xf_add(cs, "cow_cancelled_blocks", atomic_load(&xfs_reflink_stats.cow_cancelled_blocks),
 	       false);
+	xf_add(cs, "remapped_shared_blocks", atomic_load(&xfs_reflink_stats.remapped_shared_blocks),
+	       false);
 }
 
 /* The bdi and the reclaimer exist only while the engine runs: zeroes otherwise. */

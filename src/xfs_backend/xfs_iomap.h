@@ -79,10 +79,23 @@ extern struct xfs_iomap_stats xfs_iomap_stats;
 
 /* Copy-on-write of shared blocks (xfs_reflink.c, doc/reflink.md). */
 struct xfs_reflink_stats {
-	_Atomic uint64_t cow_reserved_blocks;  /* COW fork delalloc reserved by writes */
-	_Atomic uint64_t cow_remapped_blocks;  /* staging blocks moved into the data fork */
-	_Atomic uint64_t cow_cancelled_blocks; /* COW fork blocks given back unused */
+	_Atomic uint64_t cow_reserved_blocks;	 /* COW fork delalloc reserved by writes */
+	_Atomic uint64_t cow_remapped_blocks;	 /* staging blocks moved into the data fork */
+	_Atomic uint64_t cow_cancelled_blocks;	 /* COW fork blocks given back unused */
+	_Atomic uint64_t remapped_shared_blocks; /* blocks copy_file_range shared */
 };
 extern struct xfs_reflink_stats xfs_reflink_stats;
+
+/*
+ * Share [pos_in, +len) of @src at @pos_out of @dest (xfs_reflink_remap_blocks,
+ * doc/reflink.md): block-aligned offsets; @len whole blocks, or reaching the
+ * source's EOF.  The destination's size becomes at least @new_isize.  Caller
+ * holds both inodes' i_rwsem and invalidate_lock, has written back the
+ * source range and written back and dropped the destination range.  Takes
+ * the libxfs lock.  -EOPNOTSUPP without the reflink feature.
+ */
+int xfs_reflink_remap_blocks(struct xb_inode *src, uint64_t pos_in, struct xb_inode *dest,
+			     uint64_t pos_out, uint64_t len, uint64_t new_isize);
+bool xfs_reflink_supported(struct xb_mount *m);
 
 #endif

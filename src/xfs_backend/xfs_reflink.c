@@ -448,3 +448,200 @@ int xfs_reflink_recover_cow(struct xb_mount *m)
 	}
 	return error;
 }
+
+/* ------------------------------------------------------------ remap */
+
+/* xfs_reflink_set_inode_flag: both inodes may share blocks from now on. */
+static int xfs_reflink_set_inode_flags(struct xb_mount *m, struct xfs_inode *src,
+				       struct xfs_inode *dest)
+{
+	struct xfs_trans *tp;
+	int error;
+
+	if (xfs_is_reflink_inode(src) && xfs_is_reflink_inode(dest))
+		return 0;
+	error = xb_trans_alloc(m, &M_RES(m->mp)->tr_ichange, 0, &tp);
+	if (error)
+		return error;
+	if (!xfs_is_reflink_inode(src)) {
+		libxfs_trans_ijoin(tp, src, 0);
+		src->i_diflags2 |= XFS_DIFLAG2_REFLINK;
+		libxfs_trans_log_inode(tp, src, XFS_ILOG_CORE);
+	}
+	if (!xfs_is_reflink_inode(dest)) {
+		libxfs_trans_ijoin(tp, dest, 0);
+		dest->i_diflags2 |= XFS_DIFLAG2_REFLINK;
+		libxfs_trans_log_inode(tp, dest, XFS_ILOG_CORE);
+	}
+	return xb_trans_commit(tp);
+}
+
+/*
+ * xfs_reflink_remap_extent: make @dmap (a source mapping, moved to the
+ * destination's file offset) the destination's mapping there: whatever the
+ * destination had is unmapped (its refcount dropped, or its delalloc given
+ * back), a written source extent gains a reference and is mapped.  Holes,
+ * unwritten and delalloc in the source leave a hole.  Remaps at most as
+ * much as the destination's current mapping covers: @dmap is trimmed.
+ */
+static int xfs_reflink_remap_extent(struct xb_inode *dxi, struct xfs_bmbt_irec *dmap,
+				    uint64_t new_isize)
+{
+	struct xb_mount *m = dxi->m;
+	struct xfs_mount *mp = m->mp;
+	struct xfs_inode *ip = dxi->ip;
+	bool dmap_written = xfs_bmap_is_written_extent(dmap);
+	struct xfs_bmbt_irec smap;
+	struct xfs_trans *tp;
+	int iext_delta = 0, nimaps = 1, error;
+	uint64_t newlen;
+
+	error = xb_trans_alloc(m, &M_RES(mp)->tr_write, XFS_EXTENTADD_SPACE_RES(mp, XFS_DATA_FORK),
+			       &tp);
+	if (error)
+		return error;
+	libxfs_trans_ijoin(tp, ip, 0);
+	error = xb_err(
+		libxfs_bmapi_read(ip, dmap->br_startoff, dmap->br_blockcount, &smap, &nimaps, 0));
+	if (error)
+		goto out_cancel;
+	if (nimaps != 1 || smap.br_startoff != dmap->br_startoff) {
+		error = xb_err(-EFSCORRUPTED);
+		goto out_cancel;
+	}
+	dmap->br_blockcount = min(dmap->br_blockcount, smap.br_blockcount);
+	if (dmap->br_startblock == smap.br_startblock) { /* already the same blocks */
+		if (dmap->br_state != smap.br_state)
+			error = xb_err(-EFSCORRUPTED);
+		goto out_cancel;
+	}
+	if (dmap->br_state == XFS_EXT_UNWRITTEN && smap.br_state == XFS_EXT_UNWRITTEN)
+		goto out_cancel;
+	if (xfs_bmap_is_real_extent(&smap))
+		iext_delta--;
+	if (dmap_written)
+		iext_delta++;
+	error = xb_err(xfs_iext_count_may_overflow(ip, XFS_DATA_FORK, iext_delta));
+	if (error == -EFBIG)
+		error = xb_err(xfs_iext_count_upgrade(tp, ip, iext_delta));
+	if (error)
+		goto out_cancel;
+
+	if (xfs_bmap_is_real_extent(&smap)) {
+		xfs_bmap_unmap_extent(tp, ip, &smap);
+		xfs_refcount_decrease_extent(tp, &smap);
+	} else if (smap.br_startblock == DELAYSTARTBLOCK) {
+		int done;
+
+		error = xb_err(libxfs_bunmapi(NULL, ip, smap.br_startoff, smap.br_blockcount, 0, 1,
+					      &done));
+		if (error)
+			goto out_cancel;
+	}
+	if (dmap_written) {
+		xfs_refcount_increase_extent(tp, dmap);
+		xfs_bmap_map_extent(tp, ip, dmap);
+	}
+	newlen = min((uint64_t) XFS_FSB_TO_B(mp, dmap->br_startoff + dmap->br_blockcount),
+		     new_isize);
+	if (newlen > (uint64_t) ip->i_disk_size) {
+		ip->i_disk_size = newlen;
+		libxfs_trans_log_inode(tp, ip, XFS_ILOG_CORE);
+	}
+	error = xb_trans_commit(tp);
+	if (!error && dmap_written)
+		atomic_fetch_add(&xfs_reflink_stats.remapped_shared_blocks, dmap->br_blockcount);
+	return error;
+
+out_cancel:
+	xb_trans_cancel(m, tp);
+	return error;
+}
+
+/* The destination's new size and times, in one transaction (xfs_reflink_update_dest). */
+static int xfs_reflink_update_dest(struct xb_inode *dxi, uint64_t new_isize)
+{
+	struct xfs_inode *ip = dxi->ip;
+	struct xfs_trans *tp;
+	int error;
+
+	error = xb_trans_alloc(dxi->m, &M_RES(dxi->m->mp)->tr_ichange, 0, &tp);
+	if (error)
+		return error;
+	libxfs_trans_ijoin(tp, ip, 0);
+	if (new_isize > (uint64_t) ip->i_size)
+		ip->i_size = new_isize;
+	if (new_isize > (uint64_t) ip->i_disk_size)
+		ip->i_disk_size = new_isize;
+	libxfs_trans_ichgtime(tp, ip, XFS_ICHGTIME_MOD | XFS_ICHGTIME_CHG);
+	libxfs_trans_log_inode(tp, ip, XFS_ILOG_CORE);
+	return xb_trans_commit(tp);
+}
+
+static int xfs_reflink_remap_blocks_locked(struct xb_inode *sxi, uint64_t pos_in,
+					   struct xb_inode *dxi, uint64_t pos_out, uint64_t len,
+					   uint64_t new_isize)
+{
+	struct xfs_mount *mp = sxi->m->mp;
+	xfs_fileoff_t srcoff = XFS_B_TO_FSBT(mp, pos_in), destoff = XFS_B_TO_FSBT(mp, pos_out);
+	xfs_filblks_t remaining = XFS_B_TO_FSB(mp, len);
+	int error;
+
+	error = xb_err(libxfs_iread_extents(NULL, sxi->ip, XFS_DATA_FORK));
+	if (!error)
+		error = xb_err(libxfs_iread_extents(NULL, dxi->ip, XFS_DATA_FORK));
+	if (!error)
+		error = xfs_reflink_set_inode_flags(sxi->m, sxi->ip, dxi->ip);
+	if (!error) /* staging blocks over the range would be remapped over the new sharing */
+		error = xfs_reflink_cancel_cow_blocks(dxi->m, dxi->ip, destoff, destoff + remaining,
+						      true);
+	while (!error && remaining) {
+		struct xfs_bmbt_irec imap;
+		int nimaps = 1;
+
+		error = xb_err(libxfs_bmapi_read(sxi->ip, srcoff, remaining, &imap, &nimaps, 0));
+		if (error)
+			break;
+		if (nimaps != 1 || imap.br_startoff != srcoff) {
+			error = xb_err(-EFSCORRUPTED);
+			break;
+		}
+		imap.br_startoff = destoff;
+		error = xfs_reflink_remap_extent(dxi, &imap, new_isize);
+		if (error)
+			break;
+		srcoff += imap.br_blockcount;
+		destoff += imap.br_blockcount;
+		remaining -= imap.br_blockcount;
+	}
+	if (!error)
+		error = xfs_reflink_update_dest(dxi, new_isize);
+	return error;
+}
+
+int xfs_reflink_remap_blocks(struct xb_inode *src, uint64_t pos_in, struct xb_inode *dest,
+			     uint64_t pos_out, uint64_t len, uint64_t new_isize)
+{
+	int error;
+
+	xb_lock();
+	if (!src->ip || !dest->ip)
+		error = -ESTALE;
+	else if (!xfs_has_reflink(src->m->mp))
+		error = -EOPNOTSUPP;
+	else if (src->m->readonly)
+		error = -EROFS;
+	else if (src->m->shutdown)
+		error = -EIO;
+	else
+		error = xfs_reflink_remap_blocks_locked(src, pos_in, dest, pos_out, len, new_isize);
+	xf_trace("reflink_remap", dest->ino, pos_out, len, "src=%llu pos_in=%llu err=%d",
+		 (unsigned long long) src->ino, (unsigned long long) pos_in, error);
+	xb_unlock();
+	return error;
+}
+
+bool xfs_reflink_supported(struct xb_mount *m)
+{
+	return xfs_has_reflink(m->mp);
+}
