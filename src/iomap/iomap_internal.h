@@ -8,10 +8,18 @@
 
 #include "iomap.h"
 
-/* Bytes of the current mapping left to act on (the kernel's iomap_length). */
+/*
+ * Bytes of the current mapping left to act on (the kernel's iomap_length):
+ * the end of the destination, and of the COW source if there is one -- a
+ * COW extent may reach past the source extent it copies from.
+ */
 static inline uint64_t iomap_length(const struct iomap_iter *iter)
 {
 	uint64_t end = (uint64_t) (iter->iomap.offset + (loff_t) iter->iomap.length);
+	uint64_t src_end = (uint64_t) (iter->srcmap.offset + (loff_t) iter->srcmap.length);
+
+	if (iter->srcmap.type != IOMAP_HOLE && src_end < end)
+		end = src_end;
 
 	if (end - (uint64_t) iter->pos < iter->len)
 		return end - (uint64_t) iter->pos;

@@ -74,12 +74,17 @@ static int iomap_iter_advance(struct iomap_iter *iter)
 /* Sanity of a fresh mapping: it must cover iter->pos (iomap_iter_done). */
 static int iomap_iter_done(struct iomap_iter *iter)
 {
-	const struct iomap *iomap = &iter->iomap;
+	const struct iomap *iomap = &iter->iomap, *src = &iter->srcmap;
 
 	/* Unsigned: a mapping may end at 2^63, one past the largest offset. */
 	if (iomap->length == 0 || iomap->offset > iter->pos ||
 	    (uint64_t) iomap->offset + iomap->length <= (uint64_t) iter->pos ||
 	    (iomap->flags & IOMAP_F_STALE))
+		return -EIO;
+	/* A COW source must cover the position too. */
+	if (src->type != IOMAP_HOLE &&
+	    (src->length == 0 || src->offset > iter->pos ||
+	     (uint64_t) src->offset + src->length <= (uint64_t) iter->pos))
 		return -EIO;
 	return 1;
 }

@@ -517,8 +517,9 @@ static int xfs_reflink_remap_extent(struct xb_inode *dxi, struct xfs_bmbt_irec *
 	}
 	if (dmap->br_state == XFS_EXT_UNWRITTEN && smap.br_state == XFS_EXT_UNWRITTEN)
 		goto out_cancel;
+	/* Unmapping part of an extent splits it: each side may add one. */
 	if (xfs_bmap_is_real_extent(&smap))
-		iext_delta--;
+		iext_delta++;
 	if (dmap_written)
 		iext_delta++;
 	error = xb_err(xfs_iext_count_may_overflow(ip, XFS_DATA_FORK, iext_delta));

@@ -12,7 +12,8 @@ copies, for test_reflink.sh.
   reflink_ops.py original DIR              the source file "a" is untouched
   reflink_ops.py shared DIR                count the copies' shared extents
 
-The write kinds cover what reaches ->iomap_begin of a shared extent:
+The write kinds cover what reaches ->iomap_begin of a shared extent and
+copy_file_range (sharing blocks on the mount, aligned and not, to EOF):
 unaligned and aligned pwrite, writes spanning shared and unshared blocks,
 a MAP_SHARED store, truncate down into a shared block (the EOF block is
 zeroed through the COW path), truncate up, extending writes and hole punches
@@ -81,11 +82,51 @@ def mmap_store(fd, off, data):
     m.close()
 
 
+def copy_range(rng, mnt, sdir, dst, aligned):
+    """copy_file_range on the mount (shares blocks where it can), and the
+    same bytes copied between the shadows; from any file, also itself."""
+    src = rng.choice(["a", "c"] + FILES)
+    src_size = os.stat(f"{sdir}/{src}").st_size
+    pos_in = rng.randrange(0, max(src_size, 1))
+    pos_out = rng.randrange(0, os.stat(f"{sdir}/{dst}").st_size + 100000)
+    length = rng.randrange(1, 1 << 20)
+    if aligned:
+        pos_in -= pos_in % 65536
+        pos_out -= pos_out % 65536
+        if rng.random() < 0.5:
+            length = src_size - pos_in + rng.randrange(0, 5000)  # to EOF
+    if src == dst and pos_in < pos_out + length and pos_out < pos_in + length:
+        return  # overlapping copies in one file are EINVAL
+    fin = os.open(f"{mnt}/{src}", os.O_RDONLY)
+    fout = os.open(f"{mnt}/{dst}", os.O_WRONLY)
+    done = 0
+    try:
+        while done < length:
+            try:
+                n = os.copy_file_range(fin, fout, length - done, pos_in + done, pos_out + done)
+            except OSError as e:
+                sys.exit(f"copy_file_range {src}@{pos_in + done} -> {dst}@{pos_out + done} len {length - done} (src size {src_size}): {e}")
+            if n == 0:
+                break
+            done += n
+    finally:
+        os.close(fin)
+        os.close(fout)
+    with open(f"{sdir}/{src}", "rb") as f:
+        f.seek(pos_in)
+        data = f.read(done)
+    if len(data) != done:
+        sys.exit(f"copy_file_range {src}->{dst} copied {done}, the shadow has {len(data)}")
+    fd = os.open(f"{sdir}/{dst}", os.O_WRONLY)
+    os.pwrite(fd, data, pos_out)
+    os.close(fd)
+
+
 def one_write(rng, mnt, sdir, i):
     name = rng.choice(FILES)
     size = os.stat(f"{sdir}/{name}").st_size
     kind = rng.choice(["small", "small", "aligned", "span", "mmap", "trunc_down",
-                       "trunc_up", "extend", "punch"])
+                       "trunc_up", "extend", "punch", "copy", "copy_aligned"])
     off = rng.randrange(0, max(size, 1))
     if kind == "small":
         data = bytes([0x40 + i % 60]) * rng.randrange(1, 3000)
@@ -109,6 +150,8 @@ def one_write(rng, mnt, sdir, i):
     elif kind == "extend":
         data = pattern(i + 3, rng.randrange(1, 50000))
         both(mnt, sdir, name, lambda fd: os.pwrite(fd, data, size))
+    elif kind in ("copy", "copy_aligned"):
+        copy_range(rng, mnt, sdir, name, kind == "copy_aligned")
     else:
         length = rng.randrange(1, 200000)
         both(mnt, sdir, name, lambda fd: fallocate(fd, PUNCH, off, length))

@@ -4,7 +4,8 @@
 # Copy-on-write of shared blocks (doc/reflink.md).  The kernel's XFS makes
 # the sharing (cp --reflink), xfsfuse writes to the shared files, and the
 # kernel is the oracle for what it wrote:
-#   - random writes of every kind (reflink_ops.py) on the mount, mirrored
+#   - random writes of every kind (reflink_ops.py) and copy_file_range
+#     (which shares blocks on the mount) on the mount, mirrored
 #     into shadow copies: the mount reads the shadows' bytes, the source
 #     files are untouched, xfs_repair -n is clean (refcounts, no CoW
 #     leftovers), the kernel reads the same bytes, and blocks nobody wrote
@@ -66,6 +67,10 @@ geometry() { # LABEL MKFS_OPTS...
 		remapped=$(counter cow_remapped_blocks)
 		if [ "${remapped:-0}" -gt 0 ]; then ok; else
 			bad "$label round $round: no staging block was remapped (cow_remapped_blocks=$remapped)"
+		fi
+		remapped=$(counter remapped_shared_blocks)
+		if [ "${remapped:-0}" -gt 0 ]; then ok; else
+			bad "$label round $round: copy_file_range shared nothing (remapped_shared_blocks=$remapped)"
 		fi
 		check_unmount "$label round $round"
 		kernel_oracle "$img" "$sh" "$label round $round"
