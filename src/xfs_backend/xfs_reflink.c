@@ -172,11 +172,16 @@ int xfs_reflink_reserve_cow(struct xb_inode *xi, xfs_fileoff_t off, xfs_fileoff_
 	struct xfs_inode *ip = xi->ip;
 	struct xfs_ifork *cfp = ip->i_cowfp;
 	xfs_extlen_t hint = xfs_get_cowextsz_hint(ip);
-	xfs_fileoff_t aoff = off - off % hint, aend = (end + hint - 1) / hint * hint;
+	xfs_fileoff_t aoff, aend;
 	struct xfs_iext_cursor pcur = *ccur;
 	struct xfs_bmbt_irec prev;
 	int error;
 
+	/* Never over the next COW extent (xfs_bmapi_reserve_delalloc caps at got). */
+	if (!cow_eof)
+		end = min(end, cmap->br_startoff);
+	aoff = off - off % hint;
+	aend = (end + hint - 1) / hint * hint;
 	if (xfs_iext_peek_prev_extent(cfp, &pcur, &prev))
 		aoff = max(aoff, prev.br_startoff + prev.br_blockcount);
 	if (!cow_eof)

@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "copy_range.h"
 #include "file_ops.h"
 
 struct race_geom {

@@ -49,5 +49,7 @@ void finish(struct race_fs *rf);
 /* Races 5 and 6 (race_stale_cleanup.c): what a stale mapping's cleanup does. */
 void race5_stale_cleanup(const struct race_geom *g, const struct race_mode *mode);
 void race6_failed_remap(const struct race_geom *g, const struct race_mode *mode, bool wrote);
+/* Race 7 (race_cow.c): a stale mapping across a copy-on-write remap. */
+void race7_cow(const struct race_geom *g, const struct race_mode *mode);
 
 #endif

@@ -666,6 +666,7 @@ int main(void)
 			race5_stale_cleanup(g, race_modes[m]);
 			race6_failed_remap(g, race_modes[m], false);
 			race6_failed_remap(g, race_modes[m], true);
+			race7_cow(g, race_modes[m]);
 		}
 		race4_wb_map(g, &race_mode_merged, true);
 		race5_stale_cleanup(g, &race_mode_naive);
