@@ -8,12 +8,36 @@
 
 #include <errno.h>
 
+/*
+ * LOOKUP of "." on any node: what the kernel sends to turn a file handle
+ * back into an inode (fuse_get_dentry, with FUSE_CAP_EXPORT_SUPPORT).  The
+ * node may have been forgotten long ago, and the handle forged: the inode
+ * number is checked against the inode btree first.  The kernel compares
+ * the generation in our reply with the handle's.
+ */
+static void xf_lookup_self(fuse_req_t req, fuse_ino_t nodeid)
+{
+	struct xf_fs *fs = xf_fs(req);
+	struct xb_inode *ip;
+	int error = xb_iget_handle(fs->m, xf_nodeid_to_ino(fs, nodeid), &ip);
+
+	if (error) {
+		xf_reply_err(req, "lookup of a file handle", nodeid, error);
+		return;
+	}
+	xf_reply_entry(req, "lookup", ip);
+}
+
 void xf_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct xb_inode *dir, *ip;
 	struct fuse_entry_param e;
 	int error;
 
+	if (strcmp(name, ".") == 0) {
+		xf_lookup_self(req, parent);
+		return;
+	}
 	error = xf_iget(req, parent, &dir);
 	if (error) {
 		xf_reply_err(req, "lookup", parent, error);

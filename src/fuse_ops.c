@@ -288,12 +288,18 @@ static void xf_init(void *userdata, struct fuse_conn_info *conn)
 	 * Whatever the options said: no writeback cache (every write must
 	 * reach us with its exact range); O_TRUNC arrives as SETATTR(size)
 	 * from the kernel, not as an open flag; suid/sgid are cleared by the
-	 * kernel through SETATTR(mode) on write and chown; no NFS export
-	 * (lookup of "." and ".." is not promised).
+	 * kernel through SETATTR(mode) on write and chown.
 	 */
-	conn->want &=
-		~(FUSE_CAP_WRITEBACK_CACHE | FUSE_CAP_ATOMIC_O_TRUNC | FUSE_CAP_HANDLE_KILLPRIV |
-		  FUSE_CAP_EXPORT_SUPPORT | FUSE_CAP_DONT_MASK | FUSE_CAP_POSIX_ACL);
+	conn->want &= ~(FUSE_CAP_WRITEBACK_CACHE | FUSE_CAP_ATOMIC_O_TRUNC |
+			FUSE_CAP_HANDLE_KILLPRIV | FUSE_CAP_DONT_MASK | FUSE_CAP_POSIX_ACL);
+	/*
+	 * File handles (name_to_handle_at / open_by_handle_at, NFS export):
+	 * a handle is the nodeid -- the inode number -- and its generation;
+	 * the kernel turns it back with LOOKUP of "." and finds a parent with
+	 * LOOKUP of "..", which xf_lookup answers for any inode.
+	 */
+	if (conn->capable & FUSE_CAP_EXPORT_SUPPORT)
+		conn->want |= FUSE_CAP_EXPORT_SUPPORT;
 	/*
 	 * POSIX ACLs (doc/options.md): the kernel enforces them from our
 	 * "system.posix_acl_*" xattrs.  It leaves inheritance to us, which

@@ -72,6 +72,14 @@ unsigned int xb_blocksize(const struct xb_mount *m);
 
 /* ---- inode references ---- */
 int xb_iget(struct xb_mount *m, uint64_t ino, struct xb_inode **ipp);
+/*
+ * The same for an inode number that came from a file handle (the kernel's
+ * open_by_handle_at, name_to_handle_at after the inode was forgotten): it
+ * may be anything, so it must be an allocated inode chunk's by the inode
+ * btree (the kernel's XFS_IGET_UNTRUSTED) before it is read.  -ESTALE if not,
+ * or if the inode is free.
+ */
+int xb_iget_handle(struct xb_mount *m, uint64_t ino, struct xb_inode **ipp);
 void xb_igrab(struct xb_inode *ip);		 /* +1 reference */
 void xb_iput(struct xb_inode *ip);		 /* -1 reference */
 void xb_iput_n(struct xb_inode *ip, uint64_t n); /* -n references */

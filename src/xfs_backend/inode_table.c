@@ -245,6 +245,26 @@ int xb_iget(struct xb_mount *m, uint64_t ino, struct xb_inode **ipp)
 	return error;
 }
 
+#ifndef XFS_IGET_UNTRUSTED
+#define XFS_IGET_UNTRUSTED 0x2 /* libxfs 6.1 defines it in a private header */
+#endif
+
+int xb_iget_handle(struct xb_mount *m, uint64_t ino, struct xb_inode **ipp)
+{
+	struct xfs_imap imap;
+	int error = 0;
+
+	xb_lock();
+	if (!xb_itable_lookup(m, ino) &&
+	    (!libxfs_verify_ino(m->mp, ino) ||
+	     xfs_imap(m->mp, NULL, ino, &imap, XFS_IGET_UNTRUSTED) != 0))
+		error = -ESTALE;
+	if (!error)
+		error = xb_iget_locked(m, ino, ipp);
+	xb_unlock();
+	return error;
+}
+
 void xb_igrab(struct xb_inode *xi)
 {
 	xb_lock();
