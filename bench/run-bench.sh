@@ -8,6 +8,7 @@
 #
 #   usage: bench/run-bench.sh [--quick] [--only W[,W...]] [--systems S[,S...]]
 #                             [--reps N] [--out DIR] [--xfsfuse PATH] [--keep] [--list]
+#                             [--profile callgrind|perf]
 #
 #   --quick     one run of each workload, smaller sizes (a few minutes)
 #   --only      workloads to run (default: all; --list shows them)
@@ -18,6 +19,8 @@
 #   --out DIR   where YYYY-MM-DD-HHMM.{md,json,png} go (default bench/results)
 #   --xfsfuse   the binary (default build/src/xfsfuse, else xfsfuse on PATH)
 #   --keep      keep the scratch directory (images, fio JSON, daemon logs)
+#   --profile   profile the xfsfuse daemons during each measured phase
+#               (lib/profile.sh; the numbers of such a run are not speeds)
 #
 # Installs what is missing from Debian (fio, fuse2fs, python3-matplotlib; for
 # the passthrough systems, Debian's fuse3 source and what builds its
@@ -34,6 +37,7 @@ PYTHON="${BENCH_PYTHON:-/usr/bin/python3}"
 . "$BENCH/lib/common.sh"
 . "$BENCH/lib/deps.sh"
 . "$BENCH/lib/seed.sh"
+. "$BENCH/lib/profile.sh"
 for f in "$BENCH"/lib/sys-*.sh "$BENCH"/workloads/*.sh; do . "$f"; done
 
 ALL_WORKLOADS="seqwrite seqread randwrite randread fsync meta readdir untar scale extents"
@@ -57,6 +61,8 @@ while [ $# -gt 0 ]; do
 	--xfsfuse) XFSFUSE="$2"; shift ;;
 	--xfsfuse=*) XFSFUSE="${1#*=}" ;;
 	--keep) KEEP=1 ;;
+	--profile) PROFILE="$2"; shift ;;
+	--profile=*) PROFILE="${1#*=}" ;;
 	--list)
 		echo "workloads: $ALL_WORKLOADS"
 		echo "systems:   $ALL_SYSTEMS"
@@ -111,6 +117,12 @@ family() {
 	esac
 }
 for s in $SYSTEM_LIST; do family "$s" >/dev/null || die "unknown system $s (--list)"; done
+case "$PROFILE" in
+"" | perf) ;;
+callgrind) apt_install valgrind || die "valgrind could not be installed" ;;
+*) die "--profile callgrind or perf" ;;
+esac
+[ "$PROFILE" = perf ] && { command -v perf >/dev/null || apt_install linux-perf || die "no perf"; }
 
 # What to install: only what the selection uses.
 need_pkgs=(python3 xfsprogs e2fsprogs util-linux tar python3-matplotlib)
@@ -129,6 +141,10 @@ RUN_DIR="$(mktemp -d "$BENCH_WORK/xfsfuse-bench-XXXXXX")" || die "no scratch dir
 MNT="$RUN_DIR/mnt"
 mkdir -p "$MNT"
 DAEMON_PID=
+if [ -n "$PROFILE" ]; then
+	PROFILE_DIR="$OUT/profile-$(date +%Y-%m-%d-%H%M)"
+	mkdir -p "$PROFILE_DIR"
+fi
 cleanup() {
 	mountpoint -q "$MNT" && { umount "$MNT" 2>/dev/null || umount -l "$MNT"; }
 	[ -n "$DAEMON_PID" ] && { wait "$DAEMON_PID" 2>/dev/null || true; }
@@ -217,8 +233,10 @@ run_workload() {
 		c0=$(proc_cpu_ticks "$pid")
 		proc_reset_hwm "$pid"
 		err=""
+		case "$SYS" in xfsfuse*) PROFILE_TAG="$SYS.$wl.$phase.$rep"; profile_start "$pid" ;; esac
 		(cd "$MNT" && "wl_${wl}_${phase}") >>"$RUN_DIR/$SYS.log" 2>&1 || err="failed (see $SYS.log)"
 		c1=$(proc_cpu_ticks "$pid")
+		case "$SYS" in xfsfuse*) profile_stop "$pid" "$SYS.$wl.$phase.$rep" ;; esac
 		if [ -z "$err" ] && [ ! -s "$PHASE_OUT" ]; then err="no result"; fi
 		if [ -n "$pid" ]; then
 			record "$SYS" "$rep" "$wl" "$phase" "$cold" "$([ -z "$err" ] && cat "$PHASE_OUT")" \
@@ -325,3 +343,4 @@ PY
 log "all systems done in $((END - START)) s; load now $(cat /proc/loadavg)"
 mkdir -p "$OUT"
 "$PYTHON" "$BENCH/report.py" "$RUN_DIR" "$OUT/$STAMP"
+[ -n "$PROFILE" ] && log "profiles: $PROFILE_DIR"

@@ -8,10 +8,11 @@ die() { log "error: $*"; exit 1; }
 # of every image file): what "cold" means in this suite.
 drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches; }
 
-# wait_mounted DIR [PID]: until DIR is a mount point (20 s), or PID died.
+# wait_mounted DIR [PID [TENTHS]]: until DIR is a mount point (default 20 s),
+# or PID died.
 wait_mounted() {
 	local dir=$1 pid=${2:-} i
-	for i in $(seq 200); do
+	for i in $(seq "${3:-200}"); do
 		mountpoint -q "$dir" && return 0
 		if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
 			return 1

@@ -28,9 +28,10 @@ xfsfuse_available() {
 xfsfuse_mount() { # SYSTEM IMG
 	local opts
 	opts=$(xfsfuse_opts "$1")
-	"$XFSFUSE" -f ${opts:+-o "$opts"} "$2" "$MNT" 2>>"$RUN_DIR/$1.log" &
+	# $(profile_wrap): valgrind with --profile callgrind (lib/profile.sh)
+	$(profile_wrap) "$XFSFUSE" -f ${opts:+-o "$opts"} "$2" "$MNT" 2>>"$RUN_DIR/$1.log" &
 	DAEMON_PID=$!
-	wait_mounted "$MNT" "$DAEMON_PID"
+	wait_mounted "$MNT" "$DAEMON_PID" "$(profile_mount_timeout)"
 }
 xfsfuse_umount() { # SYSTEM IMG
 	umount_wait "$MNT" "$DAEMON_PID"
