@@ -18,7 +18,8 @@ make_base() {
 	truncate -s "$IMG_SIZE" "$img"
 	case "$fs" in
 	xfs) mkfs.xfs -q -f "$img" ;;
-	ext4) mkfs.ext4 -q -F "$img" ;;
+	# one inode per 4 KiB: room for the 1M-file directory
+	ext4) mkfs.ext4 -q -F -i 4096 "$img" ;;
 	esac || return 1
 	: >"$RUN_DIR/seed-$fs.txt"
 	[ -n "$needs" ] || return 0
