@@ -166,6 +166,8 @@ def main():
     sz = meta["sizes"]
     w(f"Sizes: images {sz['image']} (preallocated), sequential file {sz['seq_mb']} MiB, "
       f"random-write files {sz['rand_mb']} MiB, timed fio jobs {sz['runtime_s']} s.")
+    for note in meta.get("notes", []):
+        w(f"Note: {note}")
     if meta.get("seed_extents"):
         w("Seeded extent counts (filefrag): " + "; ".join(meta["seed_extents"]) + ".")
     w("")
