@@ -17,9 +17,10 @@ passthrough_mount() { # SYSTEM IMG
 	mkdir -p "$under"
 	mount -o loop "$2" "$under" || return 1
 	# They keep an O_PATH descriptor open for every inode the kernel knows:
-	# untar of /usr/include after the 1M-file directory exceeds 1024
-	# ("Reached maximum number of file descriptors").  Raise the soft limit.
-	ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+	# untar of /usr/include after the 1M-file directory exceeds the limit
+	# ("Reached maximum number of file descriptors" at 20,000 here).  Root
+	# may raise the limit up to fs.nr_open.
+	ulimit -n "$(cat /proc/sys/fs/nr_open)" 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 	case "$1" in
 	passthrough_hp) "$PASSTHROUGH_HP" --foreground "$under" "$MNT" 2>>"$RUN_DIR/$1.log" & ;;
 	passthrough_ll) "$PASSTHROUGH_LL" -f -o source="$under" "$MNT" 2>>"$RUN_DIR/$1.log" & ;;
