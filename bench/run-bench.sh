@@ -343,4 +343,6 @@ PY
 log "all systems done in $((END - START)) s; load now $(cat /proc/loadavg)"
 mkdir -p "$OUT"
 "$PYTHON" "$BENCH/report.py" "$RUN_DIR" "$OUT/$STAMP"
-[ -n "$PROFILE" ] && log "profiles: $PROFILE_DIR"
+rc=$?
+if [ -n "$PROFILE" ]; then log "profiles: $PROFILE_DIR"; fi
+exit $rc
