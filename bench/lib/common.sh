@@ -34,6 +34,13 @@ umount_wait() {
 			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.1
 		done
+		# A daemon still there 120 s after its unmount is stuck (seen once:
+		# passthrough_hp 3.14 after EMFILE errors): end it, say so.
+		if kill -0 "$pid" 2>/dev/null; then
+			log "daemon $pid still running 120 s after unmount: SIGTERM"
+			kill -TERM "$pid" 2>/dev/null; sleep 2
+			kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+		fi
 		wait "$pid" 2>/dev/null || true
 	fi
 }
