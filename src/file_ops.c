@@ -171,7 +171,7 @@ static ssize_t xf_buffered_write(struct xf_engine *e, struct xb_inode *ip, struc
 	 * has moved, nothing may turn the write into a failure.
 	 */
 	if (!error)
-		error = xb_file_update_time(ip);
+		error = xb_file_update_time(ip, false);
 	n = error ? error
 		  : iomap_file_buffered_write(v, buf, len, off, &xfs_buffered_write_iomap_ops);
 	inode_unlock(v);
