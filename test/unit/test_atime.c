@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Access times: the kernel's policy (src/vfs/vfs_atime.h) case by case, and
- * the backend's touch_atime, lazytime and clock (inode_times.c) on real images.
+ * Access times: the kernel's policy (src/vfs/vfs_atime.h) case by case, the
+ * mount options as mount(8) and the kernel read them (src/atime.c), and the
+ * backend's touch_atime, lazytime and clock (inode_times.c) on real images.
  * test/integration/test_atime.sh checks the whole against the kernel's XFS.
  */
 #include "harness.h"
@@ -11,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "vfs_atime.h"
+#include "atime.h"
 
 static const struct xb_cred root_cred = {.uid = 0, .gid = 0};
 
@@ -70,6 +71,77 @@ static void test_policy(void)
 	in.noatime = false;
 	CHECK(!atime_needs_update(strict | VFS_ATIME_RDONLY, &in, now));
 	CHECK(atime_needs_update(strict | VFS_ATIME_LAZYTIME, &in, now));
+}
+
+static unsigned int mount_flags(const char *list)
+{
+	struct xf_atime_opts a = {0, 0};
+	char buf[256], *tok, *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		CHECK(xf_atime_opt(tok, &a));
+	return xf_atime_mount_flags(&a);
+}
+
+static unsigned int remount_flags(unsigned int old, const char *list)
+{
+	struct xf_atime_opts a = {0, 0};
+	char buf[256], *tok, *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		CHECK(xf_atime_opt(tok, &a));
+	return xf_atime_remount_flags(old, &a);
+}
+
+static void check_show(unsigned int flags, const char *want)
+{
+	char buf[96];
+
+	xf_atime_show(flags, buf, sizeof(buf));
+	CHECK(!strcmp(buf, want));
+	if (strcmp(buf, want))
+		fprintf(stderr, "  shown '%s', expected '%s'\n", buf, want);
+}
+
+/* What /proc/mounts of the kernel's XFS said for each (mount -o loop, 6.18). */
+static void test_options(void)
+{
+	struct xf_atime_opts a = {0, 0};
+
+	CHECK_EQ(mount_flags(""), VFS_ATIME_RELATIME);
+	CHECK_EQ(mount_flags("relatime"), VFS_ATIME_RELATIME);
+	CHECK_EQ(mount_flags("norelatime"), VFS_ATIME_RELATIME); /* the kernel's default stays */
+	CHECK_EQ(mount_flags("strictatime"), 0);
+	CHECK_EQ(mount_flags("strictatime,noatime"), 0);
+	CHECK_EQ(mount_flags("noatime,strictatime"), 0);
+	CHECK_EQ(mount_flags("noatime"), VFS_ATIME_NOATIME);
+	CHECK_EQ(mount_flags("relatime,noatime"), VFS_ATIME_NOATIME);
+	CHECK_EQ(mount_flags("noatime,atime"), VFS_ATIME_RELATIME);
+	CHECK_EQ(mount_flags("nodiratime"), VFS_ATIME_RELATIME | VFS_ATIME_NODIRATIME);
+	CHECK_EQ(mount_flags("nodiratime,diratime"), VFS_ATIME_RELATIME);
+	CHECK_EQ(mount_flags("lazytime"), VFS_ATIME_RELATIME | VFS_ATIME_LAZYTIME);
+	CHECK_EQ(mount_flags("lazytime,nolazytime,strictatime"), 0);
+	CHECK(!xf_atime_opt("ro", &a));
+	CHECK(!xf_atime_opt("noatimex", &a));
+	/* remount: atime flags replaced only when one is named; lazytime kept unless named */
+	CHECK_EQ(remount_flags(VFS_ATIME_NOATIME | VFS_ATIME_LAZYTIME, ""),
+		 VFS_ATIME_NOATIME | VFS_ATIME_LAZYTIME);
+	CHECK_EQ(remount_flags(VFS_ATIME_NOATIME, "nodiratime"),
+		 VFS_ATIME_RELATIME | VFS_ATIME_NODIRATIME);
+	/* "atime" only clears MS_NOATIME: no atime bit is left, nothing changes */
+	CHECK_EQ(remount_flags(VFS_ATIME_NOATIME, "atime"), VFS_ATIME_NOATIME);
+	CHECK_EQ(remount_flags(VFS_ATIME_RELATIME | VFS_ATIME_RDONLY, "strictatime,lazytime"),
+		 VFS_ATIME_RDONLY | VFS_ATIME_LAZYTIME);
+	CHECK_EQ(remount_flags(VFS_ATIME_RELATIME | VFS_ATIME_LAZYTIME, "nolazytime"),
+		 VFS_ATIME_RELATIME);
+	check_show(VFS_ATIME_RELATIME, "rw,relatime");
+	check_show(0, "rw,strictatime");
+	check_show(VFS_ATIME_NOATIME | VFS_ATIME_NODIRATIME | VFS_ATIME_RDONLY,
+		   "ro,noatime,nodiratime");
+	check_show(VFS_ATIME_RELATIME | VFS_ATIME_NODIRATIME | VFS_ATIME_LAZYTIME,
+		   "rw,nodiratime,relatime,lazytime");
 }
 
 static uint64_t xb_log_dirty_bytes(struct xb_mount *m)
@@ -165,6 +237,7 @@ static void test_backend(void)
 int main(void)
 {
 	test_policy();
+	test_options();
 	test_backend();
 	return th_done("test_atime");
 }
