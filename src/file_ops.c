@@ -243,6 +243,18 @@ ssize_t xf_file_write(struct xf_engine *e, struct xb_inode *ip, const void *buf,
 	if (!v || !e->running)
 		return xb_write(ip, buf, len, (uint64_t) off);
 	if (writepage) {
+		/*
+		 * The kernel's XFS moves mtime and ctime when a store first
+		 * dirties a page (file_update_time in xfs_write_fault, before
+		 * the MMAPLOCK).  The FUSE kernel's page_mkwrite cannot (its
+		 * inodes are S_NOCMTIME without writeback_cache) and tells us
+		 * nothing; the store reaches us only here, as the page's
+		 * writeback, after which fuse_writepage_end invalidates the
+		 * kernel's cached mtime/ctime.  So they move now, as late as
+		 * the writeback (doc/backend.md "Access times").  Errors are
+		 * ignored, as xfs_write_fault ignores them.
+		 */
+		(void) xb_file_update_time(ip, xf_lazytime(e));
 		n = iomap_fault_write(v, buf, len, off, &xfs_buffered_write_iomap_ops);
 		if (n > 0) {
 			bdi_mark_inode_dirty(e->bdi, v);
