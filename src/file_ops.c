@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "iomap.h"
+#include "vfs_atime.h"
 #include "xfs_iomap.h"
 
 void xf_engine_default_opts(struct xf_engine_opts *o)
@@ -28,6 +29,7 @@ void xf_engine_default_opts(struct xf_engine_opts *o)
 	o->reclaim.interval_ms = 100;
 	o->validate = true;
 	o->prealloc = true;
+	o->atime = VFS_ATIME_RELATIME; /* the kernel's default */
 }
 
 /* Reclaim's kick, installed as the page cache's over-limit hook. */
@@ -68,6 +70,7 @@ int xf_engine_start(struct xf_engine *e, struct xb_mount *m)
 	int error;
 
 	e->m = m;
+	atomic_store(&e->atime_flags, e->opts.atime);
 	error = page_cache_init(&e->pc, e->opts.folio_size, e->opts.cache_size);
 	if (error)
 		return error;
@@ -142,6 +145,21 @@ ssize_t xf_file_read(struct xf_engine *e, struct xb_inode *ip, void *buf, size_t
 	return n;
 }
 
+void xf_file_accessed(struct xf_engine *e, struct xb_inode *ip)
+{
+	(void) xb_touch_atime(ip, atomic_load(&e->atime_flags));
+}
+
+bool xf_file_atime_pending(struct xf_engine *e, struct xb_inode *ip)
+{
+	return xb_atime_pending(ip, atomic_load(&e->atime_flags));
+}
+
+static bool xf_lazytime(struct xf_engine *e)
+{
+	return atomic_load(&e->atime_flags) & VFS_ATIME_LAZYTIME;
+}
+
 /*
  * Writing past EOF: zero the gap from the old EOF first, so the tail of the
  * old EOF block never shows stale bytes (xfs_file_write_zero_eof).
@@ -171,7 +189,7 @@ static ssize_t xf_buffered_write(struct xf_engine *e, struct xb_inode *ip, struc
 	 * has moved, nothing may turn the write into a failure.
 	 */
 	if (!error)
-		error = xb_file_update_time(ip);
+		error = xb_file_update_time(ip, xf_lazytime(e));
 	n = error ? error
 		  : iomap_file_buffered_write(v, buf, len, off, &xfs_buffered_write_iomap_ops);
 	inode_unlock(v);
@@ -225,6 +243,18 @@ ssize_t xf_file_write(struct xf_engine *e, struct xb_inode *ip, const void *buf,
 	if (!v || !e->running)
 		return xb_write(ip, buf, len, (uint64_t) off);
 	if (writepage) {
+		/*
+		 * The kernel's XFS moves mtime and ctime when a store first
+		 * dirties a page (file_update_time in xfs_write_fault, before
+		 * the MMAPLOCK).  The FUSE kernel's page_mkwrite cannot (its
+		 * inodes are S_NOCMTIME without writeback_cache) and tells us
+		 * nothing; the store reaches us only here, as the page's
+		 * writeback, after which fuse_writepage_end invalidates the
+		 * kernel's cached mtime/ctime.  So they move now, as late as
+		 * the writeback (doc/backend.md "Access times").  Errors are
+		 * ignored, as xfs_write_fault ignores them.
+		 */
+		(void) xb_file_update_time(ip, xf_lazytime(e));
 		n = iomap_fault_write(v, buf, len, off, &xfs_buffered_write_iomap_ops);
 		if (n > 0) {
 			bdi_mark_inode_dirty(e->bdi, v);

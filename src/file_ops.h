@@ -29,6 +29,7 @@ struct xf_engine_opts {
 	bool legacy_punch;	       /* delalloc_punch=safe|legacy */
 	bool rfc_remedy;	       /* stale_remedy=rfc (with the two above: doc/race.md) */
 	bool prealloc;		       /* prealloc=on|off (speculative EOF preallocation) */
+	unsigned int atime;	       /* noatime, relatime, ... as VFS_ATIME_* (src/atime.c) */
 };
 void xf_engine_default_opts(struct xf_engine_opts *o);
 
@@ -39,6 +40,13 @@ struct xf_engine {
 	struct reclaimer *reclaim;
 	struct xb_mount *m;
 	bool running; /* threads up; false once stopped */
+	/*
+	 * The mount's atime flags (VFS_ATIME_*, src/vfs/vfs_atime.h): the
+	 * kernel keeps them in the vfsmount and superblock.  Set from
+	 * opts.atime at start, changed by remount (xfsfuse.atime); read
+	 * without locks.
+	 */
+	_Atomic unsigned int atime_flags;
 };
 
 int xf_engine_start(struct xf_engine *e, struct xb_mount *m);
@@ -50,6 +58,19 @@ void xf_engine_destroy(struct xf_engine *e);
 /* @page_cache_fill: the FUSE kernel filling its page cache (not a direct read). */
 ssize_t xf_file_read(struct xf_engine *e, struct xb_inode *ip, void *buf, size_t len, off_t off,
 		     bool page_cache_fill);
+/*
+ * file_accessed / touch_atime: a read of @ip's data, a readdir of it or a
+ * readlink of it reached the daemon (the FUSE kernel's fuse_invalidate_atime
+ * then asks for the attributes again).  Errors are ignored, as touch_atime
+ * ignores them.  Takes only the backend's lock: call it holding no engine lock.
+ */
+void xf_file_accessed(struct xf_engine *e, struct xb_inode *ip);
+/*
+ * Would a read of @ip move its atime now?  An open for reading then drops
+ * the kernel's cached pages (no FOPEN_KEEP_CACHE), so that the read reaches
+ * the daemon: reads served from the kernel's page cache never do.
+ */
+bool xf_file_atime_pending(struct xf_engine *e, struct xb_inode *ip);
 /* @writepage: the FUSE kernel writing back an mmap store (a page fault). */
 ssize_t xf_file_write(struct xf_engine *e, struct xb_inode *ip, const void *buf, size_t len,
 		      off_t off, bool writepage);

@@ -215,6 +215,9 @@ void xf_readlink(fuse_req_t req, fuse_ino_t nodeid)
 		return;
 	}
 	len = xb_readlink(ip, buf, sizeof(buf) - 1);
+	/* touch_atime (do_readlinkat, pick_link); the FUSE kernel then forgets its atime. */
+	if (len >= 0)
+		xf_file_accessed(&xf_fs(req)->engine, ip);
 	xb_iput(ip);
 	if (len < 0) {
 		xf_reply_err(req, "readlink", nodeid, len);

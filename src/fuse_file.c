@@ -10,17 +10,28 @@
 
 #include <errno.h>
 
-static void xf_set_open_flags(struct xf_fs *fs, struct fuse_file_info *fi)
+/* @ip: the inode of an existing file (NULL for a create: nothing is cached yet). */
+static void xf_set_open_flags(struct xf_fs *fs, struct fuse_file_info *fi, struct xb_inode *ip)
 {
 	/*
 	 * cache=none: our page cache is the only one.  O_DIRECT: no kernel
 	 * page cache for this open either (the kernel then sends the exact
 	 * ranges of the application's I/O).
 	 */
-	if (fs->cache_none || (fi->flags & O_DIRECT))
+	if (fs->cache_none || (fi->flags & O_DIRECT)) {
 		fi->direct_io = 1;
-	else
-		fi->keep_cache = 1; /* nobody else changes the image under us */
+		return;
+	}
+	/*
+	 * Nobody else changes the image under us, so the kernel's cached
+	 * pages stay valid across opens -- unless a read would move atime
+	 * now (relatime: the file changed since it was last read;
+	 * strictatime: always).  Reads the kernel serves from its cache never
+	 * reach us, so such an open drops them and the first read comes
+	 * here (doc/options.md "Access times").
+	 */
+	fi->keep_cache = !(ip && (fi->flags & O_ACCMODE) != O_WRONLY &&
+			   xf_file_atime_pending(&fs->engine, ip));
 }
 
 void xf_open(fuse_req_t req, fuse_ino_t nodeid, struct fuse_file_info *fi)
@@ -41,7 +52,7 @@ void xf_open(fuse_req_t req, fuse_ino_t nodeid, struct fuse_file_info *fi)
 		xf_reply_err(req, "open", nodeid, error);
 		return;
 	}
-	xf_set_open_flags(xf_fs(req), fi);
+	xf_set_open_flags(xf_fs(req), fi, ip);
 	xf_file_open(&xf_fs(req)->engine, ip);
 	if (fuse_reply_open(req, fi) != 0) {
 		xf_file_release(&xf_fs(req)->engine, ip);
@@ -75,7 +86,7 @@ void xf_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 		return;
 	}
 	xb_igrab(ip); /* one for the lookup, one for the open file */
-	xf_set_open_flags(xf_fs(req), fi);
+	xf_set_open_flags(xf_fs(req), fi, NULL);
 	xf_file_open(&xf_fs(req)->engine, ip);
 	if (fuse_reply_create(req, &e, fi) != 0) {
 		xf_file_release(&xf_fs(req)->engine, ip);
@@ -95,6 +106,13 @@ void xf_read(fuse_req_t req, fuse_ino_t nodeid, size_t size, off_t off, struct f
 	}
 	n = (int) xf_file_read(&xf_fs(req)->engine, xf_fh_inode(fi), buf, size, off,
 			       !fi->direct_io);
+	/*
+	 * file_accessed, before the reply: the FUSE kernel forgets the atime
+	 * it caches when the READ completes (fuse_invalidate_atime), and the
+	 * next stat must find the new one.
+	 */
+	if (n >= 0 && size)
+		xf_file_accessed(&xf_fs(req)->engine, xf_fh_inode(fi));
 	if (n < 0)
 		xf_reply_err(req, "read", nodeid, n);
 	else

@@ -90,6 +90,8 @@ void xf_readdir(fuse_req_t req, fuse_ino_t nodeid, size_t size, off_t off,
 		return;
 	}
 	error = xb_readdir(xf_fh_inode(fi), (uint64_t) off, xf_readdir_fill, &rb);
+	/* iterate_dir's file_accessed, whatever the result (nodiratime: see vfs_atime.h). */
+	xf_file_accessed(&xf_fs(req)->engine, xf_fh_inode(fi));
 	if (error && rb.pos == 0)
 		xf_reply_err(req, "readdir", nodeid, error);
 	else
@@ -242,6 +244,7 @@ void xf_readdirplus(fuse_req_t req, fuse_ino_t nodeid, size_t size, off_t off,
 		goto out_free;
 	}
 	error = xb_readdir(xf_fh_inode(fi), (uint64_t) off, xf_plus_collect, &pb);
+	xf_file_accessed(&xf_fs(req)->engine, xf_fh_inode(fi)); /* as xf_readdir */
 	if (error && pb.nents == 0) {
 		xf_reply_err(req, "readdirplus", nodeid, error);
 		goto out_free;

@@ -59,15 +59,13 @@ static const struct fuse_opt xf_opt_spec[] = {
 /*
  * Options that mount(8) or an fstab line may hand to the helper but that
  * libfuse's mount code does not know (it knows ro/rw, [no]suid, [no]dev,
- * [no]exec, [a]sync, dirsync, [no]atime).  They mean nothing for us or are
- * the kernel's default for FUSE anyway, so they are accepted and dropped
- * instead of failing the mount.
+ * [no]exec, [a]sync, dirsync, noatime).  They mean nothing for us, so they
+ * are accepted and dropped instead of failing the mount.  The atime
+ * options are ours (xf_atime_opt).
  */
-static const char *const xf_dropped_opts[] = {
-	"defaults",   "relatime", "norelatime", "strictatime", "nostrictatime", "lazytime",
-	"nolazytime", "diratime", "nodiratime", "nomand",      "silent",	"loud",
-	"auto",	      "noauto",	  "nofail",	"_netdev",     "user",		"nouser",
-	"users",      "owner",	  "group",	NULL};
+static const char *const xf_dropped_opts[] = {"defaults", "nomand", "silent",  "loud", "auto",
+					      "noauto",	  "nofail", "_netdev", "user", "nouser",
+					      "users",	  "owner",  "group",   NULL};
 
 static bool xf_is_dropped_opt(const char *arg)
 {
@@ -146,6 +144,8 @@ static int xf_opt_proc(void *data, const char *arg, int key, struct fuse_args *o
 				"xfsfuse with their exact ranges)\n");
 		return -1;
 	case FUSE_OPT_KEY_OPT:
+		if (xf_atime_opt(arg, &o->atime))
+			return 0; /* ours; noatime goes back to libfuse below */
 		return xf_is_dropped_opt(arg) ? 0 : 1;
 	default:
 		return 1;
@@ -192,6 +192,15 @@ static int xf_add_default_opts(struct fuse_args *args, struct xf_options *o)
 	if (!o->has_fsname && o->image && xf_add_escaped_opt(args, "fsname", o->image))
 		return -1;
 	if (!o->has_subtype && fuse_opt_add_arg(args, "-osubtype=xfsfuse"))
+		return -1;
+	/*
+	 * The kernel's FUSE never updates atime itself (its inodes are
+	 * S_NOATIME): we do.  Of the flags, libfuse 3.14 can pass only noatime
+	 * to mount(2); /proc/mounts then agrees with us, and shows relatime
+	 * for the rest (xfsfuse.atime shows them all, doc/options.md).
+	 */
+	if ((xf_atime_mount_flags(&o->atime) & VFS_ATIME_NOATIME) &&
+	    fuse_opt_add_arg(args, "-onoatime"))
 		return -1;
 	return 0;
 }
@@ -392,6 +401,7 @@ int xf_engine_options(const struct xf_options *o, struct xf_engine_opts *eo)
 		return -1;
 	if (o->prealloc && xf_parse_choice("prealloc", o->prealloc, "on", "off", &eo->prealloc))
 		return -1;
+	eo->atime = xf_atime_mount_flags(&o->atime) | (o->readonly ? VFS_ATIME_RDONLY : 0);
 	return 0;
 }
 
@@ -497,6 +507,16 @@ void xf_print_options_help(void)
 	       "    -o fsname=NAME         source shown in /proc/mounts (default: IMAGE)\n"
 	       "    -o max_write=N         largest WRITE request (default and maximum 1 MiB)\n"
 	       "    -o readdirplus=yes|no|auto   readdirplus mode (default auto)\n"
+	       "  access times, as the kernel's XFS (doc/options.md; getfattr -n xfsfuse.atime "
+	       "MNT):\n"
+	       "    -o relatime            update atime on a read when it is not newer than\n"
+	       "                           mtime or ctime, or a day old (default; norelatime\n"
+	       "                           is relatime too, as on the kernel)\n"
+	       "    -o strictatime         update atime on every read that reaches xfsfuse\n"
+	       "    -o noatime / atime     never update atime / undo noatime\n"
+	       "    -o nodiratime          never update the atime of directories\n"
+	       "    -o lazytime            keep timestamp updates in memory until the inode is\n"
+	       "                           logged anyway, fsync, sync or unmount\n"
 	       "  the iomap engine (doc/options.md):\n"
 	       "    -o folio_size=4k|16k|64k     page cache folio size (default 4k)\n"
 	       "    -o cache_size=SIZE           page cache limit (default 256M)\n"

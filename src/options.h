@@ -3,9 +3,11 @@
  * Command line of xfsfuse: `xfsfuse [options] IMAGE MOUNTPOINT`, options
  * anywhere (mount.fuse3 runs `xfsfuse IMAGE MNT -o opts`).
  *
- * xf_parse_options() takes what is ours (IMAGE, -o cache=, ro/rw, options
- * mount(8) adds that libfuse would reject) out of @args and adds the options
- * that are always on (default_permissions, fsname=IMAGE, subtype=xfsfuse).
+ * xf_parse_options() takes what is ours (IMAGE, -o cache=, ro/rw, the atime
+ * options, options mount(8) adds that libfuse would reject) out of @args and
+ * adds the options that are always on (default_permissions, fsname=IMAGE,
+ * subtype=xfsfuse), and noatime when the atime options amount to it (the
+ * only one libfuse 3.14 can hand to the kernel, for /proc/mounts).
  * What is left goes to fuse_parse_cmdline(), fuse_parse_conn_info_opts()
  * and fuse_session_new(), which rejects anything it does not know.
  */
@@ -17,6 +19,8 @@
 
 #include <stdbool.h>
 
+#include "atime.h"
+
 struct xf_options {
 	char *image; /* IMAGE, made absolute (fuse_daemonize does chdir("/")) */
 	char *cache; /* -o cache=kernel|none, as given */
@@ -24,7 +28,8 @@ struct xf_options {
 	bool readonly;	 /* -o ro or -r (and not a later -o rw) */
 	bool has_fsname; /* the user chose fsname= / subtype= */
 	bool has_subtype;
-	int nonopts; /* positional arguments seen */
+	int nonopts;		    /* positional arguments seen */
+	struct xf_atime_opts atime; /* noatime, relatime, strictatime, nodiratime, lazytime */
 	/* the iomap engine (validated into struct xf_engine_opts) */
 	char *folio_size, *cache_size, *reclaim, *iomap_validate, *delalloc_punch, *prealloc;
 	char *stale_remedy;

@@ -12,8 +12,17 @@
  * back read-write is refused when the daemon itself opened the image
  * read-only (xfsfuse.mode).  The mount's other flags (nosuid, nodev, ...)
  * are kept.
+ *
+ * Access times are the daemon's business (the FUSE kernel never updates
+ * them), so it is told through xfsfuse.atime: "ro" before the mount goes
+ * read-only (a read-only mount never moves atime; the kernel refuses
+ * setxattr once it is), "rw" once it is read-write again, and the atime
+ * options given (noatime, strictatime, ...), which replace the old ones as
+ * on a kernel remount.  The kernel mount's own atime flags follow them, so
+ * /proc/mounts shows them.
  */
 #include "remount.h"
+#include "atime.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -25,14 +34,20 @@
 
 struct xf_remount_args {
 	bool remount, ro;
-	const char *nonopt[2]; /* IMAGE, MOUNTPOINT */
+	struct xf_atime_opts atime; /* the atime options given */
+	char atime_list[256];	    /* ... as text, for xfsfuse.atime */
+	const char *nonopt[2];	    /* IMAGE, MOUNTPOINT */
 	int nnonopt;
 };
 
-/* One -o list: remount, and the last of ro/rw, matter; the rest was set at mount. */
+/*
+ * One -o list: remount, the last of ro/rw, and the atime options matter;
+ * the rest was set at mount.
+ */
 static void xf_remount_scan_opts(struct xf_remount_args *a, const char *list)
 {
 	char buf[4096], *tok, *save = NULL;
+	size_t len;
 
 	snprintf(buf, sizeof(buf), "%s", list);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -42,6 +57,10 @@ static void xf_remount_scan_opts(struct xf_remount_args *a, const char *list)
 			a->ro = true;
 		else if (!strcmp(tok, "rw"))
 			a->ro = false;
+		else if (xf_atime_opt(tok, &a->atime)) {
+			len = strlen(a->atime_list);
+			snprintf(a->atime_list + len, sizeof(a->atime_list) - len, ",%s", tok);
+		}
 	}
 }
 
@@ -68,8 +87,12 @@ bool xf_is_remount(int argc, char *argv[])
 	return a.remount;
 }
 
-/* The per-mount flags MS_REMOUNT would otherwise reset. */
-static unsigned long xf_remount_kept_flags(const struct statvfs *sv)
+/*
+ * The per-mount flags MS_REMOUNT would otherwise reset; the atime flags
+ * become those of the atime options given, if any (do_remount's rule).
+ */
+static unsigned long xf_remount_kept_flags(const struct statvfs *sv,
+					   const struct xf_atime_opts *atime)
 {
 	static const struct {
 		unsigned long st, ms;
@@ -77,13 +100,39 @@ static unsigned long xf_remount_kept_flags(const struct statvfs *sv)
 		   {ST_NOEXEC, MS_NOEXEC},	    {ST_NOATIME, MS_NOATIME},
 		   {ST_NODIRATIME, MS_NODIRATIME},  {ST_RELATIME, MS_RELATIME},
 		   {ST_SYNCHRONOUS, MS_SYNCHRONOUS}};
+	const unsigned long ms_atime = MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME;
 	unsigned long flags = 0;
+	unsigned int f;
 	size_t i;
 
 	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		if (sv->f_flag & map[i].st)
 			flags |= map[i].ms;
+	if (!(atime->ms & ms_atime))
+		return flags;
+	f = xf_atime_mount_flags(atime);
+	flags &= ~ms_atime;
+	flags |= (f & VFS_ATIME_NOATIME) ? MS_NOATIME : 0;
+	flags |= (f & VFS_ATIME_NODIRATIME) ? MS_NODIRATIME : 0;
+	flags |= (f & VFS_ATIME_RELATIME) ? MS_RELATIME : 0;
+	flags |= (f & (VFS_ATIME_NOATIME | VFS_ATIME_RELATIME)) ? 0 : MS_STRICTATIME;
 	return flags;
+}
+
+/* Tell the daemon (xfsfuse.atime); @ro: the mount is (about to be) read-only. */
+static int xf_remount_tell_atime(const char *mnt, const struct xf_remount_args *a, bool ro)
+{
+	char val[300];
+
+	snprintf(val, sizeof(val), "%s%s", ro ? "ro" : "rw", a->atime_list);
+	if (setxattr(mnt, "xfsfuse.atime", val, strlen(val), 0) == 0)
+		return 0;
+	/* A daemon older than xfsfuse.atime never moves atime: nothing to tell it. */
+	if (errno == EINVAL && !a->atime_list[0])
+		return 0;
+	fprintf(stderr, "xfsfuse: remount: %s: telling the daemon %s: %s\n", mnt, val,
+		strerror(errno));
+	return -1;
 }
 
 int xf_remount(int argc, char *argv[])
@@ -91,8 +140,8 @@ int xf_remount(int argc, char *argv[])
 	struct xf_remount_args a;
 	const char *mnt;
 	struct statvfs sv;
-	char mode[8] = "";
-	ssize_t n;
+	char mode[8] = "", old_atime[96];
+	ssize_t n, old_len;
 
 	xf_remount_scan(&a, argc, argv);
 	mnt = a.nnonopt == 2 ? a.nonopt[1] : a.nonopt[0];
@@ -119,11 +168,26 @@ int xf_remount(int argc, char *argv[])
 			strerror(errno));
 		return 1;
 	}
-	if (mount(NULL, mnt, NULL, MS_REMOUNT | xf_remount_kept_flags(&sv) | (a.ro ? MS_RDONLY : 0),
+	/* While still read-write: afterwards the kernel refuses the setxattr. */
+	old_len = getxattr(mnt, "xfsfuse.atime", old_atime, sizeof(old_atime));
+	if (!(sv.f_flag & ST_RDONLY) && xf_remount_tell_atime(mnt, &a, a.ro))
+		return 1;
+	if (mount(NULL, mnt, NULL,
+		  MS_REMOUNT | xf_remount_kept_flags(&sv, &a.atime) | (a.ro ? MS_RDONLY : 0),
 		  NULL) < 0) {
 		fprintf(stderr, "xfsfuse: remount %s %s: %s\n", a.ro ? "read-only" : "read-write",
 			mnt, strerror(errno));
+		/* Nothing changed: neither may the daemon's atime flags. */
+		if (!(sv.f_flag & ST_RDONLY) && old_len > 0)
+			(void) setxattr(mnt, "xfsfuse.atime", old_atime, (size_t) old_len, 0);
 		return 1;
 	}
+	/*
+	 * Read-only before: the daemon learns it is read-write again (and the
+	 * atime options) only now.  A remount that stays read-only cannot tell
+	 * it the atime options: name them again with remount,rw.
+	 */
+	if ((sv.f_flag & ST_RDONLY) && !a.ro && xf_remount_tell_atime(mnt, &a, false))
+		return 1;
 	return 0;
 }

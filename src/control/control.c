@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "atime.h"
 #include "fault.h"
 #include "trace.h"
 
@@ -369,6 +370,60 @@ static int xf_get_mode(const struct xf_knob *k, struct xb_inode *ip, struct xf_t
 	return 0;
 }
 
+/*
+ * atime: the mount's atime flags as /proc/mounts would list them (the
+ * kernel's mount shows only noatime: libfuse 3.14 cannot pass the others).
+ * Setting takes a mount option list applied as a remount (ro, rw and the
+ * atime options; xf_atime_remount_flags): remount.c tells the daemon this
+ * way, since the FUSE kernel does not.
+ */
+static int xf_get_atime(const struct xf_knob *k, struct xb_inode *ip, struct xf_text *t)
+{
+	unsigned int flags;
+	char buf[96];
+
+	(void) k;
+	(void) ip;
+	if (!xf_ctl.engine || !xf_ctl.engine->m)
+		return -EIO;
+	flags = atomic_load(&xf_ctl.engine->atime_flags);
+	if (xb_readonly(xf_ctl.engine->m))
+		flags |= VFS_ATIME_RDONLY;
+	xf_atime_show(flags, buf, sizeof(buf));
+	xf_text_printf(t, "%s", buf);
+	return 0;
+}
+
+static int xf_set_atime(const struct xf_knob *k, const char *v)
+{
+	struct xf_atime_opts opts = {0, 0};
+	unsigned int flags, old;
+	char buf[256], *tok, *save = NULL;
+	int ro = -1; /* -1: not named */
+
+	(void) k;
+	if (!xf_ctl.engine)
+		return -EIO;
+	if (strlen(v) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, v);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(tok, "ro") || !strcmp(tok, "rw"))
+			ro = tok[1] == 'o';
+		else if (!xf_atime_opt(tok, &opts))
+			return -EINVAL;
+	}
+	old = atomic_load(&xf_ctl.engine->atime_flags);
+	do {
+		flags = xf_atime_remount_flags(old, &opts);
+		if (ro >= 0)
+			flags = ro ? flags | VFS_ATIME_RDONLY : flags & ~VFS_ATIME_RDONLY;
+	} while (!atomic_compare_exchange_weak(&xf_ctl.engine->atime_flags, &old, flags));
+	xf_atime_show(flags, buf, sizeof(buf));
+	xf_trace("set_atime", 0, 0, 0, "value=%s", buf);
+	return 0;
+}
+
 static int xf_get_help(const struct xf_knob *k, struct xb_inode *ip, struct xf_text *t);
 
 static const struct xf_knob xf_knobs[] = {
@@ -390,6 +445,7 @@ static const struct xf_knob xf_knobs[] = {
 	{"counters", xf_get_counters, xf_set_counters, 0, true},
 	{"sync", xf_get_sync, xf_set_sync, 0, false},
 	{"mode", xf_get_mode, NULL, 0, false},
+	{"atime", xf_get_atime, xf_set_atime, 0, false},
 	{"trace", xf_get_trace, xf_set_trace, 0, true},
 	{"bmap", xf_get_bmap, NULL, 0, true},
 	{"help", xf_get_help, NULL, 0, false},

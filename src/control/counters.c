@@ -205,6 +205,14 @@ static void xf_collect_log(struct xf_counters *cs, struct xf_engine *e)
 	xf_add(cs, "log_checkpoint_in_flight", s.in_flight, true);
 }
 
+/* Access times (doc/backend.md "Access times"). */
+static void xf_collect_times(struct xf_counters *cs)
+{
+	xf_add(cs, "atime_updates", atomic_load(&xb_time_stats.atime_logged), false);
+	xf_add(cs, "atime_lazy_updates", atomic_load(&xb_time_stats.atime_lazy), false);
+	xf_add(cs, "lazytime_flushes", atomic_load(&xb_time_stats.lazy_flushed), false);
+}
+
 static void xf_counters_collect(struct xf_engine *e, struct xf_counters *cs)
 {
 	cs->n = 0;
@@ -214,6 +222,7 @@ static void xf_counters_collect(struct xf_engine *e, struct xf_counters *cs)
 	xf_collect_reclaim(cs, e);
 	xf_collect_cache(cs, e);
 	xf_collect_log(cs, e);
+	xf_collect_times(cs);
 }
 
 void xf_counters_format(struct xf_engine *e, struct xf_text *t, bool totals)

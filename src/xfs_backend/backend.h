@@ -129,9 +129,32 @@ struct xb_setattr {
 	struct timespec atime, mtime, ctime;
 };
 int xb_setattr(struct xb_inode *ip, const struct xb_setattr *sa, struct xb_stat *st);
-/* A write changed the file: mtime and ctime to now (file_update_time; coarse
- * clock like the kernel's, so back-to-back writes log the inode once). */
-int xb_file_update_time(struct xb_inode *ip);
+/*
+ * ---- timestamps the VFS moves (inode_times.c, doc/backend.md "Access times") ----
+ * A write changed the file: mtime and ctime to now (file_update_time; coarse
+ * clock like the kernel's, so back-to-back writes log the inode once).
+ * @lazy (lazytime): in memory only, logged later (see xb_touch_atime).
+ */
+int xb_file_update_time(struct xb_inode *ip, bool lazy);
+/*
+ * touch_atime: a read, readdir or readlink of @ip reached us on a mount whose
+ * atime flags are @mnt_flags (VFS_ATIME_*, src/vfs/vfs_atime.h).  When
+ * atime_needs_update() says so, atime becomes now, logged in a transaction
+ * of its own (xfs_vn_update_time); with VFS_ATIME_LAZYTIME in memory only,
+ * logged with the inode's next transaction, at fsync (not fdatasync),
+ * xb_sync, or when the inode leaves the inode table (unmount included).
+ * Read-only and shut-down mounts never move it.  Returns 1 if atime moved,
+ * 0 if not, or a negative errno (touch_atime's callers ignore it).
+ */
+int xb_touch_atime(struct xb_inode *ip, unsigned int mnt_flags);
+/* Would a read of @ip move its atime now?  (Nothing changes.) */
+bool xb_atime_pending(struct xb_inode *ip, unsigned int mnt_flags);
+/* Counters (xfsfuse.counters): atime moved and logged at once, moved in
+ * memory (lazytime), lazy timestamps logged later. */
+struct xb_time_stats {
+	_Atomic uint64_t atime_logged, atime_lazy, lazy_flushed;
+};
+extern struct xb_time_stats xb_time_stats;
 /* A write by an unprivileged user: drop setuid/setgid as file_remove_privs.
  * Returns 1 if the mode changed, 0 if not, or a negative errno. */
 int xb_file_remove_privs(struct xb_inode *ip);

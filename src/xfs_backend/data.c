@@ -453,7 +453,10 @@ int xb_fsync(struct xb_inode *xi, bool datasync)
 	if (xi->m->readonly)
 		return 0;
 	xb_lock();
-	error = xb_log_fsync(xi, datasync);
+	/* vfs_fsync_range: an fsync (not fdatasync) logs lazytime's timestamps first. */
+	error = datasync ? 0 : xb_flush_dirty_time_locked(xi);
+	if (!error)
+		error = xb_log_fsync(xi, datasync);
 	xb_unlock();
 	return error;
 }

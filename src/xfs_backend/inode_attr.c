@@ -143,35 +143,6 @@ out_unlock:
 	return error;
 }
 
-int xb_file_update_time(struct xb_inode *xi)
-{
-	struct timespec now;
-	struct timespec64 t;
-	struct xfs_trans *tp;
-	struct inode *inode;
-	int error = 0;
-
-	clock_gettime(CLOCK_REALTIME_COARSE, &now);
-	t.tv_sec = now.tv_sec;
-	t.tv_nsec = now.tv_nsec;
-	xb_lock();
-	inode = VFS_I(xi->ip);
-	if (inode->i_mtime.tv_sec == t.tv_sec && inode->i_mtime.tv_nsec == t.tv_nsec &&
-	    inode->i_ctime.tv_sec == t.tv_sec && inode->i_ctime.tv_nsec == t.tv_nsec)
-		goto out_unlock;
-	error = xb_trans_alloc(xi->m, &M_RES(xi->m->mp)->tr_fsyncts, 0, &tp);
-	if (error)
-		goto out_unlock;
-	libxfs_trans_ijoin(tp, xi->ip, 0);
-	inode->i_mtime = t;
-	inode->i_ctime = t;
-	libxfs_trans_log_inode(tp, xi->ip, XFS_ILOG_TIMESTAMP); /* fdatasync ignores it */
-	error = xb_trans_commit(tp);
-out_unlock:
-	xb_unlock();
-	return error;
-}
-
 /*
  * A write by someone without CAP_FSETID drops setuid, and setgid when group
  * execute is set (the kernel's file_remove_privs / should_remove_suid).  The

@@ -199,6 +199,13 @@ void xb_iput_locked(struct xb_inode *xi, uint64_t n)
 	struct xb_mount *m = xi->m;
 
 	assert(xi->ref >= n);
+	/*
+	 * iput of an I_DIRTY_TIME inode: lazytime's timestamps are logged
+	 * before the last reference goes (the incore inode is all that holds
+	 * them).  Done while the reference is still held.
+	 */
+	if (xi->ref == n && xi->dirty_time && xi->ip && VFS_I(xi->ip)->i_nlink)
+		xb_flush_dirty_time_locked(xi);
 	xi->ref -= n;
 	if (xi->ref)
 		return;

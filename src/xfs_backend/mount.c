@@ -254,7 +254,10 @@ int xb_sync(struct xb_mount *m)
 		xb_unlock();
 		return -EIO;
 	}
-	error = xb_write_sb(m);
+	/* sync_inodes_sb: lazytime's timestamps too. */
+	error = xb_flush_dirty_times_locked(m);
+	if (!error)
+		error = xb_write_sb(m);
 	if (!error)
 		error = xb_log_checkpoint(m);
 	xb_unlock();

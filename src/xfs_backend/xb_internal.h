@@ -41,6 +41,12 @@ struct xb_inode {
 	uint64_t log_seq, log_seq_data;
 	/* stale_remedy=rfc: delalloc a stale mapping kept (xfs_stale_rfc.c), under xb_lock */
 	struct xb_kept_ranges *kept;
+	/*
+	 * lazytime: the incore timestamps are newer than what is logged (the
+	 * kernel's I_DIRTY_TIME).  Under xb_lock; cleared by any transaction
+	 * that logs the inode (inode_times.c).
+	 */
+	bool dirty_time;
 };
 
 struct xb_mount {
@@ -145,6 +151,9 @@ void xb_shutdown(struct xb_mount *m, const char *reason);
 
 /* inode_attr.c */
 void xb_fill_stat(struct xb_inode *xi, struct xb_stat *st);
+/* inode_times.c: log lazytime's timestamps of one inode / of every cached inode. */
+int xb_flush_dirty_time_locked(struct xb_inode *xi);
+int xb_flush_dirty_times_locked(struct xb_mount *m);
 
 /*
  * inode_flags.c: the VFS's immutable/append-only checks on names and xattrs

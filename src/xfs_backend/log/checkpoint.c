@@ -255,7 +255,11 @@ void xb_log_note_inode(struct xb_mount *m, uint64_t ino, unsigned int ilog_flags
 {
 	struct xb_inode *xi = xb_itable_lookup(m, ino);
 
-	if (!xi || !m->log)
+	if (!xi)
+		return;
+	/* xfs_trans_log_inode clears I_DIRTY_TIME: the incore timestamps go with it. */
+	xi->dirty_time = false;
+	if (!m->log)
 		return;
 	xi->log_seq = m->log->open_seq;
 	if (ilog_flags & ~XFS_ILOG_TIMESTAMP)
