@@ -153,7 +153,7 @@ void xf_write(fuse_req_t req, fuse_ino_t nodeid, const char *buf, size_t size, o
 		if (err)
 			n = err;
 	}
-	if (n > 0 && (fi->flags & O_DIRECT) && !xf_fs(req)->cache_none)
+	if (n > 0 && !fi->writepage && (fi->flags & O_DIRECT) && !xf_fs(req)->cache_none)
 		xf_direct_write_invalidate(req, nodeid, off, (size_t) n);
 	if (n < 0)
 		xf_reply_err(req, "write", nodeid, (int) n);

@@ -9,8 +9,7 @@
 #ifndef XFSFUSE_FUSE_OPS_H
 #define XFSFUSE_FUSE_OPS_H
 
-#define FUSE_USE_VERSION 312
-#include <fuse_lowlevel.h>
+#include "fuse_api.h"
 
 #include <stdbool.h>
 #include <stdint.h>

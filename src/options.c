@@ -492,7 +492,7 @@ void xf_print_options_help(void)
 	printf("xfsfuse options:\n"
 	       "    -o ro                  mount read-only: nothing is written to the image\n"
 	       "    -o cache=kernel|none   kernel: the kernel page cache is used (default)\n"
-	       "                           none: every open is FOPEN_DIRECT_IO (no shared mmap)\n"
+	       "                           none: every open is FOPEN_DIRECT_IO (no kernel cache)\n"
 	       "    -o allow_other         let other users access the mount\n"
 	       "    -o fsname=NAME         source shown in /proc/mounts (default: IMAGE)\n"
 	       "    -o max_write=N         largest WRITE request (default and maximum 1 MiB)\n"

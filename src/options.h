@@ -12,8 +12,7 @@
 #ifndef XFSFUSE_OPTIONS_H
 #define XFSFUSE_OPTIONS_H
 
-#define FUSE_USE_VERSION 312
-#include <fuse_lowlevel.h>
+#include "fuse_api.h"
 
 #include <stdbool.h>
 
