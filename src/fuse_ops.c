@@ -349,6 +349,12 @@ static void xf_init(void *userdata, struct fuse_conn_info *conn)
 	 */
 	xf_want(conn, FUSE_CAP_DIRECT_IO_ALLOW_MMAP);
 #endif
+#ifdef FUSE_CAP_OVER_IO_URING
+	/* libfuse wants it by default; it uses it only with -o io_uring. */
+	if (fs->io_uring && !xf_capable(conn, FUSE_CAP_OVER_IO_URING))
+		xf_log("-o io_uring: the kernel does not offer FUSE-over-io_uring "
+		       "(enable_uring off?): serving /dev/fuse");
+#endif
 	if (conn->max_write > XF_MAX_WRITE || conn->max_write == 0)
 		conn->max_write = XF_MAX_WRITE;
 }
