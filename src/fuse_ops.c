@@ -418,4 +418,7 @@ const struct fuse_lowlevel_ops xf_ops = {
 	.lseek = xf_lseek,
 	.fallocate = xf_fallocate,
 	.ioctl = xf_ioctl,
+#if XF_FUSE_317
+	.tmpfile = xf_tmpfile, /* without it, O_TMPFILE fails with EOPNOTSUPP */
+#endif
 };
