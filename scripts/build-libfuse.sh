@@ -9,6 +9,8 @@
 #   3. else nothing: meson.build then links the system's libfuse3-dev (3.14)
 #      and says so; the daemon works as before, without those features.
 # Only those two series: a 3.19 would be a new API level nobody has tested.
+# XFSFUSE_LIBFUSE_SERIES="3.17" (default "3.18 3.17") narrows the choice, to
+# build and test the fallback on purpose.
 #
 # The newer suites' sources are looked up with an apt configuration of our own
 # (sources list, lists and cache under the prefix): /etc/apt is not touched,
@@ -45,8 +47,10 @@ if [ -f "$PC" ]; then
 	have="$(sed -n 's/^Version: *//p' "$PC")"
 	case "$have" in
 	3.17.* | 3.18.*)
-		say "libfuse $have ready in $PREFIX"
-		exit 0
+		if [[ " ${XFSFUSE_LIBFUSE_SERIES:-3.18 3.17} " == *" ${have%.*} "* ]]; then
+			say "libfuse $have ready in $PREFIX"
+			exit 0
+		fi
 		;;
 	esac
 fi
@@ -79,11 +83,15 @@ apt-get "${APT[@]}" update -qq >"$APTDIR/update.log" 2>&1 ||
 	say "apt-get update of the newer suites reported errors (see $APTDIR/update.log); using what it got"
 versions="$(apt-cache "${APT[@]}" showsrc fuse3 2>/dev/null | sed -n 's/^Version: *//p' | sort -Vr -u)"
 pick=""
-for series in 3.18 3.17; do
+for series in ${XFSFUSE_LIBFUSE_SERIES:-3.18 3.17}; do
+	case "$series" in
+	3.17 | 3.18) ;;
+	*) fallback "XFSFUSE_LIBFUSE_SERIES: $series is not 3.18 or 3.17" ;;
+	esac
 	pick="$(echo "$versions" | grep -E "^${series//./\\.}\.[0-9]+-" | head -1 || true)"
 	[ -n "$pick" ] && break
 done
-[ -n "$pick" ] || fallback "no fuse3 3.18.x or 3.17.x source package on $mirror (found: ${versions//$'\n'/ })"
+[ -n "$pick" ] || fallback "no fuse3 source package of series ${XFSFUSE_LIBFUSE_SERIES:-3.18 3.17} on $mirror (found: ${versions//$'\n'/ })"
 upstream="${pick%-*}"
 say "building libfuse $upstream (Debian source package fuse3 $pick)"
 
