@@ -43,6 +43,12 @@ if [ "${XFSFUSE_LIBFUSE:-}" = system ]; then
 	say "XFSFUSE_LIBFUSE=system: not building libfuse"
 	exit 0
 fi
+for series in ${XFSFUSE_LIBFUSE_SERIES:-3.18 3.17}; do
+	case "$series" in
+	3.17 | 3.18) ;;
+	*) fallback "XFSFUSE_LIBFUSE_SERIES: $series is not 3.18 or 3.17" ;;
+	esac
+done
 if [ -f "$PC" ]; then
 	have="$(sed -n 's/^Version: *//p' "$PC")"
 	case "$have" in
@@ -84,10 +90,6 @@ apt-get "${APT[@]}" update -qq >"$APTDIR/update.log" 2>&1 ||
 versions="$(apt-cache "${APT[@]}" showsrc fuse3 2>/dev/null | sed -n 's/^Version: *//p' | sort -Vr -u)"
 pick=""
 for series in ${XFSFUSE_LIBFUSE_SERIES:-3.18 3.17}; do
-	case "$series" in
-	3.17 | 3.18) ;;
-	*) fallback "XFSFUSE_LIBFUSE_SERIES: $series is not 3.18 or 3.17" ;;
-	esac
 	pick="$(echo "$versions" | grep -E "^${series//./\\.}\.[0-9]+-" | head -1 || true)"
 	[ -n "$pick" ] && break
 done
