@@ -1,7 +1,10 @@
 #!/bin/bash
 # Install everything xfsfuse needs from Debian's packages, then fetch and build
-# libxfs from the Debian source package of xfsprogs (6.1.0 on Debian 12).
-# Idempotent: installed packages and a built libxfs are reused.
+# libxfs from the Debian source package of xfsprogs (6.1.0 on Debian 12), and
+# libfuse 3.18 (else 3.17) from Debian's source package of a newer release
+# (scripts/build-libfuse.sh; XFSFUSE_LIBFUSE_PREFIX says where, default
+# deps/libfuse; without it, meson.build falls back to the system's 3.14).
+# Idempotent: installed packages, a built libxfs and a built libfuse are reused.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -9,7 +12,8 @@ XFSPROGS_DIR="$ROOT/deps/xfsprogs-src"
 
 PKGS=(build-essential pkg-config meson ninja-build libfuse3-dev fuse3
       liburcu-dev uuid-dev libblkid-dev libinih-dev libedit-dev libdevmapper-dev
-      libicu-dev gettext xfsprogs dpkg-dev attr acl util-linux file gdb psmisc)
+      libicu-dev gettext xfsprogs dpkg-dev attr acl util-linux file gdb psmisc
+      liburing-dev libnuma-dev)
 
 have_all_pkgs() {
 	local p
@@ -69,3 +73,4 @@ if [ ! -f "$XFSPROGS_DIR/libxfs/.libs/libxfs.a" ] || [ ! -f "$XFSPROGS_DIR/libxl
 	make -s -j"$(nproc)" libfrog libxfs libxlog >/dev/null
 fi
 echo "install-deps: libxfs ready in $XFSPROGS_DIR"
+bash "$ROOT/scripts/build-libfuse.sh"

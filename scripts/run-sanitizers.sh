@@ -14,9 +14,14 @@ export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:allow_user_segv_handler=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:history_size=7:suppressions=$ROOT/test/tsan.supp"
 
+# The libfuse scripts/build.sh uses (XFSFUSE_LIBFUSE_PREFIX, XFSFUSE_LIBFUSE=system).
+LIBFUSE_OPTS=()
+[ -n "${XFSFUSE_LIBFUSE_PREFIX:-}" ] && LIBFUSE_OPTS+=(-Dlibfuse_prefix="$XFSFUSE_LIBFUSE_PREFIX")
+[ "${XFSFUSE_LIBFUSE:-}" = system ] && LIBFUSE_OPTS+=(-Dlibfuse=system)
+
 setup() { # DIR ARGS...
 	local dir=$1; shift
-	[ -f "$dir/build.ninja" ] || meson setup "$dir" "$@" >/dev/null || return 1
+	[ -f "$dir/build.ninja" ] || meson setup "$dir" "$@" "${LIBFUSE_OPTS[@]}" >/dev/null || return 1
 	ninja -C "$dir" >/dev/null
 }
 

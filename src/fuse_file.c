@@ -95,6 +95,57 @@ void xf_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 	}
 }
 
+#if XF_FUSE_317
+/*
+ * O_TMPFILE (FUSE_TMPFILE, Linux 6.1+; libfuse 3.17+): a nameless regular
+ * file on the AGI unlinked list (xb_tmpfile), opened.  The kernel makes the
+ * dentry itself; linkat (FUSE_LINK) names it later, xb_link taking it off
+ * the list.  Replied to as a create: one reference for the kernel's lookup
+ * count, one for the open file.
+ */
+void xf_tmpfile(fuse_req_t req, fuse_ino_t parent, mode_t mode, struct fuse_file_info *fi)
+{
+	struct fuse_entry_param e;
+	struct xb_inode *dir, *ip;
+	struct xb_cred cr;
+	int error;
+
+	error = xf_iget(req, parent, &dir);
+	if (error) {
+		xf_reply_err(req, "tmpfile", parent, error);
+		return;
+	}
+	xf_cred(req, &cr);
+	mode = S_IFREG | (mode & 07777);
+	error = xb_tmpfile(dir, mode, &cr, &ip);
+	if (error == -ENOSPC) { /* as xf_make_node: free what can be, retry once */
+		xf_engine_free_space(&xf_fs(req)->engine);
+		error = xb_tmpfile(dir, mode, &cr, &ip);
+	}
+	xb_iput(dir);
+	if (error) {
+		xf_reply_err(req, "tmpfile", parent, error);
+		return;
+	}
+	error = xf_fill_entry(xf_fs(req), ip, &e);
+	if (!error)
+		error = xf_fh_alloc(xf_fs(req), fi, ip);
+	if (error) {
+		xf_reply_err(req, "tmpfile", xb_ino(ip), error);
+		xb_iput(ip); /* the last reference: frees it */
+		return;
+	}
+	xb_igrab(ip);
+	xf_set_open_flags(xf_fs(req), fi);
+	xf_file_open(&xf_fs(req)->engine, ip);
+	if (fuse_reply_create(req, &e, fi) != 0) {
+		xf_file_release(&xf_fs(req)->engine, ip);
+		xf_fh_free(fi);
+		xb_iput_n(ip, 2);
+	}
+}
+#endif
+
 void xf_read(fuse_req_t req, fuse_ino_t nodeid, size_t size, off_t off, struct fuse_file_info *fi)
 {
 	char *buf = malloc(size ? size : 1);
@@ -172,7 +223,7 @@ void xf_write(fuse_req_t req, fuse_ino_t nodeid, const char *buf, size_t size, o
 		if (err)
 			n = err;
 	}
-	if (n > 0 && (fi->flags & O_DIRECT) && !xf_fs(req)->cache_none)
+	if (n > 0 && !fi->writepage && (fi->flags & O_DIRECT) && !xf_fs(req)->cache_none)
 		xf_direct_write_invalidate(req, nodeid, off, (size_t) n);
 	if (n < 0)
 		xf_reply_err(req, "write", nodeid, (int) n);

@@ -67,6 +67,9 @@ void xf_read(fuse_req_t req, fuse_ino_t nodeid, size_t size, off_t off, struct f
 void xf_release(fuse_req_t req, fuse_ino_t nodeid, struct fuse_file_info *fi);
 void xf_write(fuse_req_t req, fuse_ino_t nodeid, const char *buf, size_t size, off_t off,
 	      struct fuse_file_info *fi);
+#if XF_FUSE_317
+void xf_tmpfile(fuse_req_t req, fuse_ino_t parent, mode_t mode, struct fuse_file_info *fi);
+#endif
 
 /* fuse_readdir.c: directory streams (readdir.c) */
 void xf_fsyncdir(fuse_req_t req, fuse_ino_t nodeid, int datasync, struct fuse_file_info *fi);

@@ -268,6 +268,39 @@ void xf_reply_attr(fuse_req_t req, const char *op, struct xb_inode *ip, const st
 
 /* ---------------------------------------------------------------- session */
 
+/*
+ * Capabilities: libfuse 3.17 keeps them in the 64-bit capable_ext/want_ext,
+ * set through fuse_set_feature_flag() (which also keeps the old 32-bit
+ * want in step); 3.14 has only capable/want.
+ */
+static bool xf_capable(const struct fuse_conn_info *conn, uint64_t cap)
+{
+#if XF_FUSE_317
+	return (conn->capable_ext & cap) == cap;
+#else
+	return (conn->capable & cap) == cap;
+#endif
+}
+
+static void xf_want(struct fuse_conn_info *conn, uint64_t cap)
+{
+#if XF_FUSE_317
+	fuse_set_feature_flag(conn, cap);
+#else
+	if (xf_capable(conn, cap))
+		conn->want |= (unsigned int) cap;
+#endif
+}
+
+static void xf_unwant(struct fuse_conn_info *conn, uint64_t cap)
+{
+#if XF_FUSE_317
+	fuse_unset_feature_flag(conn, cap);
+#else
+	conn->want &= ~(unsigned int) cap;
+#endif
+}
+
 static void xf_init(void *userdata, struct fuse_conn_info *conn)
 {
 	struct xf_fs *fs = userdata;
@@ -278,10 +311,8 @@ static void xf_init(void *userdata, struct fuse_conn_info *conn)
 	 * getdents of a directory and when it sees lookups of its entries,
 	 * plain readdir otherwise); -o readdirplus=yes|no overrides.
 	 */
-	if (conn->capable & FUSE_CAP_READDIRPLUS)
-		conn->want |= FUSE_CAP_READDIRPLUS;
-	if (conn->capable & FUSE_CAP_READDIRPLUS_AUTO)
-		conn->want |= FUSE_CAP_READDIRPLUS_AUTO;
+	xf_want(conn, FUSE_CAP_READDIRPLUS);
+	xf_want(conn, FUSE_CAP_READDIRPLUS_AUTO);
 	if (fs->conn_opts)
 		fuse_apply_conn_info_opts(fs->conn_opts, conn);
 	/*
@@ -290,16 +321,18 @@ static void xf_init(void *userdata, struct fuse_conn_info *conn)
 	 * from the kernel, not as an open flag; suid/sgid are cleared by the
 	 * kernel through SETATTR(mode) on write and chown.
 	 */
-	conn->want &= ~(FUSE_CAP_WRITEBACK_CACHE | FUSE_CAP_ATOMIC_O_TRUNC |
-			FUSE_CAP_HANDLE_KILLPRIV | FUSE_CAP_DONT_MASK | FUSE_CAP_POSIX_ACL);
+	xf_unwant(conn, FUSE_CAP_WRITEBACK_CACHE);
+	xf_unwant(conn, FUSE_CAP_ATOMIC_O_TRUNC);
+	xf_unwant(conn, FUSE_CAP_HANDLE_KILLPRIV);
+	xf_unwant(conn, FUSE_CAP_DONT_MASK);
+	xf_unwant(conn, FUSE_CAP_POSIX_ACL);
 	/*
 	 * File handles (name_to_handle_at / open_by_handle_at, NFS export):
 	 * a handle is the nodeid -- the inode number -- and its generation;
 	 * the kernel turns it back with LOOKUP of "." and finds a parent with
 	 * LOOKUP of "..", which xf_lookup answers for any inode.
 	 */
-	if (conn->capable & FUSE_CAP_EXPORT_SUPPORT)
-		conn->want |= FUSE_CAP_EXPORT_SUPPORT;
+	xf_want(conn, FUSE_CAP_EXPORT_SUPPORT);
 	/*
 	 * POSIX ACLs (doc/options.md): the kernel enforces them from our
 	 * "system.posix_acl_*" xattrs.  It leaves inheritance to us, which
@@ -307,8 +340,26 @@ static void xf_init(void *userdata, struct fuse_conn_info *conn)
 	 * sends it along: the backend applies it where no default ACL does.
 	 * Both or neither; without them the kernel masks, as before.
 	 */
-	if ((conn->capable & FUSE_CAP_POSIX_ACL) && (conn->capable & FUSE_CAP_DONT_MASK))
-		conn->want |= FUSE_CAP_POSIX_ACL | FUSE_CAP_DONT_MASK;
+	if (xf_capable(conn, FUSE_CAP_POSIX_ACL | FUSE_CAP_DONT_MASK)) {
+		xf_want(conn, FUSE_CAP_POSIX_ACL);
+		xf_want(conn, FUSE_CAP_DONT_MASK);
+	}
+#ifdef FUSE_CAP_DIRECT_IO_ALLOW_MMAP
+	/*
+	 * A file opened with FOPEN_DIRECT_IO (O_DIRECT, -o cache=none) may be
+	 * mmapped MAP_SHARED: the kernel (6.6+) then pages it through its page
+	 * cache, writes back with WRITE (fi->writepage) and drops its cached
+	 * pages on the next mmap.  Without it, such an mmap fails with ENODEV
+	 * (fsx in fstests generic/091, generic/263).  libfuse >= 3.16.
+	 */
+	xf_want(conn, FUSE_CAP_DIRECT_IO_ALLOW_MMAP);
+#endif
+#ifdef FUSE_CAP_OVER_IO_URING
+	/* libfuse wants it by default; it uses it only with -o io_uring. */
+	if (fs->io_uring && !xf_capable(conn, FUSE_CAP_OVER_IO_URING))
+		xf_log("-o io_uring: the kernel does not offer FUSE-over-io_uring "
+		       "(enable_uring off?): serving /dev/fuse");
+#endif
 	if (conn->max_write > XF_MAX_WRITE || conn->max_write == 0)
 		conn->max_write = XF_MAX_WRITE;
 }
@@ -373,4 +424,7 @@ const struct fuse_lowlevel_ops xf_ops = {
 	.fallocate = xf_fallocate,
 	.copy_file_range = xf_copy_file_range,
 	.ioctl = xf_ioctl,
+#if XF_FUSE_317
+	.tmpfile = xf_tmpfile, /* without it, O_TMPFILE fails with EOPNOTSUPP */
+#endif
 };

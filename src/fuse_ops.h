@@ -9,8 +9,7 @@
 #ifndef XFSFUSE_FUSE_OPS_H
 #define XFSFUSE_FUSE_OPS_H
 
-#define FUSE_USE_VERSION 312
-#include <fuse_lowlevel.h>
+#include "fuse_api.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -29,6 +28,7 @@ struct xf_fs {
 	struct xb_mount *m; /* set by main() before fuse_session_mount */
 	uint64_t root_ino;  /* the XFS root inode; the kernel calls it FUSE_ROOT_ID */
 	bool cache_none;    /* -o cache=none: FOPEN_DIRECT_IO on every open */
+	bool io_uring;	    /* -o io_uring asked libfuse for FUSE-over-io_uring */
 	bool debug;	    /* -d: log backend errors too */
 	struct fuse_conn_info_opts *conn_opts; /* -o max_write=... and friends */
 	struct xf_engine engine;	       /* page cache, writeback, reclaim (file_ops.c) */

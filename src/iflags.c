@@ -7,8 +7,7 @@
  */
 #include "iflags.h"
 
-#define FUSE_USE_VERSION 312
-#include <fuse_lowlevel.h>
+#include "fuse_api.h"
 
 #include <errno.h>
 #include <fcntl.h>

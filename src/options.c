@@ -8,8 +8,10 @@
 #include "file_ops.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <limits.h>
 #include <stddef.h>
@@ -25,6 +27,7 @@ enum {
 	XF_KEY_DROP,
 	XF_KEY_WRITEBACK_CACHE,
 	XF_KEY_MAX_WRITE,
+	XF_KEY_IO_URING,
 };
 
 #define XF_OPT(t, p)                                                                               \
@@ -54,7 +57,8 @@ static const struct fuse_opt xf_opt_spec[] = {
 	/* Always on; we add it once ourselves. */
 	FUSE_OPT_KEY("default_permissions", XF_KEY_DROP),
 	FUSE_OPT_KEY("writeback_cache", XF_KEY_WRITEBACK_CACHE),
-	FUSE_OPT_KEY("max_write=", XF_KEY_MAX_WRITE), FUSE_OPT_END};
+	FUSE_OPT_KEY("max_write=", XF_KEY_MAX_WRITE), FUSE_OPT_KEY("io_uring", XF_KEY_IO_URING),
+	FUSE_OPT_END};
 
 /*
  * Options that mount(8) or an fstab line may hand to the helper but that
@@ -139,6 +143,9 @@ static int xf_opt_proc(void *data, const char *arg, int key, struct fuse_args *o
 		return 0;
 	case XF_KEY_MAX_WRITE:
 		return xf_check_max_write(arg) ? -1 : 1; /* libfuse applies it */
+	case XF_KEY_IO_URING:
+		o->io_uring = true;
+		return 0; /* xf_io_uring_setup() decides whether libfuse sees it */
 	case XF_KEY_WRITEBACK_CACHE:
 		fprintf(stderr, "xfsfuse: -o writeback_cache is not supported (writes must reach "
 				"xfsfuse with their exact ranges)\n");
@@ -205,6 +212,64 @@ static int xf_add_default_opts(struct fuse_args *args, struct xf_options *o)
 	return 0;
 }
 
+#define XF_URING_PARAM "/sys/module/fuse/parameters/enable_uring"
+
+/*
+ * -o io_uring: FUSE-over-io_uring (Linux 6.14+, libfuse 3.18 built with
+ * liburing): requests and replies go through per-CPU io_uring queues instead
+ * of read(2)/write(2) on /dev/fuse.  The kernel offers it only while the fuse
+ * module's enable_uring parameter is on; root may turn it on, and we do (it
+ * stays on: FUSE servers running with it need it on to keep their queues).
+ * Where it cannot be had, say why and serve /dev/fuse as without the option:
+ * never a reason to refuse the mount.  At INIT, xf_init() reports a kernel
+ * that still does not offer it; libfuse reports a ring it could not start.
+ * Returns -1 only when out of memory.
+ */
+static int xf_io_uring_setup(struct fuse_args *args, struct xf_options *o)
+{
+#ifdef XF_LIBFUSE_IO_URING
+	char v[8] = "";
+	ssize_t n;
+	int fd = open(XF_URING_PARAM, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		fprintf(stderr,
+			"xfsfuse: -o io_uring: this kernel has no FUSE-over-io_uring (%s: %s; it "
+			"needs Linux 6.14+ with CONFIG_FUSE_IO_URING): serving /dev/fuse\n",
+			XF_URING_PARAM, strerror(errno));
+		o->io_uring = false;
+		return 0;
+	}
+	n = read(fd, v, sizeof(v) - 1);
+	close(fd);
+	if (n <= 0 || (v[0] != 'Y' && v[0] != '1')) {
+		fd = open(XF_URING_PARAM, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, "1", 1) != 1) {
+			fprintf(stderr,
+				"xfsfuse: -o io_uring: cannot turn on %s (%s; as root: echo 1 > "
+				"%s): serving /dev/fuse\n",
+				XF_URING_PARAM, strerror(errno), XF_URING_PARAM);
+			if (fd >= 0)
+				close(fd);
+			o->io_uring = false;
+			return 0;
+		}
+		close(fd);
+		fprintf(stderr, "xfsfuse: -o io_uring: turned on %s (for every FUSE server)\n",
+			XF_URING_PARAM);
+	}
+	return fuse_opt_add_arg(args, "-oio_uring");
+#else
+	(void) args;
+	fprintf(stderr,
+		"xfsfuse: -o io_uring: libfuse %s here has no FUSE-over-io_uring (scripts/"
+		"build-libfuse.sh builds libfuse 3.18 with it): serving /dev/fuse\n",
+		fuse_pkgversion());
+	o->io_uring = false;
+	return 0;
+#endif
+}
+
 int xf_parse_options(struct fuse_args *args, struct xf_options *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -212,7 +277,7 @@ int xf_parse_options(struct fuse_args *args, struct xf_options *o)
 		return -1;
 	if (xf_check_cache(o))
 		return -1;
-	if (xf_add_default_opts(args, o)) {
+	if (xf_add_default_opts(args, o) || (o->io_uring && xf_io_uring_setup(args, o))) {
 		fprintf(stderr, "xfsfuse: out of memory\n");
 		return -1;
 	}
@@ -502,7 +567,7 @@ void xf_print_options_help(void)
 	printf("xfsfuse options:\n"
 	       "    -o ro                  mount read-only: nothing is written to the image\n"
 	       "    -o cache=kernel|none   kernel: the kernel page cache is used (default)\n"
-	       "                           none: every open is FOPEN_DIRECT_IO (no shared mmap)\n"
+	       "                           none: every open is FOPEN_DIRECT_IO (no kernel cache)\n"
 	       "    -o allow_other         let other users access the mount\n"
 	       "    -o fsname=NAME         source shown in /proc/mounts (default: IMAGE)\n"
 	       "    -o max_write=N         largest WRITE request (default and maximum 1 MiB)\n"
@@ -517,6 +582,9 @@ void xf_print_options_help(void)
 	       "    -o nodiratime          never update the atime of directories\n"
 	       "    -o lazytime            keep timestamp updates in memory until the inode is\n"
 	       "                           logged anyway, fsync, sync or unmount\n"
+	       "    -o io_uring            FUSE-over-io_uring where libfuse and kernel have it\n"
+	       "                           (turns on the fuse module's enable_uring; else "
+	       "/dev/fuse)\n"
 	       "  the iomap engine (doc/options.md):\n"
 	       "    -o folio_size=4k|16k|64k     page cache folio size (default 4k)\n"
 	       "    -o cache_size=SIZE           page cache limit (default 256M)\n"

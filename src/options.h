@@ -14,8 +14,7 @@
 #ifndef XFSFUSE_OPTIONS_H
 #define XFSFUSE_OPTIONS_H
 
-#define FUSE_USE_VERSION 312
-#include <fuse_lowlevel.h>
+#include "fuse_api.h"
 
 #include <stdbool.h>
 
@@ -26,6 +25,7 @@ struct xf_options {
 	char *cache; /* -o cache=kernel|none, as given */
 	bool cache_none;
 	bool readonly;	 /* -o ro or -r (and not a later -o rw) */
+	bool io_uring;	 /* -o io_uring, and the kernel may give it (xf_io_uring_setup) */
 	bool has_fsname; /* the user chose fsname= / subtype= */
 	bool has_subtype;
 	int nonopts;		    /* positional arguments seen */

@@ -211,6 +211,13 @@ int xb_create(struct xb_inode *dir, const char *name, uint32_t mode, uint64_t rd
 	      const struct xb_cred *cr, struct xb_inode **ipp);
 int xb_symlink(struct xb_inode *dir, const char *name, const char *target, const struct xb_cred *cr,
 	       struct xb_inode **ipp);
+/*
+ * O_TMPFILE: a regular file with no name and nlink 0 in @dir (the parent's
+ * default ACL and flags are inherited), on the AGI unlinked list until
+ * xb_link names it; freed when its last reference goes if it never is.
+ */
+int xb_tmpfile(struct xb_inode *dir, uint32_t mode, const struct xb_cred *cr,
+	       struct xb_inode **ipp);
 int xb_readlink(struct xb_inode *ip, char *buf, size_t size); /* returns length */
 int xb_link(struct xb_inode *ip, struct xb_inode *newdir, const char *name);
 int xb_unlink(struct xb_inode *dir, const char *name);

@@ -1,9 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Looking names up and creating inodes: the userspace twins of the kernel's
- * xfs_lookup(), xfs_create() and xfs_symlink() (fs/xfs/xfs_inode.c,
- * xfs_symlink.c), built on libxfs_dir_ialloc / libxfs_dir_createname the way
- * mkfs/proto.c drives them.
+ * xfs_lookup(), xfs_create(), xfs_create_tmpfile() and xfs_symlink()
+ * (fs/xfs/xfs_inode.c, xfs_symlink.c), built on libxfs_dir_ialloc /
+ * libxfs_dir_createname the way mkfs/proto.c drives them.
+ *
+ * An O_TMPFILE inode is created with no name and a link count of zero, and
+ * goes on its AGI unlinked list in the creating transaction (xb_iunlink), as
+ * the kernel's xfs_create_tmpfile does: it is freed when its last reference
+ * goes (inode_table.c), or by log recovery / xfs_repair after a crash, unless
+ * linkat gives it a name first (xb_link takes it off the list).
  *
  * Every check that can fail (name, existence, free space) happens before the
  * first modification: libxfs cannot cancel a dirty transaction.
@@ -94,6 +100,7 @@ struct xb_new {
 	const struct xb_cred *cr;
 	const char *target; /* symlinks */
 	size_t target_len;
+	bool tmpfile; /* O_TMPFILE: no name (xname unset), nlink 0, unlinked list */
 };
 
 static int xb_new_precheck(struct xb_new *n)
@@ -105,11 +112,13 @@ static int xb_new_precheck(struct xb_new *n)
 		return -ENOTDIR;
 	if (VFS_I(n->dir->ip)->i_nlink == 0)
 		return -ENOENT; /* creating in a removed directory */
-	error = xb_dir_lookup_ino(n->dir, (const char *) n->xname.name, &ino);
-	if (error == 0)
-		return -EEXIST;
-	if (error != -ENOENT)
-		return error;
+	if (!n->tmpfile) {
+		error = xb_dir_lookup_ino(n->dir, (const char *) n->xname.name, &ino);
+		if (error == 0)
+			return -EEXIST;
+		if (error != -ENOENT)
+			return error;
+	}
 	/* may_create (immutable directory), then XFS's nosymlinks directories. */
 	error = xb_may_create_in(n->dir->ip);
 	if (error)
@@ -177,6 +186,8 @@ static int xb_symlink_body(struct xfs_trans *tp, struct xfs_inode *ip, const cha
 
 static int xb_new_resblks(struct xfs_mount *mp, struct xb_new *n)
 {
+	if (n->tmpfile)
+		return XFS_IALLOC_SPACE_RES(mp);
 	if (S_ISDIR(n->mode))
 		return XFS_MKDIR_SPACE_RES(mp, n->xname.len);
 	if (S_ISLNK(n->mode))
@@ -185,8 +196,12 @@ static int xb_new_resblks(struct xfs_mount *mp, struct xb_new *n)
 	return XFS_CREATE_SPACE_RES(mp, n->xname.len);
 }
 
-static struct xfs_trans_res *xb_new_tres(struct xfs_mount *mp, uint32_t mode)
+static struct xfs_trans_res *xb_new_tres(struct xfs_mount *mp, const struct xb_new *n)
 {
+	uint32_t mode = n->mode;
+
+	if (n->tmpfile)
+		return &M_RES(mp)->tr_create_tmpfile;
 	if (S_ISDIR(mode))
 		return &M_RES(mp)->tr_mkdir;
 	if (S_ISLNK(mode))
@@ -206,16 +221,26 @@ static int xb_new_inode(struct xb_new *n, unsigned int aclblks, struct xb_inode 
 	int resblks, error;
 
 	resblks = xb_new_resblks(mp, n);
-	error = xb_trans_alloc(m, xb_new_tres(mp, n->mode), resblks + aclblks, &tp);
+	error = xb_trans_alloc(m, xb_new_tres(mp, n), resblks + aclblks, &tp);
 	if (error)
 		return error;
 	/* May roll the transaction: join the parent only afterwards (proto.c). */
-	error = xb_err(
-		libxfs_dir_ialloc(&tp, dp, n->mode, is_dir ? 2 : 1, n->rdev, &cr, NULL, &ip));
+	error = xb_err(libxfs_dir_ialloc(&tp, dp, n->mode,
+					 n->tmpfile ? 0
+					 : is_dir   ? 2
+						    : 1,
+					 n->rdev, &cr, NULL, &ip));
 	if (error)
 		goto out_cancel;
 	xb_init_new_inode(tp, ip);
 	xb_inherit_flags(tp, ip, dp);
+	if (n->tmpfile) {
+		/* xfs_create_tmpfile: no name, the parent untouched. */
+		error = xb_iunlink(tp, ip);
+		if (error)
+			goto out_cancel;
+		goto commit;
+	}
 	libxfs_trans_ijoin(tp, dp, 0);
 	n->xname.type = xfs_mode_to_ftype(n->mode);
 	error = xb_err(libxfs_dir_createname(tp, dp, &n->xname, ip->i_ino,
@@ -235,6 +260,7 @@ static int xb_new_inode(struct xb_new *n, unsigned int aclblks, struct xb_inode 
 			goto out_cancel;
 	}
 	libxfs_trans_log_inode(tp, dp, XFS_ILOG_CORE);
+commit:
 	error = xb_trans_commit(tp);
 	if (error)
 		goto out_irele;
@@ -259,7 +285,8 @@ out_irele:
  */
 static void xb_new_undo(struct xb_new *n, struct xb_inode *xi)
 {
-	if (xb_remove_trans(n->dir, &n->xname, xi->ip, S_ISDIR(n->mode)))
+	/* A tmpfile has no name: dropping it frees it from the unlinked list. */
+	if (!n->tmpfile && xb_remove_trans(n->dir, &n->xname, xi->ip, S_ISDIR(n->mode)))
 		fprintf(stderr, "xfsfuse: inode %llu: could not remove it after a failed create\n",
 			(unsigned long long) xi->ino);
 	xb_iput_locked(xi, 1);
@@ -328,6 +355,19 @@ int xb_symlink(struct xb_inode *dir, const char *name, const char *target, const
 	error = xb_check_name(name, &n.xname);
 	if (error)
 		return error;
+	xb_lock();
+	error = xb_new_inode_acl(&n, ipp);
+	xb_unlock();
+	return error;
+}
+
+int xb_tmpfile(struct xb_inode *dir, uint32_t mode, const struct xb_cred *cr, struct xb_inode **ipp)
+{
+	struct xb_new n = {.dir = dir, .mode = mode, .cr = cr, .tmpfile = true};
+	int error;
+
+	if (!S_ISREG(mode)) /* vfs_tmpfile makes regular files only */
+		return -EINVAL;
 	xb_lock();
 	error = xb_new_inode_acl(&n, ipp);
 	xb_unlock();

@@ -434,6 +434,67 @@ static void test_open_unlinked(void)
 	free(img);
 }
 
+/* ---- O_TMPFILE (xb_tmpfile: the kernel's xfs_create_tmpfile) ---- */
+
+static void test_tmpfile(void)
+{
+	char *img = th_mkfs("", 0);
+	struct xb_mount *m = th_mount(img, false);
+	struct xb_cred user = {.uid = 1000, .gid = 1000, .umask = 022};
+	struct xb_inode *root, *t, *u, *f;
+	struct xb_stat st, rst0, rst1;
+	uint64_t tino, uino;
+
+	CHECK_EQ(xb_iget(m, xb_root_ino(m), &root), 0);
+	CHECK_EQ(xb_getattr(root, &rst0), 0);
+	CHECK_EQ(xb_tmpfile(root, S_IFREG | 0666, &user, &t), 0);
+	tino = xb_ino(t);
+	st = st_of(t);
+	CHECK_EQ(st.nlink, 0);
+	CHECK_EQ(st.mode, S_IFREG | 0644); /* the umask applies (no default ACL) */
+	CHECK_EQ(st.uid, 1000);
+	fill(t, 0, 5000, 't');
+	/* No name: the directory is untouched. */
+	CHECK_EQ(xb_getattr(root, &rst1), 0);
+	CHECK_EQ(rst1.nlink, rst0.nlink);
+	CHECK_EQ(rst1.size, rst0.size);
+	CHECK_EQ(rst1.mtime.tv_sec, rst0.mtime.tv_sec);
+	CHECK_EQ(rst1.mtime.tv_nsec, rst0.mtime.tv_nsec);
+	/* On its AGI unlinked bucket from the creating transaction on. */
+	CHECK_EQ(xb_sync(m), 0);
+	CHECK_EQ(agi_bucket(img, tino), db_convert(img, tino, "agino"));
+	CHECK_EQ(dinode_field(img, tino, "core.nlinkv2"), 0);
+	/* linkat names it and takes it off the list. */
+	CHECK_EQ(xb_link(t, root, "named"), 0);
+	CHECK_EQ(nlink_of(t), 1);
+	CHECK_EQ(ino_of(root, "named"), tino);
+	xb_iput(t);
+	CHECK_EQ(xb_sync(m), 0);
+	CHECK_EQ(agi_bucket(img, tino), -1);
+	CHECK_EQ(dinode_field(img, tino, "core.nlinkv2"), 1);
+	CHECK_EQ(st_of(root).nlink, rst0.nlink);
+
+	/* Never named: its last reference frees it, data and all. */
+	CHECK_EQ(xb_tmpfile(root, S_IFREG | 0600, &root_cred, &u), 0);
+	uino = xb_ino(u);
+	fill(u, 0, 100000, 'u');
+	xb_iput(u);
+	CHECK_EQ(xb_sync(m), 0);
+	CHECK_EQ(agi_bucket(img, uino), -1);
+	CHECK_EQ(dinode_field(img, uino, "core.mode"), 0);
+	CHECK_EQ(xb_iget(m, uino, &u), -ESTALE);
+
+	/* Regular files only (vfs_tmpfile), in directories only. */
+	CHECK_EQ(xb_tmpfile(root, S_IFDIR | 0755, &root_cred, &u), -EINVAL);
+	f = mk(root, "file", S_IFREG | 0644);
+	CHECK_EQ(xb_tmpfile(f, S_IFREG | 0644, &root_cred, &u), -ENOTDIR);
+	xb_iput(f);
+	xb_iput(root);
+	th_umount(m);
+	CHECK(th_repair_clean(img));
+	free(img);
+}
+
 /* ---- errors and link counts ---- */
 
 static void test_errors(void)
@@ -655,6 +716,7 @@ int main(void)
 	test_errors();
 	test_rename();
 	test_open_unlinked();
+	test_tmpfile();
 	test_shapes(1024);
 	test_shapes(4096);
 	test_free_chunks("-b size=4096");
