@@ -136,7 +136,7 @@ void xf_tmpfile(fuse_req_t req, fuse_ino_t parent, mode_t mode, struct fuse_file
 		return;
 	}
 	xb_igrab(ip);
-	xf_set_open_flags(xf_fs(req), fi);
+	xf_set_open_flags(xf_fs(req), fi, NULL);
 	xf_file_open(&xf_fs(req)->engine, ip);
 	if (fuse_reply_create(req, &e, fi) != 0) {
 		xf_file_release(&xf_fs(req)->engine, ip);
