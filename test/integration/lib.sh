@@ -6,6 +6,11 @@
 # Globals it may read: WORK, MNT, DAEMON_LOG, DAEMON_PID, pass, fail.
 
 LIB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+# ci_or_full CI FULL: a run length (ops, rounds, seconds) -- the CI-sized
+# default, or the full length when XFSFUSE_FULL=1 (README, "What CI runs").
+# An explicit knob (XFSFUSE_MODEL_OPS=..., ...) overrides both.
+ci_or_full() { if [ "${XFSFUSE_FULL:-0}" = 1 ]; then echo "$2"; else echo "$1"; fi; }
 pass=0
 fail=0
 DAEMON_PID=
