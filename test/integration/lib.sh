@@ -57,6 +57,23 @@ lib_cleanup() {
 	[ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
 }
 
+# loop_released IMAGE: waits (10 s at most) until no loop device is backed
+# by IMAGE.  After umount(8) of a kernel loop mount the loop device is freed
+# when its last opener closes it, and a `mount -o loop` running elsewhere
+# (another test, another user) holds every loop device open a moment while
+# it scans them: until then xfsfuse refuses the image ("attached to a loop
+# device") and a new loop mount of it may fail or find the old device.
+loop_released() {
+	local f i
+	f="$(realpath "$1")" || return 0
+	for i in $(seq 100); do
+		grep -qsxF "$f" /sys/block/loop*/loop/backing_file || return 0
+		sleep 0.1
+	done
+	echo "loop_released: $1 still backs a loop device after 10 s" >&2
+	return 1
+}
+
 # fuse_mount IMAGE [OPTS]: the daemon runs with -f (no fork) as a background
 # job of this shell, so that fuse_unmount can collect its exit status; its
 # stderr goes to DAEMON_LOG, shown by lib_finish on failure.  Returns 0 once
@@ -64,6 +81,7 @@ lib_cleanup() {
 fuse_mount() {
 	local opts=()
 	[ -n "${2:-}" ] && opts=(-o "$2")
+	loop_released "$1"
 	"$XFSFUSE" -f "${opts[@]}" "$1" "$MNT" 2>>"$DAEMON_LOG" &
 	DAEMON_PID=$!
 	local _

@@ -27,6 +27,7 @@ kernel_matches_model() { # IMAGE SHADOW
 		cmp -s "$f" "$KMNT/$(basename "$f")" || { echo "kernel differs: $(basename "$f")" >&2; rc=1; }
 	done
 	umount "$KMNT"
+	loop_released "$1"
 	return $rc
 }
 
