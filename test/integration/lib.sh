@@ -7,6 +7,15 @@
 
 LIB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
+# The test runs again in a mount namespace of its own (same PID: exec), whose
+# mounts (FUSE and kernel loop mounts) no other namespace sees: a namespace
+# made meanwhile by anyone else (unshare -m, as test_fuse_basic does) would
+# copy them and keep each kernel mount, its loop device and its image busy
+# after our umount for as long as it lives.  XFSFUSE_OWN_NS=1 means done.
+if [ -z "${XFSFUSE_OWN_NS:-}" ] && [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
+	XFSFUSE_OWN_NS=1 exec unshare -m --propagation private "$BASH" "$0" "$@"
+fi
+
 # ci_or_full CI FULL: a run length (ops, rounds, seconds) -- the CI-sized
 # default, or the full length when XFSFUSE_FULL=1 (README, "What CI runs").
 # An explicit knob (XFSFUSE_MODEL_OPS=..., ...) overrides both.
