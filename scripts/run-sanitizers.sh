@@ -41,11 +41,11 @@ fi
 # runs, and the longer counts.
 if [ "${XFSFUSE_FULL:-0}" = 1 ]; then
 	asan_len=(XFSFUSE_MODEL_OPS=500 XFSFUSE_FUZZ_ROUNDS=15 CRASH_ROUNDS=4 POWERCUT_CUTS=4)
-	tsan_len=(XFSFUSE_MODEL_OPS=120 CRASH_ROUNDS=3)
+	tsan_len=(XFSFUSE_MODEL_OPS=120 CRASH_ROUNDS=3 XFSFUSE_FSX_OPS=5000)
 else
-	asan_len=(XFSFUSE_MODEL_OPS=200 XFSFUSE_MODEL_CONFIGS=pairwise XFSFUSE_FUZZ_ROUNDS=8
+	asan_len=(XFSFUSE_MODEL_OPS=200 XFSFUSE_MODEL_CONFIGS=pairwise XFSFUSE_FUZZ_ROUNDS=6
 		CRASH_ROUNDS=3 POWERCUT_CUTS=3 XFSFUSE_FSX_MATRIX_OPS=15000 XFSFUSE_FSX_OPS=10000)
-	tsan_len=(XFSFUSE_MODEL_OPS=60 XFSFUSE_MODEL_CONFIGS=pairwise CRASH_ROUNDS=2)
+	tsan_len=(XFSFUSE_MODEL_OPS=40 XFSFUSE_MODEL_CONFIGS=pairwise CRASH_ROUNDS=2 XFSFUSE_FSX_OPS=2000)
 fi
 
 if [ "$what" = all ] || [ "$what" = asan ]; then
@@ -65,7 +65,7 @@ if [ "$what" = all ] || [ "$what" = tsan ]; then
 	# own log (testlog-daemon.json) so that the unit run's is kept for the
 	# summary.
 	# crash: checkpoints write and flush without the libxfs lock (doc/log.md).
-	env "${tsan_len[@]}" XFSFUSE_FSX_ONLY=smoke XFSFUSE_FSSTRESS_OPS=1000 XFSFUSE_FSX_OPS=5000 \
+	env "${tsan_len[@]}" XFSFUSE_FSX_ONLY=smoke XFSFUSE_FSSTRESS_OPS=1000 \
 		meson test -C build-tsan --print-errorlogs --logbase testlog-daemon \
 		fuse_basic corruption control model fstests crash || rc=1
 fi
