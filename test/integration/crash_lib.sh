@@ -16,6 +16,7 @@ kernel_tree() {
 	mount -o loop,nouuid "$1" "$KMNT" || return 1
 	python3 "$LIB_DIR/crash_check.py" --dump "$KMNT" >"$2"
 	umount "$KMNT"
+	loop_released "$1"
 }
 
 # recover_and_compare LABEL IMAGE: the oracles of a crashed image.  The
@@ -38,4 +39,5 @@ fsynced_intact() {
 	mount -o loop,ro,nouuid "$2" "$KMNT" || { bad "$1: mount $2"; return; }
 	check "$1: fsynced files intact" python3 "$LIB_DIR/crash_check.py" "$KMNT" "$3" ${4:+"$4"}
 	umount "$KMNT"
+	loop_released "$2"
 }

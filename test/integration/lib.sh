@@ -6,6 +6,20 @@
 # Globals it may read: WORK, MNT, DAEMON_LOG, DAEMON_PID, pass, fail.
 
 LIB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+# The test runs again in a mount namespace of its own (same PID: exec), whose
+# mounts (FUSE and kernel loop mounts) no other namespace sees: a namespace
+# made meanwhile by anyone else (unshare -m, as test_fuse_basic does) would
+# copy them and keep each kernel mount, its loop device and its image busy
+# after our umount for as long as it lives.  XFSFUSE_OWN_NS=1 means done.
+if [ -z "${XFSFUSE_OWN_NS:-}" ] && [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
+	XFSFUSE_OWN_NS=1 exec unshare -m --propagation private "$BASH" "$0" "$@"
+fi
+
+# ci_or_full CI FULL: a run length (ops, rounds, seconds) -- the CI-sized
+# default, or the full length when XFSFUSE_FULL=1 (README, "What CI runs").
+# An explicit knob (XFSFUSE_MODEL_OPS=..., ...) overrides both.
+ci_or_full() { if [ "${XFSFUSE_FULL:-0}" = 1 ]; then echo "$2"; else echo "$1"; fi; }
 pass=0
 fail=0
 DAEMON_PID=
@@ -52,6 +66,23 @@ lib_cleanup() {
 	[ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
 }
 
+# loop_released IMAGE: waits (10 s at most) until no loop device is backed
+# by IMAGE.  After umount(8) of a kernel loop mount the loop device is freed
+# when its last opener closes it, and a `mount -o loop` running elsewhere
+# (another test, another user) holds every loop device open a moment while
+# it scans them: until then xfsfuse refuses the image ("attached to a loop
+# device") and a new loop mount of it may fail or find the old device.
+loop_released() {
+	local f i
+	f="$(realpath "$1")" || return 0
+	for i in $(seq 100); do
+		grep -qsxF "$f" /sys/block/loop*/loop/backing_file || return 0
+		sleep 0.1
+	done
+	echo "loop_released: $1 still backs a loop device after 10 s" >&2
+	return 1
+}
+
 # fuse_mount IMAGE [OPTS]: the daemon runs with -f (no fork) as a background
 # job of this shell, so that fuse_unmount can collect its exit status; its
 # stderr goes to DAEMON_LOG, shown by lib_finish on failure.  Returns 0 once
@@ -59,6 +90,7 @@ lib_cleanup() {
 fuse_mount() {
 	local opts=()
 	[ -n "${2:-}" ] && opts=(-o "$2")
+	loop_released "$1"
 	"$XFSFUSE" -f "${opts[@]}" "$1" "$MNT" 2>>"$DAEMON_LOG" &
 	DAEMON_PID=$!
 	local _

@@ -10,6 +10,10 @@
 # usage: test_fuse_basic.sh [path/to/xfsfuse]      (needs root and /dev/fuse)
 # Prints "N passed, M failed" and exits non-zero if anything failed.
 set -euo pipefail
+# A mount namespace of its own, as lib.sh gives the other integration tests.
+if [ -z "${XFSFUSE_OWN_NS:-}" ] && [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
+	XFSFUSE_OWN_NS=1 exec unshare -m --propagation private "$BASH" "$0" "$@"
+fi
 
 XFSFUSE=$(realpath "${1:-build/src/xfsfuse}")
 AIO_DIO_RACE=$(realpath "${2:-$(dirname "$XFSFUSE")/../test/aio_dio_race}")

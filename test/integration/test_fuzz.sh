@@ -13,7 +13,8 @@
 # failed transaction), never killed by a signal or an abort.
 # test_corruption.sh checks the precise outcome of known damage; this one
 # checks survival over many random ones.  Seeded: XFSFUSE_FUZZ_SEED,
-# XFSFUSE_FUZZ_ROUNDS.  Needs root and /dev/fuse.
+# XFSFUSE_FUZZ_ROUNDS (default 12, 40 with XFSFUSE_FULL=1; a longer run
+# repeats the shorter one's rounds first).  Needs root and /dev/fuse.
 #   usage: test_fuzz.sh XFSFUSE
 set -uo pipefail
 XFSFUSE="$1"
@@ -23,7 +24,7 @@ lib_init fuzz
 KM="$WORK/k"
 lib_mount_dir "$KM"
 SEED="${XFSFUSE_FUZZ_SEED:-1}"
-ROUNDS="${XFSFUSE_FUZZ_ROUNDS:-40}"
+ROUNDS="${XFSFUSE_FUZZ_ROUNDS:-$(ci_or_full 12 40)}"
 RANDOM=$SEED
 
 # The base tree, made by the kernel: shortform, block and node directories,

@@ -12,6 +12,10 @@
 # mkfs failure, ENOSPC in the middle: never an image left behind.  Every
 # oracle is also shown failing on a deliberately wrong input.
 set -euo pipefail
+# A mount namespace of its own, as lib.sh gives the other integration tests.
+if [ -z "${XFSFUSE_OWN_NS:-}" ] && [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
+	XFSFUSE_OWN_NS=1 exec unshare -m --propagation private "$BASH" "$0" "$@"
+fi
 
 mkimage=${1:?usage: $0 PATH/TO/xfsfuse-mkimage}
 mkimage=$(realpath "$mkimage")

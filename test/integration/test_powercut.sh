@@ -10,14 +10,16 @@
 #   - every file whose fsync returned before the cut has exactly its fsynced
 #     size, bytes and xattr (crash_check.py with the cut's time).
 # Needs root and /dev/fuse (the kernel's loop mounts are the oracle).
-#   test_powercut.sh XFSFUSE IOLOG_SO [CUTS]   (CUTS default 12)
+#   test_powercut.sh XFSFUSE IOLOG_SO [CUTS]   (CUTS default 8, 12 with
+#   XFSFUSE_FULL=1; env POWERCUT_CUTS; the first and the last flush are
+#   always among them)
 set -u
 HERE="$(cd "$(dirname "$0")" && pwd)"
 . "$HERE/lib.sh"
 . "$HERE/crash_lib.sh"
 XFSFUSE="$1"
 IOLOG_SO="$2"
-CUTS="${3:-${POWERCUT_CUTS:-12}}"
+CUTS="${3:-${POWERCUT_CUTS:-$(ci_or_full 8 12)}}"
 lib_init powercut
 IMG="$WORK/img"
 BASE="$WORK/base"

@@ -46,6 +46,14 @@ if ! python3 "$here/treedump.py" "$@" "$mnt" >"$actual"; then
 fi
 umount "$mnt"
 mounted=0
+# The loop device goes when its last opener closes it (a concurrent
+# `mount -o loop` may hold it a moment): the caller's next use of the image
+# (xfsfuse refuses a loop-backed one) waits for that here, 10 s at most.
+img_path=$(realpath "$image")
+for _ in $(seq 100); do
+	grep -qsxF "$img_path" /sys/block/loop*/loop/backing_file || break
+	sleep 0.1
+done
 
 if ! diff -u --label "expected ($expected)" --label "kernel ($image)" "$expected" "$actual"; then
 	echo "compare-with-kernel: $image differs from $expected" >&2
