@@ -4,11 +4,14 @@
 # Run fstests (xfstests) against xfsfuse, or against the kernel's XFS as the
 # baseline, on image files.
 #
-#   usage: test/xfstests/run.sh [--kernel] [--list FILE | TESTS...] [--xfsfuse PATH]
+#   usage: test/xfstests/run.sh [--kernel] [--strict] [--list FILE | TESTS...]
+#                               [--xfsfuse PATH]
 #     TESTS     fstests names or options (generic/001, -g quick, -x ...);
 #               default: the tests in test/xfstests/ci.list
 #     --list    run the tests named in FILE (one a line, '#' comments)
 #     --kernel  the kernel's XFS on loop devices instead of xfsfuse
+#     --strict  a test that does not run fails the run too (the CI list:
+#               every test in it is one that runs and passes on both)
 #     --xfsfuse the binary under test (default: the newer of build/ and
 #               build-dev/ src/xfsfuse)
 #   environment: XFSTESTS_WORK (default /var/tmp/xfsfuse-xfstests),
@@ -37,12 +40,14 @@ die() { echo "run.sh: $*" >&2; exit 2; }
 log() { echo "run.sh: $*"; }
 
 MODE=xfsfuse
+STRICT=0
 LIST=
 XFSFUSE=${XFSFUSE:-}
 TESTS=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) MODE=kernel ;;
+	--strict) STRICT=1 ;;
 	--list) [ $# -ge 2 ] || die "--list needs a file"; LIST=$2; shift ;;
 	--xfsfuse) [ $# -ge 2 ] || die "--xfsfuse needs a path"; XFSFUSE=$2; shift ;;
 	-h|--help) sed -n '2,/^set -u/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
@@ -66,7 +71,7 @@ if [ -z "${FSTESTS_SRC:-}" ]; then
 		[ -x "$d/check" ] && { FSTESTS_SRC=$(cd "$d" && pwd); break; }
 	done
 fi
-[ -x "${FSTESTS_SRC:-}/check" ] || die "no fstests tree (set FSTESTS_SRC)"
+[ -x "${FSTESTS_SRC:-}/check" ] || die "no fstests tree: fstests is not part of this repository (GPL); put its source at ../shared/xfstests beside the checkout or set FSTESTS_SRC"
 
 if [ "$MODE" = xfsfuse ]; then
 	if [ -z "$XFSFUSE" ]; then
@@ -256,6 +261,10 @@ fi
 log "results in $RESULTS (${secs}s, check exited $rc)"
 echo "xfstests: $((ran - failed)) passed, $failed failed, $notrun not run"
 if [ "$failed" -gt 0 ] || [ "$rc" -ne 0 ] || [ $((ran + notrun)) -eq 0 ]; then
+	exit 1
+fi
+if [ "$STRICT" = 1 ] && [ "$notrun" -gt 0 ]; then
+	echo "run.sh: --strict: $notrun test(s) did not run (see \"Not run\" above)" >&2
 	exit 1
 fi
 exit 0
