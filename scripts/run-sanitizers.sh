@@ -70,8 +70,12 @@ if [ "$what" = all ] || [ "$what" = tsan ]; then
 	# own log (testlog-daemon.json) so that the unit run's is kept for the
 	# summary.
 	# crash: checkpoints write and flush without the libxfs lock (doc/log.md).
+	# fuse_basic and control (a minute each under TSan, one request at a
+	# time mostly) run there with XFSFUSE_FULL=1 only.
+	tsan_daemon=(corruption model fstests crash)
+	[ "${XFSFUSE_FULL:-0}" = 1 ] && tsan_daemon+=(fuse_basic control)
 	env "${tsan_len[@]}" XFSFUSE_FSX_ONLY=smoke XFSFUSE_FSSTRESS_OPS=1000 \
 		meson test -C build-tsan --print-errorlogs --logbase testlog-daemon \
-		fuse_basic corruption control model fstests crash || rc=1
+		"${tsan_daemon[@]}" || rc=1
 fi
 exit $rc

@@ -26,7 +26,12 @@ if [ -z "${XFSFUSE_NO_SANITIZERS:-}" ]; then
 	nice -n 19 bash scripts/run-sanitizers.sh build >build/sanitizer-build.log 2>&1 &
 	san_build=$!
 fi
-meson test -C build --print-errorlogs "$@"
+# fstests for the suite's xfstests test, built meanwhile as well (that test
+# waits for this build and reports its failure).
+nice -n 19 bash test/xfstests/run.sh --build-only >build/xfstests-build.log 2>&1 &
+# The tests Meson may run side by side (is_parallel) wait on FUSE round
+# trips, mounts and xfs_repair more than on the CPU: three at a time.
+MESON_TESTTHREADS=${MESON_TESTTHREADS:-3} meson test -C build --print-errorlogs "$@"
 rc=$?
 if [ -n "$san_build" ]; then
 	# A failed build is built again (and reported) by the run itself.

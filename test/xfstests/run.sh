@@ -12,6 +12,8 @@
 #     --kernel  the kernel's XFS on loop devices instead of xfsfuse
 #     --strict  a test that does not run fails the run too (the CI list:
 #               every test in it is one that runs and passes on both)
+#     --build-only  install what is missing and build fstests, run nothing
+#               (run-tests.sh does it ahead of time, while other tests run)
 #     --xfsfuse the binary under test (default: the newer of build/ and
 #               build-dev/ src/xfsfuse)
 #   environment: XFSTESTS_WORK (default /var/tmp/xfsfuse-xfstests),
@@ -41,6 +43,7 @@ log() { echo "run.sh: $*"; }
 
 MODE=xfsfuse
 STRICT=0
+BUILD_ONLY=0
 LIST=
 XFSFUSE=${XFSFUSE:-}
 TESTS=()
@@ -48,6 +51,7 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) MODE=kernel ;;
 	--strict) STRICT=1 ;;
+	--build-only) BUILD_ONLY=1 ;;
 	--list) [ $# -ge 2 ] || die "--list needs a file"; LIST=$2; shift ;;
 	--xfsfuse) [ $# -ge 2 ] || die "--xfsfuse needs a path"; XFSFUSE=$2; shift ;;
 	-h|--help) sed -n '2,/^set -u/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
@@ -73,7 +77,7 @@ if [ -z "${FSTESTS_SRC:-}" ]; then
 fi
 [ -x "${FSTESTS_SRC:-}/check" ] || die "no fstests tree: fstests is not part of this repository (GPL); put its source at ../shared/xfstests beside the checkout or set FSTESTS_SRC"
 
-if [ "$MODE" = xfsfuse ]; then
+if [ "$MODE" = xfsfuse ] && [ "$BUILD_ONLY" = 0 ]; then
 	if [ -z "$XFSFUSE" ]; then
 		for f in "$REPO/build/src/xfsfuse" "$REPO/build-dev/src/xfsfuse"; do
 			[ -x "$f" ] || continue
@@ -97,6 +101,10 @@ PKGS="autoconf automake libtool make gcc pkg-config xfslibs-dev uuid-dev
 	libacl1-dev libattr1-dev libaio-dev liburing-dev libgdbm-dev libcap-dev
 	xfsprogs fuse3 attr acl psmisc bc gawk"
 missing=()
+# One installer and one builder at a time: run-tests.sh builds ahead of the
+# suite's own run, which then waits here and finds the build done.
+exec 9>"$WORK/build.lock" || die "cannot open $WORK/build.lock"
+flock 9 || die "cannot lock $WORK/build.lock"
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
@@ -123,6 +131,8 @@ if [ "$(cat "$WORK/build.stamp" 2>/dev/null)" != "$stamp" ] || [ ! -x "$SRC/ltp/
 	make -C "$SRC" -j2 >"$WORK/build.log" 2>&1 || die "fstests build failed, see $WORK/build.log"
 	echo "$stamp" >"$WORK/build.stamp"
 fi
+exec 9>&-
+[ "$BUILD_ONLY" = 1 ] && { log "fstests built in $SRC"; exit 0; }
 # Patch pristine copies aside and replace a file only when it differs, so
 # that a run of the other mode going on at the same time never reads a
 # half-written common/rc.
