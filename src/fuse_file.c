@@ -61,10 +61,38 @@ void xf_open(fuse_req_t req, fuse_ino_t nodeid, struct fuse_file_info *fi)
 	}
 }
 
+/*
+ * Reply to CREATE or TMPFILE with the new inode @ip opened: one reference
+ * for the kernel's lookup count, one for the open file.  On an error the
+ * caller's reference goes (for an unnamed tmpfile, the last: it is freed).
+ */
+static void xf_reply_create_open(fuse_req_t req, struct xb_inode *ip, struct fuse_file_info *fi,
+				 const char *op)
+{
+	struct fuse_entry_param e;
+	int error;
+
+	error = xf_fill_entry(xf_fs(req), ip, &e);
+	if (!error)
+		error = xf_fh_alloc(xf_fs(req), fi, ip);
+	if (error) {
+		xf_reply_err(req, op, xb_ino(ip), error);
+		xb_iput(ip);
+		return;
+	}
+	xb_igrab(ip);
+	xf_set_open_flags(xf_fs(req), fi, NULL); /* new: nothing cached */
+	xf_file_open(&xf_fs(req)->engine, ip);
+	if (fuse_reply_create(req, &e, fi) != 0) {
+		xf_file_release(&xf_fs(req)->engine, ip);
+		xf_fh_free(fi);
+		xb_iput_n(ip, 2);
+	}
+}
+
 void xf_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 	       struct fuse_file_info *fi)
 {
-	struct fuse_entry_param e;
 	struct xb_inode *ip;
 	int error;
 
@@ -73,26 +101,7 @@ void xf_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 		xf_reply_err(req, "create", parent, error);
 		return;
 	}
-	error = xf_fill_entry(xf_fs(req), ip, &e);
-	if (error) {
-		xf_reply_err(req, "create", xb_ino(ip), error);
-		xb_iput(ip);
-		return;
-	}
-	error = xf_fh_alloc(xf_fs(req), fi, ip);
-	if (error) {
-		xf_reply_err(req, "create", xb_ino(ip), error);
-		xb_iput(ip);
-		return;
-	}
-	xb_igrab(ip); /* one for the lookup, one for the open file */
-	xf_set_open_flags(xf_fs(req), fi, NULL);
-	xf_file_open(&xf_fs(req)->engine, ip);
-	if (fuse_reply_create(req, &e, fi) != 0) {
-		xf_file_release(&xf_fs(req)->engine, ip);
-		xf_fh_free(fi);
-		xb_iput_n(ip, 2);
-	}
+	xf_reply_create_open(req, ip, fi, "create");
 }
 
 #if XF_FUSE_317
@@ -105,7 +114,6 @@ void xf_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
  */
 void xf_tmpfile(fuse_req_t req, fuse_ino_t parent, mode_t mode, struct fuse_file_info *fi)
 {
-	struct fuse_entry_param e;
 	struct xb_inode *dir, *ip;
 	struct xb_cred cr;
 	int error;
@@ -127,22 +135,7 @@ void xf_tmpfile(fuse_req_t req, fuse_ino_t parent, mode_t mode, struct fuse_file
 		xf_reply_err(req, "tmpfile", parent, error);
 		return;
 	}
-	error = xf_fill_entry(xf_fs(req), ip, &e);
-	if (!error)
-		error = xf_fh_alloc(xf_fs(req), fi, ip);
-	if (error) {
-		xf_reply_err(req, "tmpfile", xb_ino(ip), error);
-		xb_iput(ip); /* the last reference: frees it */
-		return;
-	}
-	xb_igrab(ip);
-	xf_set_open_flags(xf_fs(req), fi, NULL);
-	xf_file_open(&xf_fs(req)->engine, ip);
-	if (fuse_reply_create(req, &e, fi) != 0) {
-		xf_file_release(&xf_fs(req)->engine, ip);
-		xf_fh_free(fi);
-		xb_iput_n(ip, 2);
-	}
+	xf_reply_create_open(req, ip, fi, "tmpfile");
 }
 #endif
 
