@@ -36,7 +36,18 @@ rc=$?
 if [ -n "$san_build" ]; then
 	# A failed build is built again (and reported) by the run itself.
 	wait "$san_build" || { echo "sanitizer build failed:"; tail -30 build/sanitizer-build.log; }
-	bash scripts/run-sanitizers.sh all || rc=1
+	# ASan and TSan side by side, each with its own log, shown when both
+	# are done (their progress lines would interleave).
+	bash scripts/run-sanitizers.sh asan >build/asan-run.log 2>&1 &
+	asan=$!
+	bash scripts/run-sanitizers.sh tsan >build/tsan-run.log 2>&1 &
+	tsan=$!
+	wait "$asan" || rc=1
+	wait "$tsan" || rc=1
+	echo "=== ASan+UBSan (scripts/run-sanitizers.sh asan)"
+	cat build/asan-run.log
+	echo "=== TSan (scripts/run-sanitizers.sh tsan)"
+	cat build/tsan-run.log
 fi
 python3 - build/meson-logs/testlog.json build-asan/meson-logs/testlog.json \
 	build-tsan/meson-logs/testlog.json build-tsan/meson-logs/testlog-daemon.json <<'PY'
