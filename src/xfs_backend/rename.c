@@ -42,8 +42,9 @@ static int xb_rename_check_target(struct xfs_inode *sip, struct xfs_inode *tip)
 
 /*
  * A directory replaced by a rename must be empty.  xfs_rename checks that
- * itself, after it made the whiteout: a RENAME_WHITEOUT that cannot get its
- * whiteout fails with that error first.
+ * itself, after it made the whiteout (a RENAME_WHITEOUT that cannot get its
+ * whiteout fails with that error first), and says EEXIST, one of the two
+ * answers rename(2) allows.
  */
 static int xb_rename_check_empty(struct xb_rename *r)
 {
@@ -52,7 +53,7 @@ static int xb_rename_check_empty(struct xb_rename *r)
 	if (!tip || r->flags & XB_RENAME_EXCHANGE || !xb_is_dir(tip))
 		return 0;
 	if (VFS_I(tip)->i_nlink > 2 || !xfs_dir_isempty(tip))
-		return -ENOTEMPTY;
+		return -EEXIST;
 	return 0;
 }
 
