@@ -9,7 +9,8 @@
  * nameless O_TMPFILE inode in a transaction of its own (namei.c), then the
  * rename transaction takes it off the unlinked list, gives it its link and
  * points the old entry at it (xfs_dir_replace instead of removename).  Until
- * that commits, a crash leaves only an unlinked inode that recovery frees.
+ * that commits, a crash leaves only an unlinked inode that recovery frees
+ * (doc/backend.md, "Names").
  *
  * Every check that can fail is done before the first modification: a dirty
  * transaction cannot be cancelled in libxfs (xb_trans_cancel shuts down).
