@@ -373,10 +373,11 @@ void xf_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t n
 {
 	struct xb_inode *odir, *ndir;
 	unsigned int xflags = 0;
+	struct xb_cred cr;
 	int error;
 
-	/* RENAME_WHITEOUT (overlayfs) and anything newer: not supported. */
-	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) {
+	/* Anything newer than RENAME_WHITEOUT: unknown, as to the kernel's XFS. */
+	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) {
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
@@ -384,12 +385,21 @@ void xf_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t n
 		xflags |= XB_RENAME_NOREPLACE;
 	if (flags & RENAME_EXCHANGE)
 		xflags |= XB_RENAME_EXCHANGE;
+	if (flags & RENAME_WHITEOUT)
+		xflags |= XB_RENAME_WHITEOUT;
+	/* The whiteout belongs to the caller, as a new inode does. */
+	xf_cred(req, &cr);
 	error = xf_iget(req, parent, &odir);
 	if (error)
 		goto out;
 	error = xf_iget(req, newparent, &ndir);
 	if (!error) {
-		error = xb_rename(odir, name, ndir, newname, xflags);
+		error = xb_rename2(odir, name, ndir, newname, xflags, &cr);
+		/* The whiteout's inode allocation: free what can be, retry once. */
+		if (error == -ENOSPC && xflags & XB_RENAME_WHITEOUT) {
+			xf_engine_free_space(&xf_fs(req)->engine);
+			error = xb_rename2(odir, name, ndir, newname, xflags, &cr);
+		}
 		xb_iput(ndir);
 	}
 	xb_iput(odir);

@@ -224,8 +224,16 @@ int xb_unlink(struct xb_inode *dir, const char *name);
 int xb_rmdir(struct xb_inode *dir, const char *name);
 #define XB_RENAME_NOREPLACE (1 << 0) /* same values as RENAME_* */
 #define XB_RENAME_EXCHANGE  (1 << 1)
+#define XB_RENAME_WHITEOUT  (1 << 2)
 int xb_rename(struct xb_inode *odir, const char *oname, struct xb_inode *ndir, const char *nname,
 	      unsigned int flags);
+/*
+ * renameat2 with its flags; @cr owns the whiteout that XB_RENAME_WHITEOUT
+ * leaves at the old name (a character device 0:0, doc/backend.md), and
+ * may be NULL without that flag (xb_rename passes NULL).
+ */
+int xb_rename2(struct xb_inode *odir, const char *oname, struct xb_inode *ndir, const char *nname,
+	       unsigned int flags, const struct xb_cred *cr);
 
 /*
  * Directory iteration.  @cookie 0 starts at the beginning (".", "..", then

@@ -18,6 +18,8 @@ int xb_trans_alloc_dirent(struct xb_mount *m, struct xfs_trans_res *resv, unsign
 /* remove.c: take a name away (unlink, rmdir; namei.c's undo of a create). */
 int xb_remove_trans(struct xb_inode *dir, struct xfs_name *xname, struct xfs_inode *ip,
 		    bool is_dir);
+/* namei.c: a RENAME_WHITEOUT's whiteout, nameless until the rename links it. */
+int xb_whiteout_tmpfile(struct xb_inode *dir, const struct xb_cred *cr, struct xb_inode **ipp);
 int xb_check_canenter(struct xfs_trans *tp, struct xfs_inode *dp, struct xfs_name *name,
 		      unsigned int resblks);
 

@@ -374,6 +374,23 @@ int xb_tmpfile(struct xb_inode *dir, uint32_t mode, const struct xb_cred *cr, st
 	return error;
 }
 
+/*
+ * The whiteout of a RENAME_WHITEOUT, made as xfs_rename_alloc_whiteout does:
+ * xfs_create_tmpfile in the target directory of a character device 0:0 with
+ * no permission bits (WHITEOUT_MODE, WHITEOUT_DEV).  It has no name and
+ * nlink 0 and sits on the AGI unlinked list, so a crash before the rename
+ * commits leaves only what recovery frees.  No ACL is inherited and the
+ * umask plays no part: the kernel does not make it through
+ * xfs_generic_create.  The caller holds the libxfs lock and has done the
+ * rename's checks (the directory is live, names may be created in it).
+ */
+int xb_whiteout_tmpfile(struct xb_inode *dir, const struct xb_cred *cr, struct xb_inode **ipp)
+{
+	struct xb_new n = {.dir = dir, .mode = S_IFCHR, .rdev = 0, .cr = cr, .tmpfile = true};
+
+	return xb_new_inode(&n, 0, ipp);
+}
+
 /* Read a remote symlink's blocks (the kernel's xfs_readlink_bmap_ilocked). */
 static int xb_readlink_remote(struct xfs_inode *ip, char *link, size_t len)
 {

@@ -1,8 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rename(2): plain, RENAME_NOREPLACE and RENAME_EXCHANGE.  The userspace
- * twins of fs/xfs/xfs_inode.c xfs_rename() and xfs_cross_rename(), on top
- * of xfs_dir_createname / removename / replace.
+ * rename(2): plain, RENAME_NOREPLACE, RENAME_EXCHANGE and RENAME_WHITEOUT.
+ * The userspace twins of fs/xfs/xfs_inode.c xfs_rename() and
+ * xfs_cross_rename(), on top of xfs_dir_createname / removename / replace.
+ *
+ * RENAME_WHITEOUT (overlayfs) leaves a whiteout, a character device 0:0, at
+ * the old name, in xfs_rename's order: the whiteout is made first as a
+ * nameless O_TMPFILE inode in a transaction of its own (namei.c), then the
+ * rename transaction takes it off the unlinked list, gives it its link and
+ * points the old entry at it (xfs_dir_replace instead of removename).  Until
+ * that commits, a crash leaves only an unlinked inode that recovery frees
+ * (doc/backend.md, "Names").
  *
  * Every check that can fail is done before the first modification: a dirty
  * transaction cannot be cancelled in libxfs (xb_trans_cancel shuts down).
@@ -15,22 +23,38 @@
 struct xb_rename {
 	struct xb_inode *sdir, *tdir; /* source and target parents */
 	struct xb_inode *src, *tgt;   /* tgt NULL if the new name is free */
+	struct xb_inode *wip;	      /* the whiteout (RENAME_WHITEOUT) or NULL */
+	const struct xb_cred *cr;     /* the whiteout's owner */
 	struct xfs_name sname, tname;
 	unsigned int flags;
 	unsigned int resblks;
 };
 
-/* Plain rename over an existing target: the rename(2) type rules. */
+/*
+ * Plain rename over an existing target: the rename(2) type rules, which the
+ * VFS checks (may_delete) before the filesystem sees the rename.
+ */
 static int xb_rename_check_target(struct xfs_inode *sip, struct xfs_inode *tip)
 {
-	if (xb_is_dir(tip)) {
-		if (!xb_is_dir(sip))
-			return -EISDIR;
-		if (VFS_I(tip)->i_nlink > 2 || !xfs_dir_isempty(tip))
-			return -ENOTEMPTY;
-	} else if (xb_is_dir(sip)) {
-		return -ENOTDIR;
-	}
+	if (xb_is_dir(tip))
+		return xb_is_dir(sip) ? 0 : -EISDIR;
+	return xb_is_dir(sip) ? -ENOTDIR : 0;
+}
+
+/*
+ * A directory replaced by a rename must be empty.  xfs_rename checks that
+ * itself, after it made the whiteout (a RENAME_WHITEOUT that cannot get its
+ * whiteout fails with that error first), and says EEXIST, one of the two
+ * answers rename(2) allows.
+ */
+static int xb_rename_check_empty(struct xb_rename *r)
+{
+	struct xfs_inode *tip = r->tgt ? r->tgt->ip : NULL;
+
+	if (!tip || r->flags & XB_RENAME_EXCHANGE || !xb_is_dir(tip))
+		return 0;
+	if (VFS_I(tip)->i_nlink > 2 || !xfs_dir_isempty(tip))
+		return -EEXIST;
 	return 0;
 }
 
@@ -143,13 +167,45 @@ static int xb_rename_enter(struct xfs_trans *tp, struct xb_rename *r)
 	return error;
 }
 
-/* xfs_rename without whiteouts (FUSE never asks for RENAME_WHITEOUT here). */
+/*
+ * The whiteout gets its name: off the AGI unlinked list and one link, before
+ * any directory block is touched (xfs_rename: the AGI before the AGF).
+ */
+static int xb_rename_take_whiteout(struct xfs_trans *tp, struct xfs_inode *wip)
+{
+	int error;
+
+	if (VFS_I(wip)->i_nlink != 0)
+		return -EUCLEAN;
+	error = xb_iunlink_remove(tp, wip);
+	if (!error)
+		xb_bumplink(tp, wip);
+	return error;
+}
+
+/* The old name goes, or with a whiteout now names the whiteout. */
+static int xb_rename_leave(struct xfs_trans *tp, struct xb_rename *r)
+{
+	struct xfs_inode *sdp = r->sdir->ip;
+
+	if (r->wip)
+		return xb_err(
+			libxfs_dir_replace(tp, sdp, &r->sname, r->wip->ip->i_ino, r->resblks));
+	return xb_err(xfs_dir_removename(tp, sdp, &r->sname, r->src->ip->i_ino, r->resblks));
+}
+
+/* xfs_rename's non-exchange path, a whiteout taking the old name if asked. */
 static int xb_plain_rename(struct xfs_trans *tp, struct xb_rename *r)
 {
 	struct xfs_inode *sip = r->src->ip, *sdp = r->sdir->ip, *tdp = r->tdir->ip;
 	bool new_parent = r->sdir != r->tdir;
 	int error;
 
+	if (r->wip) {
+		error = xb_rename_take_whiteout(tp, r->wip->ip);
+		if (error)
+			return error;
+	}
 	error = xb_rename_enter(tp, r);
 	if (error)
 		return error;
@@ -170,7 +226,7 @@ static int xb_plain_rename(struct xfs_trans *tp, struct xb_rename *r)
 		if (error)
 			return error;
 	}
-	error = xb_err(xfs_dir_removename(tp, sdp, &r->sname, sip->i_ino, r->resblks));
+	error = xb_rename_leave(tp, r);
 	if (error)
 		return error;
 	libxfs_trans_ichgtime(tp, sdp, XFS_ICHGTIME_MOD | XFS_ICHGTIME_CHG);
@@ -190,15 +246,16 @@ static int xb_rename_trans(struct xb_rename *r)
 	error = xb_trans_alloc_dirent(m, &M_RES(m->mp)->tr_rename, &r->resblks, &tp);
 	if (error)
 		return error;
+	/* Up to five inodes, the whiteout's counted in tr_rename's log space. */
 	xb_ijoin_all(tp,
 		     (struct xfs_inode *[]){r->sdir->ip, r->tdir->ip, r->src->ip,
-					    r->tgt ? r->tgt->ip : NULL},
-		     4);
-	if (!r->tgt) {
+					    r->tgt ? r->tgt->ip : NULL, r->wip ? r->wip->ip : NULL},
+		     5);
+	error = xb_rename_check_empty(r);
+	if (!error && !r->tgt)
 		error = xb_check_canenter(tp, r->tdir->ip, &r->tname, r->resblks);
-		if (error)
-			goto out_cancel;
-	}
+	if (error)
+		goto out_cancel;
 	if (r->flags & XB_RENAME_EXCHANGE)
 		error = xb_cross_rename(tp, r);
 	else
@@ -242,27 +299,55 @@ static int xb_rename_prepare(struct xb_rename *r, const char *oname, const char 
 	return 0;
 }
 
-int xb_rename(struct xb_inode *odir, const char *oname, struct xb_inode *ndir, const char *nname,
-	      unsigned int flags)
+/*
+ * xfs_rename_alloc_whiteout, in the target directory as there; the old
+ * entry will carry the whiteout's file type.
+ */
+static int xb_rename_alloc_whiteout(struct xb_rename *r)
 {
-	struct xb_rename r = {.sdir = odir, .tdir = ndir, .flags = flags};
+	int error = xb_whiteout_tmpfile(r->tdir, r->cr, &r->wip);
+
+	if (!error)
+		r->sname.type = XFS_DIR3_FT_CHRDEV;
+	return error;
+}
+
+/* do_renameat2's flag rules: EXCHANGE goes with neither of the others. */
+static bool xb_rename_flags_valid(unsigned int flags, const struct xb_cred *cr)
+{
+	if (flags & ~(XB_RENAME_NOREPLACE | XB_RENAME_EXCHANGE | XB_RENAME_WHITEOUT))
+		return false;
+	if (flags & XB_RENAME_EXCHANGE && flags & (XB_RENAME_NOREPLACE | XB_RENAME_WHITEOUT))
+		return false;
+	return !(flags & XB_RENAME_WHITEOUT) || cr;
+}
+
+int xb_rename2(struct xb_inode *odir, const char *oname, struct xb_inode *ndir, const char *nname,
+	       unsigned int flags, const struct xb_cred *cr)
+{
+	struct xb_rename r = {.sdir = odir, .tdir = ndir, .flags = flags, .cr = cr};
 	int error;
 
-	if (flags & ~(XB_RENAME_NOREPLACE | XB_RENAME_EXCHANGE) ||
-	    (flags & XB_RENAME_NOREPLACE && flags & XB_RENAME_EXCHANGE))
+	if (!xb_rename_flags_valid(flags, cr))
 		return -EINVAL;
 	if (xb_is_dot_name(oname) || xb_is_dot_name(nname))
 		return -EINVAL;
 	xb_lock();
 	error = xb_rename_prepare(&r, oname, nname);
-	/* Two names of one inode (or one name twice): nothing to do. */
+	/* Two names of one inode (or one name twice): nothing to do (vfs_rename). */
 	if (!error && r.src == r.tgt)
 		goto out_put;
 	if (!error)
 		error = xb_rename_check(&r);
+	/* The VFS's checks passed: xfs_rename makes the whiteout first of all. */
+	if (!error && flags & XB_RENAME_WHITEOUT)
+		error = xb_rename_alloc_whiteout(&r);
 	if (!error)
 		error = xb_rename_trans(&r);
 out_put:
+	/* A whiteout never linked (the rename failed) is freed with this. */
+	if (r.wip)
+		xb_iput_locked(r.wip, 1);
 	/* A replaced target may have lost its last name: freed here if unused. */
 	if (r.tgt)
 		xb_iput_locked(r.tgt, 1);
@@ -270,4 +355,10 @@ out_put:
 		xb_iput_locked(r.src, 1);
 	xb_unlock();
 	return error;
+}
+
+int xb_rename(struct xb_inode *odir, const char *oname, struct xb_inode *ndir, const char *nname,
+	      unsigned int flags)
+{
+	return xb_rename2(odir, oname, ndir, nname, flags, NULL);
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * link, unlink, rmdir, rename (plain, NOREPLACE, EXCHANGE), the AGI unlinked
+ * link, unlink, rmdir, rename (plain, NOREPLACE, EXCHANGE, WHITEOUT), the AGI unlinked
  * list of open-but-unlinked inodes, and freeing inodes of every shape
  * (xb_inactive), including whole inode chunks.  Oracles: xfs_repair -n, the
  * AGI and inodes as xfs_db prints them, and the kernel's XFS mounting the
@@ -8,10 +8,12 @@
  */
 #include "harness.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 static const struct xb_cred root_cred = {.uid = 0, .gid = 0};
@@ -627,7 +629,7 @@ static void test_rename(void)
 	eino = xb_ino(e);
 	CHECK_EQ(xb_rename(b, "f", a, "e", 0), -EISDIR);
 	CHECK_EQ(xb_rename(a, "e", b, "f", 0), -ENOTDIR);
-	CHECK_EQ(xb_rename(a, "e", b, "d", 0), -ENOTEMPTY);
+	CHECK_EQ(xb_rename(a, "e", b, "d", 0), -EEXIST); /* as xfs_rename */
 	CHECK_EQ(xb_rename(a, "x", b, "f", XB_RENAME_EXCHANGE), -ENOENT);
 	CHECK_EQ(xb_rename(a, "e", b, "nothere", XB_RENAME_EXCHANGE), -ENOENT);
 	CHECK_EQ(xb_rename(a, "e", b, "d", XB_RENAME_EXCHANGE | XB_RENAME_NOREPLACE), -EINVAL);
@@ -711,10 +713,184 @@ static void test_rename(void)
 	free(img);
 }
 
+/* ---- RENAME_WHITEOUT ---- */
+
+/* The file type readdir reports for @name in @dir (DT_UNKNOWN if absent). */
+struct dtype_find {
+	const char *name;
+	unsigned int dtype;
+};
+
+static int dtype_fill(void *ctx, const char *name, size_t namelen, uint64_t ino, unsigned int dtype,
+		      uint64_t next)
+{
+	struct dtype_find *f = ctx;
+
+	(void) ino;
+	(void) next;
+	if (namelen == strlen(f->name) && !memcmp(name, f->name, namelen))
+		f->dtype = dtype;
+	return 0;
+}
+
+static unsigned int dtype_of(struct xb_inode *dir, const char *name)
+{
+	struct dtype_find f = {.name = name, .dtype = DT_UNKNOWN};
+
+	CHECK_EQ(xb_readdir(dir, 0, dtype_fill, &f), 0);
+	return f.dtype;
+}
+
+/* Inodes in use (sb_icount - sb_ifree), whatever chunks came and went. */
+static unsigned long long inodes_used(struct xb_mount *m)
+{
+	struct statvfs sv;
+
+	CHECK_EQ(xb_statfs(m, &sv), 0);
+	return (unsigned long long) (sv.f_files - sv.f_ffree);
+}
+
+/* @name in @dir is a whiteout: a character device 0:0, mode 0, one link. */
+static uint64_t check_whiteout(struct xb_inode *dir, const char *name, uint32_t uid)
+{
+	struct xb_inode *w;
+	struct xb_stat st;
+	uint64_t ino;
+
+	if (xb_lookup(dir, name, &w)) {
+		CHECK(0);
+		return 0;
+	}
+	st = st_of(w);
+	CHECK_EQ(st.mode, S_IFCHR);
+	CHECK_EQ(st.rdev, 0);
+	CHECK_EQ(st.nlink, 1);
+	CHECK_EQ(st.uid, uid);
+	CHECK_EQ(st.size, 0);
+	CHECK_EQ(dtype_of(dir, name), DT_CHR);
+	ino = xb_ino(w);
+	xb_iput(w);
+	return ino;
+}
+
+static void test_whiteout(void)
+{
+	char *img = th_mkfs("", 0), mnt[700];
+	struct xb_mount *m = th_mount(img, false);
+	struct xb_cred user = {.uid = 1000, .gid = 1000, .umask = 077};
+	struct xb_inode *root, *a, *b, *f, *d, *full, *t;
+	uint64_t fino, dino, wino, w2ino, tino;
+	unsigned long long used;
+	struct xb_stat s0;
+
+	CHECK_EQ(xb_iget(m, xb_root_ino(m), &root), 0);
+	a = mk(root, "A", S_IFDIR | 0755);
+	b = mk(root, "B", S_IFDIR | 0755);
+	f = mk(a, "f", S_IFREG | 0644);
+	fino = xb_ino(f);
+	fill(f, 0, 10, 'f');
+
+	/* Across directories: the source moves, a whiteout takes its name. */
+	s0 = st_of(a);
+	CHECK_EQ(xb_rename2(a, "f", b, "g", XB_RENAME_WHITEOUT, &user), 0);
+	CHECK_EQ(ino_of(b, "g"), fino);
+	CHECK_EQ(nlink_of(f), 1);
+	wino = check_whiteout(a, "f", 1000);
+	CHECK(wino != 0 && wino != fino);
+	CHECK_EQ(st_of(a).nlink, s0.nlink);
+	/* Linked in the rename's transaction: off the unlinked list, nlink 1. */
+	CHECK_EQ(xb_sync(m), 0);
+	CHECK_EQ(agi_bucket(img, wino), -1);
+	CHECK_EQ(dinode_field(img, wino, "core.nlinkv2"), 1);
+	CHECK_EQ(dinode_field(img, wino, "core.mode"), 20000); /* xfs_db: octal */
+
+	/* Over an existing target, which is freed (nobody holds it). */
+	t = mk(b, "victim", S_IFREG | 0644);
+	tino = xb_ino(t);
+	xb_iput(t);
+	CHECK_EQ(xb_rename2(b, "g", b, "victim", XB_RENAME_WHITEOUT, &root_cred), 0);
+	CHECK_EQ(ino_of(b, "victim"), fino);
+	w2ino = check_whiteout(b, "g", 0);
+	CHECK_EQ(xb_iget(m, tino, &t), -ESTALE);
+
+	/* NOREPLACE | WHITEOUT: EEXIST before any whiteout is made. */
+	used = inodes_used(m);
+	CHECK_EQ(xb_rename2(b, "victim", b, "g", XB_RENAME_NOREPLACE | XB_RENAME_WHITEOUT, &user),
+		 -EEXIST);
+	CHECK_EQ(inodes_used(m), used);
+	CHECK_EQ(ino_of(b, "g"), w2ino);
+	CHECK_EQ(
+		xb_rename2(b, "victim", a, "back", XB_RENAME_NOREPLACE | XB_RENAME_WHITEOUT, &user),
+		0);
+	CHECK_EQ(ino_of(a, "back"), fino);
+	check_whiteout(b, "victim", 1000);
+	CHECK_EQ(inodes_used(m), used + 1);
+
+	/* The flag rules of renameat2. */
+	CHECK_EQ(xb_rename2(a, "back", b, "g", XB_RENAME_EXCHANGE | XB_RENAME_WHITEOUT, &user),
+		 -EINVAL);
+	CHECK_EQ(xb_rename2(a, "back", b, "new", 1u << 3, &user), -EINVAL);
+	CHECK_EQ(xb_rename(a, "back", b, "new", XB_RENAME_WHITEOUT), -EINVAL); /* no owner */
+	CHECK_EQ(xb_rename2(a, "nope", b, "new", XB_RENAME_WHITEOUT, &user), -ENOENT);
+	CHECK_EQ(inodes_used(m), used + 1);
+	CHECK_EQ(ino_of(a, "back"), fino);
+
+	/* A directory to another parent: "..", both link counts, the whiteout. */
+	d = mk(a, "d", S_IFDIR | 0755);
+	dino = xb_ino(d);
+	CHECK_EQ(nlink_of(a), 3);
+	CHECK_EQ(nlink_of(b), 2);
+	CHECK_EQ(xb_rename2(a, "d", b, "d", XB_RENAME_WHITEOUT, &user), 0);
+	CHECK_EQ(ino_of(b, "d"), dino);
+	CHECK_EQ(ino_of(d, ".."), xb_ino(b));
+	CHECK_EQ(nlink_of(a), 2);
+	CHECK_EQ(nlink_of(b), 3);
+	check_whiteout(a, "d", 1000);
+
+	/* Failing after the whiteout was made (a non-empty target): it is freed. */
+	full = mk(b, "full", S_IFDIR | 0755);
+	mk_put(full, "x", S_IFREG | 0644);
+	used = inodes_used(m);
+	CHECK_EQ(xb_rename2(b, "d", b, "full", XB_RENAME_WHITEOUT, &user), -EEXIST);
+	CHECK_EQ(inodes_used(m), used);
+	CHECK_EQ(ino_of(b, "d"), dino);
+
+	xb_iput(full);
+	xb_iput(d);
+	xb_iput(f);
+	xb_iput(a);
+	xb_iput(b);
+	xb_iput(root);
+	th_umount(m);
+	CHECK_EQ(agi_bucket(img, wino), -1);
+	CHECK(th_repair_clean(img));
+
+	/* The kernel reads the same whiteouts. */
+	snprintf(mnt, sizeof(mnt), "%s.mnt", img);
+	if (sh("mkdir -p %s && mount -o loop,ro %s %s 2>/dev/null", mnt, img, mnt) == 0) {
+		CHECK_EQ(sh("cd %s && test \"$(find . | sort | tr '\\n' ' ')\" = "
+			    "'. ./A ./A/back ./A/d ./A/f ./B ./B/d ./B/full ./B/full/x ./B/g "
+			    "./B/victim '",
+			    mnt),
+			 0);
+		CHECK_EQ(sh("test \"$(stat -c '%%F %%t:%%T %%h %%a %%u' %s/A/f)\" = "
+			    "'character special file 0:0 1 0 1000'",
+			    mnt),
+			 0);
+		CHECK_EQ(sh_num("stat -c %%i %s/A/f", mnt), (long long) wino);
+		CHECK_EQ(sh_num("stat -c %%s %s/A/back", mnt), 10);
+		CHECK_EQ(sh("umount %s", mnt), 0);
+	} else {
+		fprintf(stderr, "test_remove: no loop mount, kernel oracle skipped\n");
+	}
+	free(img);
+}
+
 int main(void)
 {
 	test_errors();
 	test_rename();
+	test_whiteout();
 	test_open_unlinked();
 	test_tmpfile();
 	test_shapes(1024);
