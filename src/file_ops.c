@@ -364,8 +364,7 @@ int xf_file_fallocate(struct xf_engine *e, struct xb_inode *ip, uint64_t off, ui
  * folios (xfs_flush_unmap_range): nothing cached or under writeback may
  * map blocks about to be unmapped.  Caller holds both locks exclusive.
  */
-static int xf_flush_unmap_range(struct xf_engine *e, struct vfs_inode *v, uint64_t off,
-				uint64_t len)
+int xf_flush_unmap_range(struct xf_engine *e, struct vfs_inode *v, uint64_t off, uint64_t len)
 {
 	uint64_t fs = e->pc.folio_size;
 	uint64_t start = off & ~(fs - 1), end = ((off + len + fs - 1) & ~(fs - 1)) - 1;

@@ -99,6 +99,32 @@ int xf_file_punch_or_zero(struct xf_engine *e, struct xb_inode *ip, uint64_t off
  */
 int xf_file_remap_range(struct xf_engine *e, struct xb_inode *src, uint64_t pos_in,
 			struct xb_inode *dst, uint64_t pos_out, uint64_t len, uint64_t size_len);
+/*
+ * Write back and drop the page cache over [off, off+len) rounded out to
+ * folios (xfs_flush_unmap_range).  Caller holds i_rwsem and invalidate_lock
+ * exclusive.  For the fallocate modes of file_shift.c.
+ */
+int xf_flush_unmap_range(struct xf_engine *e, struct vfs_inode *v, uint64_t off, uint64_t len);
+/*
+ * FALLOC_FL_COLLAPSE_RANGE, FALLOC_FL_INSERT_RANGE, FALLOC_FL_UNSHARE_RANGE
+ * (src/file_shift.c, doc/engine.md "Collapse, insert, unshare"): the checks
+ * and locks of xfs_file_fallocate, then xfs_collapse_file_space /
+ * xfs_insert_file_space / xfs_reflink_unshare.  Collapse and insert:
+ * @off and @len multiples of the block size (else -EINVAL); collapse must
+ * end before EOF, insert must start before it (-EINVAL); insert must not
+ * take the size past MAX_LFS_FILESIZE (-EFBIG).
+ */
+int xf_file_collapse_range(struct xf_engine *e, struct xb_inode *ip, uint64_t off, uint64_t len);
+int xf_file_insert_range(struct xf_engine *e, struct xb_inode *ip, uint64_t off, uint64_t len);
+int xf_file_unshare_range(struct xf_engine *e, struct xb_inode *ip, uint64_t off, uint64_t len,
+			  bool keep_size);
+/*
+ * Collapse (@insert false) or insert with i_rwsem and invalidate_lock
+ * already held exclusive by the caller -- or, in the race harness's
+ * "locks defeated" runs, deliberately not (doc/race-harness.md race 8).
+ */
+int xf_file_shift_locked(struct xf_engine *e, struct xb_inode *ip, uint64_t off, uint64_t len,
+			 bool insert);
 off_t xf_file_lseek(struct xf_engine *e, struct xb_inode *ip, off_t off, int whence);
 void xf_file_open(struct xf_engine *e, struct xb_inode *ip);
 void xf_file_release(struct xf_engine *e, struct xb_inode *ip);

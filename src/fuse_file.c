@@ -324,8 +324,33 @@ void xf_fallocate(fuse_req_t req, fuse_ino_t nodeid, int mode, off_t off, off_t 
 		error = xf_file_punch_or_zero(e, xf_fh_inode(fi), (uint64_t) off, (uint64_t) len,
 					      true, keep);
 		break;
+	/*
+	 * The next three never arrive from Linux 6.18's FUSE: its
+	 * fuse_file_fallocate answers EOPNOTSUPP for every mode but
+	 * KEEP_SIZE, PUNCH_HOLE and ZERO_RANGE before asking us
+	 * (doc/engine.md "Collapse, insert, unshare").  A kernel that
+	 * forwards them is served, with vfs_fallocate's rules: collapse and
+	 * insert alone, unshare at most with KEEP_SIZE.
+	 */
+	case FALLOC_FL_COLLAPSE_RANGE:
+		error = keep ? -EINVAL
+			     : xf_file_collapse_range(e, xf_fh_inode(fi), (uint64_t) off,
+						      (uint64_t) len);
+		break;
+	case FALLOC_FL_INSERT_RANGE:
+		error = keep ? -EINVAL
+			     : xf_file_insert_range(e, xf_fh_inode(fi), (uint64_t) off,
+						    (uint64_t) len);
+		break;
+	case FALLOC_FL_UNSHARE_RANGE:
+		error = xf_file_unshare_range(e, xf_fh_inode(fi), (uint64_t) off, (uint64_t) len,
+					      keep);
+		break;
 	default:
-		error = -EOPNOTSUPP; /* collapse, insert, unshare: not yet */
+		error = (mode & (FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_INSERT_RANGE |
+				 FALLOC_FL_UNSHARE_RANGE))
+				? -EINVAL /* vfs_fallocate: these modes mix with nothing */
+				: -EOPNOTSUPP;
 	}
 	xf_reply_err(req, "fallocate", nodeid, error);
 }

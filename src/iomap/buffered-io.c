@@ -20,14 +20,6 @@
 
 void (*iomap_dirty_hook)(struct vfs_inode *inode);
 
-/* What a write copies from, and what it did (the kernel's iov_iter). */
-struct iomap_write_ctx {
-	const char *buf; /* the caller's data */
-	loff_t buf_pos;	 /* file offset of buf[0] */
-	loff_t buf_end;	 /* file offset just past the data */
-	bool dirtied;	 /* some clean folio was dirtied */
-};
-
 /* ---- reading blocks from the image ---- */
 
 /* pread all of it or fail: a short read of the image is an I/O error. */
@@ -179,10 +171,15 @@ static int __iomap_write_begin(const struct iomap_iter *iter, loff_t pos, size_t
 		if (plen == 0)
 			break;
 
-		if ((from <= poff || from >= poff + plen) && (to <= poff || to >= poff + plen))
+		/* Unshare copies whole blocks: they must be read, never skipped. */
+		if (!(iter->flags & IOMAP_UNSHARE) && (from <= poff || from >= poff + plen) &&
+		    (to <= poff || to >= poff + plen))
 			continue;
 
 		if (iomap_block_needs_zeroing(iter, block_start)) {
+			/* Unshare only visits written sources inside EOF. */
+			if (iter->flags & IOMAP_UNSHARE)
+				return -EIO;
 			/* folio_zero_segments: all of the run but the copy's part */
 			memset(folio->data + poff, 0, from > poff ? from - poff : 0);
 			if (to < poff + plen)
@@ -239,7 +236,7 @@ static void iomap_write_failed(struct vfs_inode *inode, unsigned int flags, loff
  * folio is looked at: on "stale" the folio is released, IOMAP_F_STALE set,
  * and 0 returned with *foliop NULL.
  */
-static int iomap_write_begin(struct iomap_iter *iter, loff_t pos, size_t len, struct folio **foliop)
+int iomap_write_begin(struct iomap_iter *iter, loff_t pos, size_t len, struct folio **foliop)
 {
 	struct vfs_inode *inode = iter->inode;
 	struct address_space *m = &inode->i_mapping;
@@ -308,8 +305,8 @@ static size_t __iomap_write_end(struct vfs_inode *inode, struct iomap_write_ctx 
  * Finish the folio: dirty it, move the in-memory size past what was written
  * (not for faults: i_size is theirs to respect, not to move), release it.
  */
-static size_t iomap_write_end(struct iomap_iter *iter, struct iomap_write_ctx *ctx, loff_t pos,
-			      size_t len, size_t copied, struct folio *folio)
+size_t iomap_write_end(struct iomap_iter *iter, struct iomap_write_ctx *ctx, loff_t pos, size_t len,
+		       size_t copied, struct folio *folio)
 {
 	struct vfs_inode *inode = iter->inode;
 	uint64_t old_size = vfs_i_size_read(inode);
@@ -401,7 +398,7 @@ static int64_t iomap_write_iter(struct iomap_iter *iter, struct iomap_write_ctx 
 	return written ? written : status;
 }
 
-static void iomap_note_dirtied(struct vfs_inode *inode, const struct iomap_write_ctx *ctx)
+void iomap_note_dirtied(struct vfs_inode *inode, const struct iomap_write_ctx *ctx)
 {
 	void (*hook)(struct vfs_inode *) = iomap_dirty_hook;
 

@@ -50,11 +50,12 @@
 #define IOMAP_F_STALE  (1U << 5) /* set by the engine: remap from iter->pos */
 
 /* flags passed to ->iomap_begin (the operation) */
-#define IOMAP_WRITE  (1U << 0)
-#define IOMAP_ZERO   (1U << 1)
-#define IOMAP_REPORT (1U << 2) /* seek/fiemap: no allocation */
-#define IOMAP_FAULT  (1U << 3) /* page fault (mmap store): never punch on failure */
-#define IOMAP_DIRECT (1U << 4)
+#define IOMAP_WRITE   (1U << 0)
+#define IOMAP_ZERO    (1U << 1)
+#define IOMAP_REPORT  (1U << 2) /* seek/fiemap: no allocation */
+#define IOMAP_FAULT   (1U << 3) /* page fault (mmap store): never punch on failure */
+#define IOMAP_DIRECT  (1U << 4)
+#define IOMAP_UNSHARE (1U << 5) /* copy shared blocks to new ones: no allocation over holes */
 
 struct iomap_folio_ops;
 
@@ -203,6 +204,17 @@ ssize_t iomap_file_buffered_read(struct vfs_inode *inode, void *buf, size_t len,
  */
 int iomap_zero_range(struct vfs_inode *inode, loff_t pos, loff_t len, bool *did_zero,
 		     const struct iomap_ops *ops);
+/*
+ * FALLOC_FL_UNSHARE_RANGE's first half (fs/iomap/buffered-io.c
+ * iomap_file_unshare): every folio over a mapping the filesystem reports
+ * IOMAP_F_SHARED with a written source is read (if not cached) and dirtied
+ * unchanged, so that writeback copies it to the blocks the filesystem
+ * reserved (its COW fork).  Holes, unwritten and unshared blocks are
+ * skipped.  Clamped to i_size.  Flags IOMAP_WRITE|IOMAP_UNSHARE.  Caller:
+ * i_rwsem and invalidate_lock exclusive; it writes the range back after.
+ */
+int iomap_file_unshare(struct vfs_inode *inode, loff_t pos, loff_t len,
+		       const struct iomap_ops *ops);
 /* Zero from @pos to the end of its block (truncate's partial block). */
 int iomap_truncate_page(struct vfs_inode *inode, loff_t pos, bool *did_zero,
 			const struct iomap_ops *ops);

@@ -69,6 +69,26 @@ static inline loff_t round_up_pow2(loff_t x, uint64_t align)
 	return (x + (loff_t) align - 1) & ~(loff_t) (align - 1);
 }
 
+/* What a write copies from, and what it did (the kernel's iov_iter). */
+struct iomap_write_ctx {
+	const char *buf; /* the caller's data */
+	loff_t buf_pos;	 /* file offset of buf[0] */
+	loff_t buf_end;	 /* file offset just past the data */
+	bool dirtied;	 /* some clean folio was dirtied */
+};
+
+/*
+ * buffered-io.c's write_begin / write_end, for the other writers of folios
+ * (unshare.c): the folio locked and validated (*foliop NULL and
+ * IOMAP_F_STALE set if the mapping went stale); then marked uptodate and
+ * dirty over [pos, pos+copied), unlocked and released.
+ */
+int iomap_write_begin(struct iomap_iter *iter, loff_t pos, size_t len, struct folio **foliop);
+size_t iomap_write_end(struct iomap_iter *iter, struct iomap_write_ctx *ctx, loff_t pos, size_t len,
+		       size_t copied, struct folio *folio);
+/* The dirty hook, once, if a write dirtied some clean folio. */
+void iomap_note_dirtied(struct vfs_inode *inode, const struct iomap_write_ctx *ctx);
+
 /* buffered-io.c: read the missing blocks of a locked folio (its cache fill). */
 int iomap_read_folio(struct vfs_inode *inode, struct folio *folio, const struct iomap_ops *ops);
 

@@ -440,8 +440,8 @@ static int xfs_buffered_write_iomap_begin_locked(struct xb_inode *xi, loff_t off
 	if (eof)
 		imap.br_startoff = end_fsb; /* fake hole until the end */
 
-	/* Zeroing a hole needs no blocks. */
-	if ((flags & IOMAP_ZERO) && imap.br_startoff > offset_fsb) {
+	/* Zeroing or unsharing a hole needs no blocks. */
+	if ((flags & (IOMAP_ZERO | IOMAP_UNSHARE)) && imap.br_startoff > offset_fsb) {
 		xfs_hole_to_iomap(xi, iomap, offset_fsb, imap.br_startoff);
 		return 0;
 	}

@@ -51,6 +51,20 @@ int xfs_setattr_size(struct xb_inode *ip, uint64_t newsize);
  */
 int xfs_free_file_space(struct xb_inode *ip, uint64_t offset, uint64_t len);
 
+/*
+ * Collapse and insert (xfs_shift.c, doc/backend.md "Collapse, insert,
+ * unshare"): shift the data fork records from @offset + @len left by @len,
+ * or from @offset right by @len.  Block-aligned; the caller holds i_rwsem
+ * and invalidate_lock exclusive, has trimmed post-EOF blocks
+ * (xfs_free_eofblocks), written back and dropped the page cache from
+ * xfs_shift_boundary(@offset) to EOF, and moves i_size itself (collapse:
+ * after, insert: before).  Collapse expects [@offset, +@len) punched.
+ */
+int xfs_collapse_file_space(struct xb_inode *ip, uint64_t offset, uint64_t len);
+int xfs_insert_file_space(struct xb_inode *ip, uint64_t offset, uint64_t len);
+/* The block before @offset's: a COW completion there could merge across the boundary. */
+uint64_t xfs_shift_boundary(struct xb_inode *ip, uint64_t offset);
+
 /* Trim speculative preallocation past EOF (last close: xfs_release). */
 int xfs_free_eofblocks(struct xb_inode *ip);
 /* Referenced files with blocks past EOF (xfs_blockgc_free_space's walk). */
@@ -97,5 +111,13 @@ extern struct xfs_reflink_stats xfs_reflink_stats;
 int xfs_reflink_remap_blocks(struct xb_inode *src, uint64_t pos_in, struct xb_inode *dest,
 			     uint64_t pos_out, uint64_t len, uint64_t new_isize);
 bool xfs_reflink_supported(struct xb_mount *m);
+/* May @ip share blocks (XFS_DIFLAG2_REFLINK)?  Unshare has nothing to do if not. */
+bool xfs_reflink_inode_may_share(struct xb_inode *ip);
+/*
+ * How many data fork blocks of [off, off+len) the refcount btree says are
+ * shared (refcount > 1), in *@nshared.  For tests and reports; takes the
+ * libxfs lock.
+ */
+int xfs_reflink_count_shared(struct xb_inode *ip, uint64_t off, uint64_t len, uint64_t *nshared);
 
 #endif

@@ -651,3 +651,55 @@ bool xfs_reflink_supported(struct xb_mount *m)
 {
 	return xfs_has_reflink(m->mp);
 }
+
+/* ------------------------------------------------------------ unshare */
+
+bool xfs_reflink_inode_may_share(struct xb_inode *xi)
+{
+	bool ret;
+
+	xb_lock();
+	ret = xi->ip && xfs_is_reflink_inode(xi->ip);
+	xb_unlock();
+	return ret;
+}
+
+static int xfs_reflink_count_shared_locked(struct xb_inode *xi, xfs_fileoff_t off,
+					   xfs_fileoff_t end, uint64_t *nshared)
+{
+	struct xfs_inode *ip = xi->ip;
+	int error;
+
+	error = xb_err(libxfs_iread_extents(NULL, ip, XFS_DATA_FORK));
+	while (!error && off < end) {
+		struct xfs_bmbt_irec imap;
+		bool shared;
+		int nimaps = 1;
+
+		error = xb_err(libxfs_bmapi_read(ip, off, end - off, &imap, &nimaps, 0));
+		if (error || nimaps != 1)
+			return error ? error : xb_err(-EFSCORRUPTED);
+		/* Trimmed to the shared run at its start, or to the unshared part before it. */
+		error = xfs_reflink_trim_around_shared(ip, &imap, &shared);
+		if (!error && shared)
+			*nshared += imap.br_blockcount;
+		off = imap.br_startoff + imap.br_blockcount;
+	}
+	return error;
+}
+
+int xfs_reflink_count_shared(struct xb_inode *xi, uint64_t off, uint64_t len, uint64_t *nshared)
+{
+	struct xfs_mount *mp = xi->m->mp;
+	int error;
+
+	*nshared = 0;
+	xb_lock();
+	if (!xi->ip)
+		error = -ESTALE;
+	else
+		error = xfs_reflink_count_shared_locked(xi, XFS_B_TO_FSBT(mp, off),
+							XFS_B_TO_FSB(mp, off + len), nshared);
+	xb_unlock();
+	return error;
+}

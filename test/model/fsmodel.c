@@ -15,7 +15,12 @@
  * Ops: pwrite (unaligned, overlapping, sparse, appending), pread, ftruncate
  * up and down, fsync/fdatasync, close and reopen, mmap read, mmap store
  * (MAP_SHARED, then msync or not), fallocate (KEEP_SIZE and extending),
- * SEEK_DATA sanity (never skips data), page-cache drop.  Each thread owns
+ * SEEK_DATA sanity (never skips data), page-cache drop, and
+ * FALLOC_FL_COLLAPSE_RANGE / INSERT_RANGE / UNSHARE_RANGE: the kernel's FUSE
+ * refuses those itself on Linux 6.18 (EOPNOTSUPP, doc/engine.md), which is
+ * asserted as the contract; a kernel that forwards them must give the
+ * model's bytes (tmpfs has no collapse/insert: the shadow moves its bytes
+ * with reads and writes).  Each thread owns
  * its files, and all threads also write disjoint stripes of one shared file.
  * Exit 0 if every comparison matched; the last line is "N passed, M failed".
  */
@@ -55,7 +60,8 @@ struct tstate {
 	char log[LOG_RING][160];
 	long nlog;
 	long passed, failed;
-	int fd[16], sfd[16]; /* file under test / shadow */
+	long shift_refused, shift_served; /* collapse/insert/unshare */
+	int fd[16], sfd[16];		  /* file under test / shadow */
 };
 
 static struct cfg cfg = {.seed = 1,
@@ -271,6 +277,70 @@ static void op_fallocate(struct tstate *t, int f)
 		t->passed++;
 }
 
+/* The shadow's collapse or insert of [off, off+len): move the tail by rewriting it. */
+static int shadow_shift(int sfd, off_t off, off_t len, off_t size, bool insert)
+{
+	off_t tail = size - (insert ? off : off + len);
+	char *buf = malloc((size_t) (tail > len ? tail : len) + 1);
+	int rc = -1;
+
+	if (!buf)
+		return -1;
+	if (pread(sfd, buf, (size_t) tail, insert ? off : off + len) != tail)
+		goto out;
+	if (pwrite(sfd, buf, (size_t) tail, insert ? off + len : off) != tail)
+		goto out;
+	if (insert) {
+		memset(buf, 0, (size_t) len);
+		rc = pwrite(sfd, buf, (size_t) len, off) == len ? 0 : -1;
+	} else {
+		rc = ftruncate(sfd, size - len);
+	}
+out:
+	free(buf);
+	return rc;
+}
+
+/*
+ * Collapse, insert or unshare whole 4 KiB units (block-aligned for 1 and 4
+ * KiB blocks) inside EOF, where XFS accepts them.  EOPNOTSUPP is the
+ * kernel's FUSE refusing the mode before the daemon sees it; anything else
+ * than that or success is a failure, and success must match the model.
+ */
+static void op_shift(struct tstate *t, int f)
+{
+	static const char *const names[] = {"collapse", "insert", "unshare"};
+	static const int modes[] = {FALLOC_FL_COLLAPSE_RANGE, FALLOC_FL_INSERT_RANGE,
+				    FALLOC_FL_UNSHARE_RANGE};
+	int which = (int) below(t, 3);
+	struct stat st;
+	off_t units, off, len;
+
+	if (fstat(t->sfd[f], &st) || st.st_size < 3 * 4096)
+		return;
+	units = st.st_size / 4096;
+	off = (off_t) below(t, (uint64_t) units - 1) * 4096;
+	len = (off_t) (1 + below(t, (uint64_t) (units - off / 4096 - 1))) * 4096;
+	if (which == 1 && st.st_size + len > t->c->max_size * 2)
+		return;
+	logop(t, "%s f%d off=%lld len=%lld", names[which], f, (long long) off, (long long) len);
+	if (fallocate(t->fd[f], modes[which], off, len)) {
+		if (errno == EOPNOTSUPP) {
+			t->shift_refused++;
+			t->passed++;
+		} else {
+			fail(t, "%s: %s (expected success or EOPNOTSUPP)", names[which],
+			     strerror(errno));
+		}
+		return;
+	}
+	t->shift_served++;
+	if (which < 2 && shadow_shift(t->sfd[f], off, len, st.st_size, which == 1))
+		fail(t, "%s of the model: %s", names[which], strerror(errno));
+	else
+		compare_whole(t, t->fd[f], t->sfd[f], names[which]);
+}
+
 static void op_mmap(struct tstate *t, int f, bool store)
 {
 	struct stat st;
@@ -371,7 +441,7 @@ static void one_op(struct tstate *t)
 	int shared = t->c->files; /* index of the shared file in fd[] */
 	off_t lo = (off_t) t->id * STRIPE * 4;
 
-	switch (below(t, 20)) {
+	switch (below(t, 21)) {
 	case 0:
 	case 1:
 	case 2:
@@ -416,6 +486,9 @@ static void one_op(struct tstate *t)
 	case 17:
 	case 18:
 		op_write(t, shared, lo, lo + STRIPE * 4, false);
+		break;
+	case 20:
+		op_shift(t, f);
 		break;
 	default:
 		op_read(t, shared, lo, lo + STRIPE * 4);
@@ -468,7 +541,7 @@ int main(int argc, char **argv)
 					   {0, 0, 0, 0}};
 	struct tstate *ts;
 	pthread_t *th;
-	long passed = 0, failed = 0;
+	long passed = 0, failed = 0, refused = 0, served = 0;
 	int c, i;
 
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -526,9 +599,14 @@ int main(int argc, char **argv)
 		pthread_join(th[i], NULL);
 		passed += ts[i].passed;
 		failed += ts[i].failed;
+		refused += ts[i].shift_refused;
+		served += ts[i].shift_served;
 	}
 	printf("fsmodel: seed %llu, %d threads x %ld ops\n", (unsigned long long) cfg.seed,
 	       cfg.threads, cfg.verify_only ? 0 : cfg.ops);
+	printf("fsmodel: collapse/insert/unshare: %ld refused by the kernel (EOPNOTSUPP), %ld "
+	       "served\n",
+	       refused, served);
 	printf("%ld passed, %ld failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -51,5 +51,11 @@ void race5_stale_cleanup(const struct race_geom *g, const struct race_mode *mode
 void race6_failed_remap(const struct race_geom *g, const struct race_mode *mode, bool wrote);
 /* Race 7 (race_cow.c): a stale mapping across a copy-on-write remap. */
 void race7_cow(const struct race_geom *g, const struct race_mode *mode);
+/*
+ * Race 8 (race_shift.c): a collapse (@insert false) or an insert against a
+ * buffered write holding a mapping; @locks: through the real locked call,
+ * else with i_rwsem defeated so that only the validity cookie protects.
+ */
+void race8_shift(const struct race_geom *g, const struct race_mode *mode, bool insert, bool locks);
 
 #endif

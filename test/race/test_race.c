@@ -667,7 +667,11 @@ int main(void)
 			race6_failed_remap(g, race_modes[m], false);
 			race6_failed_remap(g, race_modes[m], true);
 			race7_cow(g, race_modes[m]);
+			race8_shift(g, race_modes[m], false, false);
+			race8_shift(g, race_modes[m], true, false);
 		}
+		race8_shift(g, &race_mode_merged, false, true);
+		race8_shift(g, &race_mode_merged, true, true);
 		race4_wb_map(g, &race_mode_merged, true);
 		race5_stale_cleanup(g, &race_mode_naive);
 	}
