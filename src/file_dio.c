@@ -103,8 +103,8 @@ static ssize_t xf_dio_write_locked(struct xf_engine *e, struct xb_inode *ip, con
 	} else {
 		inode_lock_shared(v);
 	}
-	/* Shared blocks: copy-on-write through the page cache (-ENOTBLK). */
-	if (xfs_dio_is_cow_inode(ip)) {
+	/* A partial shared block: copy-on-write through the page cache. */
+	if (unaligned && xfs_dio_is_cow_inode(ip)) {
 		inode_unlock(v);
 		return -ENOTBLK;
 	}

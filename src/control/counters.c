@@ -117,6 +117,7 @@ static void xf_collect_iomap(struct xf_counters *cs)
 	xf_add(cs, "dio_allocated_blocks", atomic_load(&xfs_dio_stats.allocated_blocks), false);
 	xf_add(cs, "dio_unwritten_converted", atomic_load(&xfs_dio_stats.unwritten_converted_bytes),
 	       false);
+	xf_add(cs, "dio_cow_blocks", atomic_load(&xfs_dio_stats.cow_blocks), false);
 }
 
 static void xf_collect_xfs(struct xf_counters *cs, struct xf_engine *e)

@@ -233,8 +233,10 @@ static ssize_t iomap_dio_complete(struct iomap_dio *dio, const struct iomap_dio_
 	const struct iomap_dio_req *req = dio->req;
 	ssize_t ret = dio->error;
 
+	/* After an error ->end_io gets the whole range, which may be mapped. */
 	if (dops && dops->end_io)
-		ret = dops->end_io(req->inode, req->pos, (ssize_t) dio->size, dio->error,
+		ret = dops->end_io(req->inode, req->pos,
+				   (ssize_t) (dio->error ? req->len : dio->size), dio->error,
 				   dio->flags);
 	if (!ret) {
 		ret = (ssize_t) dio->size;

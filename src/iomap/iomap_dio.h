@@ -29,9 +29,10 @@ struct bdi;
 struct iomap_dio_ops {
 	/*
 	 * The write's data is on the image: @size bytes from @pos (0 if none),
-	 * @error the first error of the I/O or 0.  Converts unwritten extents
-	 * and moves i_size and the on-disk size (xfs_dio_write_end_io).
-	 * Returns 0 or -errno.  No engine lock held but the caller's i_rwsem.
+	 * @error the first error of the I/O or 0 (then @size is the whole
+	 * request: what ->iomap_begin may have mapped, to be cancelled).  Converts unwritten
+	 * extents and moves i_size and the on-disk size (xfs_dio_write_end_io). Returns 0 or
+	 * -errno.  No engine lock held but the caller's i_rwsem.
 	 */
 	int (*end_io)(struct vfs_inode *inode, loff_t pos, ssize_t size, int error,
 		      unsigned int flags);

@@ -87,6 +87,87 @@ static int xfs_iomap_write_direct(struct xb_inode *xi, xfs_fileoff_t offset_fsb,
 	return 0;
 }
 
+/*
+ * The COW fork delalloc at @offset_fsb becomes unwritten staging blocks with
+ * their CoW record (writeback's xfs_convert_blocks, COW fork), in a loop:
+ * fragmented free space may take several allocations to reach @offset_fsb.
+ */
+static int xfs_dio_cow_allocate(struct xb_inode *xi, xfs_fileoff_t offset_fsb,
+				struct xfs_bmbt_irec *cmap)
+{
+	struct xfs_mount *mp = xi->m->mp;
+	struct xfs_inode *ip = xi->ip;
+
+	while (isnullstartblock(cmap->br_startblock)) {
+		struct xfs_iext_cursor icur;
+		struct iomap unused;
+		unsigned int seq;
+		int error = xb_err(xfs_bmapi_convert_delalloc(
+			ip, XFS_COW_FORK, XFS_FSB_TO_B(mp, offset_fsb), &unused, &seq));
+
+		if (error)
+			return error;
+		if (!xfs_iext_lookup_extent(ip, ip->i_cowfp, offset_fsb, &icur, cmap) ||
+		    cmap->br_startoff > offset_fsb)
+			return xb_err(-EFSCORRUPTED);
+	}
+	return 0;
+}
+
+/*
+ * xfs_reflink_allocate_cow with convert_now, for a block-aligned direct
+ * write of a reflink inode: a COW fork extent at @offset_fsb, or a shared
+ * written data extent (which gets one, hint-aligned as a buffered write's),
+ * becomes real staging blocks marked written in the incore COW fork; the
+ * write goes there (IOMAP_F_SHARED) and completion remaps them
+ * (xfs_reflink_end_cow).  Returns 1 with @imap trimmed to what is not
+ * shared (written in place or allocated as usual), 0 with @iomap filled.
+ */
+static int xfs_dio_cow_begin(struct xb_inode *xi, xfs_fileoff_t offset_fsb, xfs_fileoff_t end_fsb,
+			     struct xfs_bmbt_irec *imap, struct iomap *iomap)
+{
+	struct xfs_mount *mp = xi->m->mp;
+	struct xfs_inode *ip = xi->ip;
+	struct xfs_iext_cursor ccur;
+	struct xfs_bmbt_irec cmap;
+	bool cow_eof, shared;
+	int error;
+
+	if (!ip->i_cowfp)
+		xfs_ifork_init_cow(ip);
+	cow_eof = !xfs_iext_lookup_extent(ip, ip->i_cowfp, offset_fsb, &ccur, &cmap);
+	if (cow_eof || cmap.br_startoff > offset_fsb) {
+		/* Stop before the next COW extent: it is that write's destination. */
+		if (!cow_eof)
+			xfs_trim_extent(imap, offset_fsb, cmap.br_startoff - offset_fsb);
+		if (xfs_dio_needs_alloc(imap) || imap->br_state != XFS_EXT_NORM)
+			return 1; /* holes and unwritten are never shared */
+		error = xfs_bmap_trim_cow(ip, imap, &shared);
+		if (error || !shared)
+			return error ? error : 1;
+		error = xfs_reflink_reserve_cow(xi, offset_fsb,
+						imap->br_startoff + imap->br_blockcount, &cmap,
+						&ccur, cow_eof);
+		if (error)
+			return error;
+	}
+	error = xfs_dio_cow_allocate(xi, offset_fsb, &cmap);
+	if (error)
+		return error;
+	xfs_trim_extent(&cmap, offset_fsb, end_fsb - offset_fsb);
+	error = xfs_reflink_convert_cow(xi, XFS_FSB_TO_B(mp, cmap.br_startoff),
+					XFS_FSB_TO_B(mp, cmap.br_blockcount));
+	if (error)
+		return error;
+	cmap.br_state = XFS_EXT_NORM;
+	atomic_fetch_add(&xfs_dio_stats.cow_blocks, cmap.br_blockcount);
+	error = xb_log_data_barrier(xi->m);
+	if (error)
+		return error;
+	return xfs_bmbt_to_iomap(xi, iomap, &cmap, IOMAP_F_SHARED,
+				 xfs_iomap_inode_sequence(ip, IOMAP_F_SHARED));
+}
+
 static int xfs_direct_write_iomap_begin_locked(struct xb_inode *xi, loff_t offset, loff_t length,
 					       struct iomap *iomap)
 {
@@ -106,8 +187,8 @@ static int xfs_direct_write_iomap_begin_locked(struct xb_inode *xi, loff_t offse
 		return -EIO;
 	if ((uint64_t) offset >= xfs_iomap_maxbytes(mp))
 		return -EFBIG;
-	/* Shared blocks need copy-on-write: the caller writes buffered. */
-	if (xfs_is_reflink_inode(ip))
+	/* A partial block cannot be copied on write here: buffered (xfs_file_dio_write). */
+	if (xfs_is_reflink_inode(ip) && (((uint64_t) offset | (uint64_t) length) & mp->m_blockmask))
 		return -ENOTBLK;
 	error = xb_err(libxfs_iread_extents(NULL, ip, XFS_DATA_FORK));
 	if (error)
@@ -119,6 +200,11 @@ static int xfs_direct_write_iomap_begin_locked(struct xb_inode *xi, loff_t offse
 		return error;
 	if (nimaps == 0)
 		return xb_err(-EFSCORRUPTED);
+	if (xfs_is_reflink_inode(ip)) {
+		error = xfs_dio_cow_begin(xi, offset_fsb, end_fsb, &imap, iomap);
+		if (error <= 0)
+			return error;
+	}
 	if (xfs_dio_needs_alloc(&imap)) {
 		length = min(length, XFS_DIO_MAP_MAX_BYTES);
 		end_fsb = min(end_fsb, XFS_B_TO_FSB(mp, (uint64_t) offset + length));
@@ -178,6 +264,11 @@ static int xfs_dio_write_end_io_locked(struct xb_inode *xi, uint64_t offset, uin
 
 	if (!xi->ip || xi->m->shutdown)
 		return -EIO;
+	if (flags & IOMAP_DIO_COW) {
+		error = xfs_reflink_end_cow(xi, offset, size);
+		if (error)
+			return error;
+	}
 	/* Unwritten conversion moves i_size itself, after converting. */
 	if (flags & IOMAP_DIO_UNWRITTEN) {
 		error = xfs_iomap_write_unwritten(xi, offset, size, true);
@@ -190,12 +281,22 @@ static int xfs_dio_write_end_io_locked(struct xb_inode *xi, uint64_t offset, uin
 	return 0;
 }
 
-/* xfs_dio_write_end_io: nothing is converted after an error (zeroes stay). */
+/*
+ * xfs_dio_write_end_io: nothing is converted after an error (zeroes stay);
+ * the staging blocks of a failed copy-on-write go back.
+ */
 static int xfs_dio_write_end_io(struct vfs_inode *inode, loff_t offset, ssize_t size, int error,
 				unsigned int flags)
 {
 	struct xb_inode *xi = xb_from_vfs(inode);
 
+	if (error && (flags & IOMAP_DIO_COW)) {
+		/* Staging blocks marked written must never be remapped now. */
+		xb_lock();
+		if (xi->ip)
+			xfs_reflink_cancel_cow_range(xi, (uint64_t) offset, (uint64_t) size, true);
+		xb_unlock();
+	}
 	if (error)
 		return error;
 	if (size <= 0)
