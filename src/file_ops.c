@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "iomap.h"
+#include "iomap_dio.h"
 #include "vfs_atime.h"
 #include "xfs_iomap.h"
 
@@ -285,6 +286,7 @@ int xf_file_setsize(struct xf_engine *e, struct xb_inode *ip, uint64_t size)
 	if (!v)
 		return -EINVAL;
 	inode_lock(v);
+	inode_dio_wait(v); /* xfs_setattr_size */
 	/*
 	 * Shrinking: write the new EOF block back first.  Zeroing skips
 	 * unwritten extents, so a dirty folio over one would keep stale bytes
@@ -343,6 +345,7 @@ int xf_file_fallocate(struct xf_engine *e, struct xb_inode *ip, uint64_t off, ui
 	 * the backend's own incore size is not the file's size any more.
 	 */
 	inode_lock(v);
+	inode_dio_wait(v); /* xfs_file_fallocate */
 	error = xb_prealloc(ip, off, len, true);
 	if (error == -ENOSPC) { /* as xfs_trans_alloc's retry after xfs_blockgc_flush_all */
 		inode_unlock(v);
@@ -387,6 +390,7 @@ int xf_file_punch_or_zero(struct xf_engine *e, struct xb_inode *ip, uint64_t off
 	if (!v)
 		return -EOPNOTSUPP;
 	inode_lock(v);
+	inode_dio_wait(v); /* xfs_file_fallocate */
 	filemap_invalidate_lock(v);
 	error = xf_flush_unmap_range(e, v, off, len);
 	if (!error)

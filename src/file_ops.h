@@ -74,6 +74,17 @@ bool xf_file_atime_pending(struct xf_engine *e, struct xb_inode *ip);
 /* @writepage: the FUSE kernel writing back an mmap store (a page fault). */
 ssize_t xf_file_write(struct xf_engine *e, struct xb_inode *ip, const void *buf, size_t len,
 		      off_t off, bool writepage);
+/*
+ * O_DIRECT (src/file_dio.c, doc/engine.md "Direct I/O"): straight between
+ * @buf and the image, the page cache over the range written back (and, for
+ * a write, dropped) first.  A write's @off and @len must be multiples of
+ * the image's sector size (-EINVAL); reads are checked where they meet
+ * allocated blocks, as XFS does.
+ */
+ssize_t xf_file_dio_read(struct xf_engine *e, struct xb_inode *ip, void *buf, size_t len,
+			 off_t off);
+ssize_t xf_file_dio_write(struct xf_engine *e, struct xb_inode *ip, const void *buf, size_t len,
+			  off_t off);
 int xf_file_setsize(struct xf_engine *e, struct xb_inode *ip, uint64_t size);
 /* The writeback-error cursor a new open file description starts from. */
 uint32_t xf_file_sample_wb_err(struct xf_engine *e, struct xb_inode *ip);

@@ -148,8 +148,16 @@ void xf_read(fuse_req_t req, fuse_ino_t nodeid, size_t size, off_t off, struct f
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	n = (int) xf_file_read(&xf_fs(req)->engine, xf_fh_inode(fi), buf, size, off,
-			       !fi->direct_io);
+	/*
+	 * fi->flags are the file's f_flags: O_DIRECT opens read straight from
+	 * the image (doc/engine.md "Direct I/O"); cache=none alone keeps our
+	 * page cache, its only cache.
+	 */
+	if (fi->flags & O_DIRECT)
+		n = (int) xf_file_dio_read(&xf_fs(req)->engine, xf_fh_inode(fi), buf, size, off);
+	else
+		n = (int) xf_file_read(&xf_fs(req)->engine, xf_fh_inode(fi), buf, size, off,
+				       !fi->direct_io);
 	/*
 	 * file_accessed, before the reply: the FUSE kernel forgets the atime
 	 * it caches when the READ completes (fuse_invalidate_atime), and the
@@ -208,7 +216,11 @@ void xf_write(fuse_req_t req, fuse_ino_t nodeid, const char *buf, size_t size, o
 		if (ret > 0)
 			fuse_lowlevel_notify_inval_inode(xf_fs(req)->se, nodeid, -1, 0);
 	}
-	n = xf_file_write(&xf_fs(req)->engine, xf_fh_inode(fi), buf, size, off, fi->writepage != 0);
+	if (!fi->writepage && (fi->flags & O_DIRECT))
+		n = xf_file_dio_write(&xf_fs(req)->engine, xf_fh_inode(fi), buf, size, off);
+	else
+		n = xf_file_write(&xf_fs(req)->engine, xf_fh_inode(fi), buf, size, off,
+				  fi->writepage != 0);
 	/* A sync inode makes every write O_SYNC (generic_write_sync). */
 	if (n > 0 && !fi->writepage && xf_write_is_sync(xf_fh_inode(fi))) {
 		int err = xf_file_fsync(&xf_fs(req)->engine, xf_fh_inode(fi), false,

@@ -19,9 +19,11 @@
 
 #include "fault.h"
 #include "fuse_ops.h"
+#include "iomap_dio.h"
+#include "xfs_direct.h"
 #include "xfs_iomap.h"
 
-#define XF_COUNTERS_MAX 64
+#define XF_COUNTERS_MAX 80
 
 struct xf_counter {
 	const char *name;
@@ -106,6 +108,16 @@ static void xf_collect_iomap(struct xf_counters *cs)
 	xf_add(cs, "folios_zeroed", atomic_load(&iomap_stats.folios_zeroed), false);
 	xf_add(cs, "folios_read", atomic_load(&iomap_stats.folios_read), false);
 	xf_add(cs, "delalloc_punched_bytes", atomic_load(&iomap_stats.delalloc_punched), false);
+	xf_add(cs, "dio_reads", atomic_load(&iomap_dio_stats.reads), false);
+	xf_add(cs, "dio_writes", atomic_load(&iomap_dio_stats.writes), false);
+	xf_add(cs, "dio_bytes_read", atomic_load(&iomap_dio_stats.bytes_read), false);
+	xf_add(cs, "dio_bytes_written", atomic_load(&iomap_dio_stats.bytes_written), false);
+	xf_add(cs, "dio_zeroed_bytes", atomic_load(&iomap_dio_stats.zeroed_bytes), false);
+	xf_add(cs, "dio_fallbacks", atomic_load(&iomap_dio_stats.fallbacks), false);
+	xf_add(cs, "dio_allocated_blocks", atomic_load(&xfs_dio_stats.allocated_blocks), false);
+	xf_add(cs, "dio_unwritten_converted", atomic_load(&xfs_dio_stats.unwritten_converted_bytes),
+	       false);
+	xf_add(cs, "dio_cow_blocks", atomic_load(&xfs_dio_stats.cow_blocks), false);
 }
 
 static void xf_collect_xfs(struct xf_counters *cs, struct xf_engine *e)

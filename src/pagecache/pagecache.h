@@ -235,6 +235,12 @@ void ifs_clear_all(struct folio *f);
  */
 void truncate_inode_pages_range(struct address_space *m, uint64_t lstart, uint64_t lend);
 /*
+ * Drop every folio with a byte in [lstart, lend] whole, taking no inode lock
+ * (src/pagecache/invalidate.c).  A folio found dirty or under writeback
+ * stays: -EBUSY (a direct write then falls back to a buffered one).
+ */
+int invalidate_inode_pages2_range(struct address_space *m, uint64_t lstart, uint64_t lend);
+/*
  * Reclaim: evict @f if clean, unlocked, not under writeback, unreferenced
  * (the caller's reference is the only other one).  The caller still puts
  * its reference afterwards.

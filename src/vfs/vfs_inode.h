@@ -51,6 +51,7 @@ struct vfs_inode {
 
 	void *i_private;     /* struct xb_inode * */
 	_Atomic int i_opens; /* open file handles (last close trims EOF prealloc) */
+	_Atomic int i_dio_count; /* direct I/O in flight (inode_dio_begin, iomap_dio.h) */
 
 	/* Writeback bookkeeping (src/writeback), under the bdi's lock. */
 	struct vfs_inode *wb_next; /* on the bdi's dirty-inode list */

@@ -225,7 +225,10 @@ xfs_filblks_t xfs_bmap_worst_indlen(struct xfs_inode *ip, xfs_filblks_t len);
 /* Remove only delalloc in [start_byte, end_byte); returns blocks punched. */
 uint64_t xfs_bmap_punch_delalloc_range(struct xb_inode *xi, uint64_t start_byte, uint64_t end_byte);
 /* Unwritten -> written over [offset, offset+count), on-disk size moved with it. */
-int xfs_iomap_write_unwritten(struct xb_inode *xi, uint64_t offset, uint64_t count);
+int xfs_iomap_write_unwritten(struct xb_inode *xi, uint64_t offset, uint64_t count,
+			      bool update_isize);
+/* xfs_setfilesize: log the on-disk size up to min(offset + size, i_size). */
+int xfs_setfilesize(struct xb_inode *xi, uint64_t offset, uint64_t size);
 /* Blocks (data + indirect) reserved by one inode's / all inodes' delalloc. */
 uint64_t xfs_inode_delalloc_reserved(struct xfs_inode *ip);
 uint64_t xb_delalloc_blocks_locked(struct xb_mount *m);

@@ -262,7 +262,7 @@ static uint64_t xfs_new_eof(struct xb_inode *xi, uint64_t new_size)
 }
 
 static int xfs_iomap_convert_one(struct xb_inode *xi, xfs_fileoff_t offset_fsb,
-				 xfs_filblks_t count_fsb, uint64_t io_end,
+				 xfs_filblks_t count_fsb, uint64_t io_end, bool update_isize,
 				 struct xfs_bmbt_irec *imap)
 {
 	struct xb_mount *m = xi->m;
@@ -293,6 +293,13 @@ static int xfs_iomap_convert_one(struct xb_inode *xi, xfs_fileoff_t offset_fsb,
 	i_size = (uint64_t) (offset_fsb + count_fsb) << mp->m_sb.sb_blocklog; /* may be 2^63 */
 	if (i_size > io_end)
 		i_size = io_end;
+	/*
+	 * A direct write moves i_size here, after the conversion and before
+	 * the on-disk size: earlier, a racing direct read could find the
+	 * unwritten extents inside EOF still unconverted.
+	 */
+	if (update_isize && xb_vfs_inode(xi) && i_size > xfs_isize(xi))
+		vfs_i_size_write(xb_vfs_inode(xi), i_size);
 	i_size = xfs_new_eof(xi, i_size);
 	if (i_size) {
 		ip->i_disk_size = i_size;
@@ -311,8 +318,10 @@ static int xfs_iomap_convert_one(struct xb_inode *xi, xfs_fileoff_t offset_fsb,
 /*
  * xfs_iomap_write_unwritten: [offset, offset+count) has been written; mark
  * its unwritten extents written, one transaction per extent touched.
+ * @update_isize (direct writes): i_size follows the converted range.
  */
-int xfs_iomap_write_unwritten(struct xb_inode *xi, uint64_t offset, uint64_t count)
+int xfs_iomap_write_unwritten(struct xb_inode *xi, uint64_t offset, uint64_t count,
+			      bool update_isize)
 {
 	struct xfs_mount *mp = xi->m->mp;
 	xfs_fileoff_t offset_fsb = XFS_B_TO_FSBT(mp, offset);
@@ -320,7 +329,8 @@ int xfs_iomap_write_unwritten(struct xb_inode *xi, uint64_t offset, uint64_t cou
 
 	while (count_fsb > 0) {
 		struct xfs_bmbt_irec imap;
-		int error = xfs_iomap_convert_one(xi, offset_fsb, count_fsb, offset + count, &imap);
+		int error = xfs_iomap_convert_one(xi, offset_fsb, count_fsb, offset + count,
+						  update_isize, &imap);
 
 		if (error)
 			return error;
@@ -336,7 +346,7 @@ int xfs_iomap_write_unwritten(struct xb_inode *xi, uint64_t offset, uint64_t cou
 }
 
 /* xfs_setfilesize: log the on-disk size after an appending write. */
-static int xfs_setfilesize(struct xb_inode *xi, uint64_t offset, uint64_t size)
+int xfs_setfilesize(struct xb_inode *xi, uint64_t offset, uint64_t size)
 {
 	struct xb_mount *m = xi->m;
 	struct xfs_trans *tp;
@@ -381,7 +391,7 @@ static int xfs_end_ioend_locked(struct xb_inode *xi, struct iomap_ioend *ioend)
 		if (error)
 			return error;
 	} else if (ioend->io_type == IOMAP_UNWRITTEN) {
-		error = xfs_iomap_write_unwritten(xi, offset, size);
+		error = xfs_iomap_write_unwritten(xi, offset, size, false);
 		if (error)
 			return error;
 	}
