@@ -325,9 +325,14 @@ echo A >"$MNT/ra"
 echo B >"$MNT/rb"
 check_eq "RENAME_NOREPLACE onto a name" "File exists" "$(renameat2 "$MNT/ra" "$MNT/rb" 1)"
 check_eq "RENAME_EXCHANGE" "ok A B" "$(renameat2 "$MNT/ra" "$MNT/rb" 2) $(cat "$MNT/rb") $(cat "$MNT/ra")"
-check_eq "RENAME_WHITEOUT refused" "Invalid argument" "$(renameat2 "$MNT/ra" "$MNT/rc" 4)"
-check_eq "RENAME_NOREPLACE to a new name" "ok" "$(renameat2 "$MNT/ra" "$MNT/rc" 1)"
-rm "$MNT/rb" "$MNT/rc"
+# RENAME_WHITEOUT (overlayfs): the source name becomes a 0:0 character
+# device (test_whiteout.sh compares it all with the kernel's XFS).
+check_eq "RENAME_WHITEOUT" "ok B" "$(renameat2 "$MNT/ra" "$MNT/rc" 4) $(cat "$MNT/rc")"
+check_eq "the whiteout left at the source" "character special file 0:0" \
+	"$(stat -c '%F %t:%T' "$MNT/ra")"
+check_eq "RENAME_WHITEOUT|RENAME_EXCHANGE refused" "Invalid argument" "$(renameat2 "$MNT/rc" "$MNT/rb" 6)"
+check_eq "RENAME_NOREPLACE to a new name" "ok" "$(renameat2 "$MNT/rc" "$MNT/rd" 1)"
+rm "$MNT/ra" "$MNT/rb" "$MNT/rd"
 check "rename a directory" mv "$MNT/dirsys" "$MNT/dir/sub"
 check_eq "moved directory's .." "$(stat -c %i "$MNT/dir")" "$(stat -c %i "$MNT/dir/sub/..")"
 check "rmdir" rmdir "$MNT/dir777"
