@@ -112,6 +112,18 @@ int xf_file_shift_locked(struct xf_engine *e, struct xb_inode *ip, uint64_t off,
 		      : xf_collapse_locked(e, v, ip, off, len);
 }
 
+/* vfs_fallocate's own checks of the range (and an inode to work on). */
+static int xf_falloc_range_check(const struct vfs_inode *v, uint64_t off, uint64_t len)
+{
+	if (!v)
+		return -EINVAL;
+	if (!len || off > XF_MAXBYTES || len > XF_MAXBYTES)
+		return -EINVAL;
+	if (off + len > XF_MAXBYTES)
+		return -EFBIG;
+	return 0;
+}
+
 /* vfs_fallocate's own checks, then both locks around @fn's work. */
 static int xf_shift(struct xf_engine *e, struct xb_inode *ip, uint64_t off, uint64_t len,
 		    bool insert)
@@ -119,12 +131,9 @@ static int xf_shift(struct xf_engine *e, struct xb_inode *ip, uint64_t off, uint
 	struct vfs_inode *v = xb_vfs_inode(ip);
 	int error;
 
-	if (!v)
-		return -EINVAL;
-	if (!len || off > XF_MAXBYTES || len > XF_MAXBYTES)
-		return -EINVAL;
-	if (off + len > XF_MAXBYTES)
-		return -EFBIG;
+	error = xf_falloc_range_check(v, off, len);
+	if (error)
+		return error;
 	inode_lock(v);
 	filemap_invalidate_lock(v);
 	error = xf_file_shift_locked(e, ip, off, len, insert);
@@ -181,12 +190,9 @@ int xf_file_unshare_range(struct xf_engine *e, struct xb_inode *ip, uint64_t off
 	struct vfs_inode *v = xb_vfs_inode(ip);
 	int error;
 
-	if (!v)
-		return -EINVAL;
-	if (!len || off > XF_MAXBYTES || len > XF_MAXBYTES)
-		return -EINVAL;
-	if (off + len > XF_MAXBYTES)
-		return -EFBIG;
+	error = xf_falloc_range_check(v, off, len);
+	if (error)
+		return error;
 	inode_lock(v);
 	filemap_invalidate_lock(v);
 	error = xf_shift_modified(e, ip);

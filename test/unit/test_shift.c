@@ -158,6 +158,9 @@ static void test_errors(void)
 	CHECK_EQ(xf_file_insert_range(&rf.e, t.ip, B, 100), -EINVAL);
 	CHECK_EQ(xf_file_insert_range(&rf.e, t.ip, (uint64_t) INT64_MAX, B), -EFBIG);
 	CHECK_EQ(xf_file_collapse_range(&rf.e, t.ip, (uint64_t) INT64_MAX - B + 1, B), -EFBIG);
+	/* unshare shares vfs_fallocate's range checks (xf_falloc_range_check) */
+	CHECK_EQ(xf_file_unshare_range(&rf.e, t.ip, B, 0, true), -EINVAL);
+	CHECK_EQ(xf_file_unshare_range(&rf.e, t.ip, (uint64_t) INT64_MAX - B + 1, B, true), -EFBIG);
 	tf_check(&t, "after refused calls");
 	/* A sparse file just under the limit: one more block would overflow it. */
 	tf_open(&big, "big", true);
