@@ -85,4 +85,5 @@ check "the writer sees its byte" test "$(cat "$MNT/b")" = orxginal
 check "its sharer is untouched" test "$(cat "$MNT/a")" = original
 fuse_unmount
 check "reflink image clean" sh -c "xfs_repair -n '$WORK/rl' >/dev/null 2>&1"
+check "the kernel reads both sharers as xfsfuse left them" sh -c "mount -o loop,ro '$WORK/rl' '$KM' && test \"\$(cat '$KM/a')\" = original && test \"\$(cat '$KM/b')\" = orxginal; rc=\$?; umount '$KM'; exit \$rc"
 lib_finish
