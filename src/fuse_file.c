@@ -10,6 +10,16 @@
 
 #include <errno.h>
 
+/*
+ * An O_DIRECT open takes the direct path (doc/engine.md "Direct I/O") --
+ * unless -o direct_io=buffered keeps it on the buffered engine with the
+ * exact ranges FOPEN_DIRECT_IO gives (the race tool's mmap workload).
+ */
+static bool xf_open_is_direct(const struct xf_fs *fs, const struct fuse_file_info *fi)
+{
+	return (fi->flags & O_DIRECT) && !fs->direct_io_buffered;
+}
+
 /* @ip: the inode of an existing file (NULL for a create: nothing is cached yet). */
 static void xf_set_open_flags(struct xf_fs *fs, struct fuse_file_info *fi, struct xb_inode *ip)
 {
@@ -153,7 +163,7 @@ void xf_read(fuse_req_t req, fuse_ino_t nodeid, size_t size, off_t off, struct f
 	 * the image (doc/engine.md "Direct I/O"); cache=none alone keeps our
 	 * page cache, its only cache.
 	 */
-	if (fi->flags & O_DIRECT)
+	if (xf_open_is_direct(xf_fs(req), fi))
 		n = (int) xf_file_dio_read(&xf_fs(req)->engine, xf_fh_inode(fi), buf, size, off);
 	else
 		n = (int) xf_file_read(&xf_fs(req)->engine, xf_fh_inode(fi), buf, size, off,
@@ -216,7 +226,7 @@ void xf_write(fuse_req_t req, fuse_ino_t nodeid, const char *buf, size_t size, o
 		if (ret > 0)
 			fuse_lowlevel_notify_inval_inode(xf_fs(req)->se, nodeid, -1, 0);
 	}
-	if (!fi->writepage && (fi->flags & O_DIRECT))
+	if (!fi->writepage && xf_open_is_direct(xf_fs(req), fi))
 		n = xf_file_dio_write(&xf_fs(req)->engine, xf_fh_inode(fi), buf, size, off);
 	else
 		n = xf_file_write(&xf_fs(req)->engine, xf_fh_inode(fi), buf, size, off,

@@ -25,11 +25,12 @@
 
 /* The session's userdata: one per mount. */
 struct xf_fs {
-	struct xb_mount *m; /* set by main() before fuse_session_mount */
-	uint64_t root_ino;  /* the XFS root inode; the kernel calls it FUSE_ROOT_ID */
-	bool cache_none;    /* -o cache=none: FOPEN_DIRECT_IO on every open */
-	bool io_uring;	    /* -o io_uring asked libfuse for FUSE-over-io_uring */
-	bool debug;	    /* -d: log backend errors too */
+	struct xb_mount *m;	 /* set by main() before fuse_session_mount */
+	uint64_t root_ino;	 /* the XFS root inode; the kernel calls it FUSE_ROOT_ID */
+	bool cache_none;	 /* -o cache=none: FOPEN_DIRECT_IO on every open */
+	bool direct_io_buffered; /* -o direct_io=buffered: O_DIRECT opens stay buffered */
+	bool io_uring;		 /* -o io_uring asked libfuse for FUSE-over-io_uring */
+	bool debug;		 /* -d: log backend errors too */
 	struct fuse_conn_info_opts *conn_opts; /* -o max_write=... and friends */
 	struct xf_engine engine;	       /* page cache, writeback, reclaim (file_ops.c) */
 	struct fuse_session *se;	       /* for notifications to the kernel */

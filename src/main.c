@@ -198,6 +198,7 @@ int main(int argc, char *argv[])
 		goto out_args;
 	}
 	fs.cache_none = o.cache_none;
+	fs.direct_io_buffered = o.direct_io_buffered;
 	fs.io_uring = o.io_uring;
 	if (xf_engine_options(&o, &fs.engine.opts) || xf_control_options(&o, &copts))
 		goto out_args;

@@ -36,11 +36,11 @@ enum {
 	}
 
 static const struct fuse_opt xf_opt_spec[] = {
-	XF_OPT("cache=%s", cache), XF_OPT("folio_size=%s", folio_size),
-	XF_OPT("cache_size=%s", cache_size), XF_OPT("reclaim=%s", reclaim),
-	XF_OPT("iomap_validate=%s", iomap_validate), XF_OPT("delalloc_punch=%s", delalloc_punch),
-	XF_OPT("stale_remedy=%s", stale_remedy), XF_OPT("prealloc=%s", prealloc),
-	XF_OPT("writeback_interval=%s", writeback_interval),
+	XF_OPT("cache=%s", cache), XF_OPT("direct_io=%s", direct_io),
+	XF_OPT("folio_size=%s", folio_size), XF_OPT("cache_size=%s", cache_size),
+	XF_OPT("reclaim=%s", reclaim), XF_OPT("iomap_validate=%s", iomap_validate),
+	XF_OPT("delalloc_punch=%s", delalloc_punch), XF_OPT("stale_remedy=%s", stale_remedy),
+	XF_OPT("prealloc=%s", prealloc), XF_OPT("writeback_interval=%s", writeback_interval),
 	XF_OPT("dirty_expire=%s", dirty_expire), XF_OPT("dirty_background=%s", dirty_background),
 	XF_OPT("dirty_ratio=%s", dirty_ratio), XF_OPT("log_interval=%s", log_interval),
 	XF_OPT("inject_write_delay_ms=%s", inject_write_delay_ms),
@@ -171,6 +171,20 @@ static int xf_check_cache(struct xf_options *o)
 	return -1;
 }
 
+static int xf_check_direct_io(struct xf_options *o)
+{
+	if (!o->direct_io || !strcmp(o->direct_io, "iomap"))
+		return 0;
+	if (!strcmp(o->direct_io, "buffered")) {
+		o->direct_io_buffered = true;
+		return 0;
+	}
+	fprintf(stderr,
+		"xfsfuse: -o direct_io=%s: expected direct_io=iomap or direct_io=buffered\n",
+		o->direct_io);
+	return -1;
+}
+
 /* -o name=value with commas and backslashes in the value escaped for libfuse. */
 static int xf_add_escaped_opt(struct fuse_args *args, const char *name, const char *value)
 {
@@ -275,7 +289,7 @@ int xf_parse_options(struct fuse_args *args, struct xf_options *o)
 	memset(o, 0, sizeof(*o));
 	if (fuse_opt_parse(args, o, xf_opt_spec, xf_opt_proc) == -1)
 		return -1;
-	if (xf_check_cache(o))
+	if (xf_check_cache(o) || xf_check_direct_io(o))
 		return -1;
 	if (xf_add_default_opts(args, o) || (o->io_uring && xf_io_uring_setup(args, o))) {
 		fprintf(stderr, "xfsfuse: out of memory\n");
@@ -568,6 +582,8 @@ void xf_print_options_help(void)
 	       "    -o ro                  mount read-only: nothing is written to the image\n"
 	       "    -o cache=kernel|none   kernel: the kernel page cache is used (default)\n"
 	       "                           none: every open is FOPEN_DIRECT_IO (no kernel cache)\n"
+	       "    -o direct_io=iomap|buffered  O_DIRECT opens: straight to the image (default),\n"
+	       "                           or exact ranges through the buffered engine (races)\n"
 	       "    -o allow_other         let other users access the mount\n"
 	       "    -o fsname=NAME         source shown in /proc/mounts (default: IMAGE)\n"
 	       "    -o max_write=N         largest WRITE request (default and maximum 1 MiB)\n"

@@ -24,9 +24,11 @@ struct xf_options {
 	char *image; /* IMAGE, made absolute (fuse_daemonize does chdir("/")) */
 	char *cache; /* -o cache=kernel|none, as given */
 	bool cache_none;
-	bool readonly;	 /* -o ro or -r (and not a later -o rw) */
-	bool io_uring;	 /* -o io_uring, and the kernel may give it (xf_io_uring_setup) */
-	bool has_fsname; /* the user chose fsname= / subtype= */
+	char *direct_io;	 /* -o direct_io=iomap|buffered, as given */
+	bool direct_io_buffered; /* O_DIRECT opens use the buffered engine */
+	bool readonly;		 /* -o ro or -r (and not a later -o rw) */
+	bool io_uring;		 /* -o io_uring, and the kernel may give it (xf_io_uring_setup) */
+	bool has_fsname;	 /* the user chose fsname= / subtype= */
 	bool has_subtype;
 	int nonopts;		    /* positional arguments seen */
 	struct xf_atime_opts atime; /* noatime, relatime, strictatime, nodiratime, lazytime */

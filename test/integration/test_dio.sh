@@ -82,4 +82,15 @@ if check_mount "$FIMG" allow_other; then
 		bad "kernel mount of xfsfuse's image"
 	fi
 fi
+
+# ---- -o direct_io=buffered: O_DIRECT opens stay on the buffered engine
+# (exact, unaligned ranges: the race tool's mmap workload relies on it)
+if check_mount "$FIMG" direct_io=buffered; then
+	w0=$(counter dio_writes)
+	check "unaligned O_DIRECT write accepted" xfs_io -f -d -c "pwrite -S 0x5a 3 1000" "$MNT/buffered" >/dev/null
+	check_eq "it went through the buffered engine" "$w0" "$(counter dio_writes)"
+	check_eq "its bytes" "$(head -c 1000 /dev/zero | tr '\0' Z | md5sum)" "$(tail -c +4 "$MNT/buffered" | md5sum)"
+	check_unmount
+	repair_clean "$FIMG" && ok || bad "xfs_repair -n (direct_io=buffered)"
+fi
 lib_finish

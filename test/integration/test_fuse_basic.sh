@@ -148,6 +148,8 @@ umount "$KMNT"
 check_fails "unknown option refused" "$XFSFUSE" "$IMG" "$MNT" -o no_such_option
 check_fails "bad cache= refused" "$XFSFUSE" "$IMG" "$MNT" -o cache=sometimes
 check_out "bad cache= says why" "^xfsfuse: .*cache="
+check_fails "bad direct_io= refused" "$XFSFUSE" "$IMG" "$MNT" -o direct_io=sometimes
+check_out "bad direct_io= says why" "^xfsfuse: .*direct_io="
 check_fails "writeback_cache refused" "$XFSFUSE" "$IMG" "$MNT" -o writeback_cache
 # Values that make no sense: each refused with its one-line reason.
 for o in cache_size=-1 cache_size=99999999999999999g max_write=0 max_write=4 \

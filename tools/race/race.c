@@ -209,6 +209,10 @@ static void mount_opts(struct race_run *rr, bool first, char *buf, size_t len)
 			       "folio_size=%uk,reclaim=aggressive,writeback_interval=1,"
 			       "dirty_expire=1,cache=%s",
 			       o->folio_kib, o->workload == WL_MMAP ? "kernel" : "none");
+	/* mmap: writer B's O_DIRECT write is a short buffered write in the daemon
+	 * (FOPEN_DIRECT_IO only keeps the kernel's cache out of its way). */
+	if (o->workload == WL_MMAP)
+		n += (size_t) snprintf(buf + n, len - n, ",direct_io=buffered");
 	/* The second mount only reads back: no delays, no injected errors. */
 	if (first && rr->has_inject && !o->no_delays) {
 		if (o->workload == WL_MMAP)
