@@ -20,12 +20,28 @@ static __thread bool xf_lw_full; /* no slot left: this thread goes unwatched */
 static pthread_key_t xf_lw_key;
 static pthread_once_t xf_lw_once = PTHREAD_ONCE_INIT;
 
+/*
+ * Empty @s for its next owner.  waiting and wait_ino are read by other
+ * threads (xf_lw_waits_on) while a slot changes hands: atomic stores.
+ */
+static void xf_lw_reset(struct xf_lw_slot *s, int tid)
+{
+	__atomic_store_n(&s->waiting, -1, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->wait_ino, 0, __ATOMIC_RELAXED);
+	s->wait_index = 0;
+	s->wait_since_ms = 0;
+	memset(s->held, 0, sizeof(s->held));
+	memset(s->held_ino, 0, sizeof(s->held_ino));
+	memset(s->held_excl, 0, sizeof(s->held_excl));
+	s->tid = tid;
+}
+
 static void xf_lw_thread_exit(void *arg)
 {
 	struct xf_lw_slot *s = arg;
 	size_t i = (size_t) (s - xf_lw_slots);
 
-	memset(s, 0, sizeof(*s));
+	xf_lw_reset(s, 0);
 	atomic_store(&xf_lw_claim_tid[i], 0);
 }
 
@@ -46,9 +62,7 @@ static struct xf_lw_slot *xf_lw_claim(void)
 
 		if (!atomic_compare_exchange_strong(&xf_lw_claim_tid[i], &free_tid, tid))
 			continue;
-		memset(s, 0, sizeof(*s));
-		s->waiting = -1;
-		s->tid = tid;
+		xf_lw_reset(s, tid);
 		if (i >= __atomic_load_n(&xf_lw_nslots, __ATOMIC_RELAXED))
 			__atomic_store_n(&xf_lw_nslots, i + 1, __ATOMIC_RELAXED);
 		pthread_setspecific(xf_lw_key, s);
@@ -79,10 +93,10 @@ void xf_lw_wait(enum xf_lw_kind k, uint64_t ino, uint64_t index)
 
 	if (!s)
 		return;
-	s->wait_ino = ino;
+	__atomic_store_n(&s->wait_ino, ino, __ATOMIC_RELAXED);
 	s->wait_index = index;
 	s->wait_since_ms = xf_lw_now_ms();
-	s->waiting = (int) k;
+	__atomic_store_n(&s->waiting, (int) k, __ATOMIC_RELEASE);
 }
 
 void xf_lw_got(enum xf_lw_kind k, uint64_t ino, bool excl)
@@ -91,7 +105,7 @@ void xf_lw_got(enum xf_lw_kind k, uint64_t ino, bool excl)
 
 	if (!s)
 		return;
-	s->waiting = -1;
+	__atomic_store_n(&s->waiting, -1, __ATOMIC_RELEASE);
 	s->held[k]++;
 	s->held_ino[k] = ino;
 	s->held_excl[k] = excl;
@@ -103,4 +117,18 @@ void xf_lw_put(enum xf_lw_kind k)
 
 	if (s && s->held[k] > 0)
 		s->held[k]--;
+}
+
+bool xf_lw_waits_on(enum xf_lw_kind k, uint64_t ino)
+{
+	int i, n = __atomic_load_n(&xf_lw_nslots, __ATOMIC_ACQUIRE);
+
+	for (i = 0; i < n; i++) {
+		struct xf_lw_slot *s = &xf_lw_slots[i];
+
+		if (__atomic_load_n(&s->waiting, __ATOMIC_ACQUIRE) == (int) k &&
+		    __atomic_load_n(&s->wait_ino, __ATOMIC_RELAXED) == ino)
+			return true;
+	}
+	return false;
 }

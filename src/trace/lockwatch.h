@@ -8,7 +8,9 @@
  * its own slot: no lock, a few stores per acquisition.  Nothing in the
  * daemon reads the slots; test/integration/diagnose.sh prints them from a
  * stopped process with gdb (xf_lw_slots, xf_lw_nslots), beside every
- * thread's stack.  The lock order they follow is vfs_inode.h's.
+ * thread's stack, and the race harness asks xf_lw_waits_on (waiting and
+ * wait_ino are stored atomically for it).  The lock order they follow is
+ * vfs_inode.h's.
  */
 #ifndef XFSFUSE_LOCKWATCH_H
 #define XFSFUSE_LOCKWATCH_H
@@ -44,5 +46,7 @@ void xf_lw_wait(enum xf_lw_kind k, uint64_t ino, uint64_t index);
 void xf_lw_got(enum xf_lw_kind k, uint64_t ino, bool excl);
 /* Released one lock of kind @k. */
 void xf_lw_put(enum xf_lw_kind k);
+/* Is some thread blocked on lock @k of inode @ino right now? */
+bool xf_lw_waits_on(enum xf_lw_kind k, uint64_t ino);
 
 #endif

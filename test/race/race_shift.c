@@ -88,16 +88,11 @@ static long race_shift_locked_call(void *arg)
 static bool race_wait_rwsem_waiter(uint64_t ino)
 {
 	struct timespec d = {0, 1000000};
-	int i, n;
+	int n;
 
 	for (n = 0; n < PARK_ARRIVE_TIMEOUT_MS; n++) {
-		for (i = 0; i < __atomic_load_n(&xf_lw_nslots, __ATOMIC_ACQUIRE); i++) {
-			struct xf_lw_slot *sl = &xf_lw_slots[i];
-
-			if (__atomic_load_n(&sl->waiting, __ATOMIC_ACQUIRE) == XF_LW_I_RWSEM &&
-			    __atomic_load_n(&sl->wait_ino, __ATOMIC_ACQUIRE) == ino)
-				return true;
-		}
+		if (xf_lw_waits_on(XF_LW_I_RWSEM, ino))
+			return true;
 		nanosleep(&d, NULL);
 	}
 	return false;
