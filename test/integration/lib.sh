@@ -66,6 +66,16 @@ lib_cleanup() {
 	[ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
 }
 
+# unlinked_buckets IMAGE: the AGI unlinked entries of every AG ("" if none).
+unlinked_buckets() {
+	local ags a
+	ags=$(xfs_db -r -c 'sb 0' -c 'print agcount' "$1" | sed 's/.*= //')
+	for a in $(seq 0 $((ags - 1))); do
+		xfs_db -r -c "agi $a" -c 'print unlinked' "$1" | sed -n "s/^unlinked\[0-63\] = *//p" |
+			sed "/^$/d; s/^/ag $a: /"
+	done
+}
+
 # loop_released IMAGE: waits (10 s at most) until no loop device is backed
 # by IMAGE.  After umount(8) of a kernel loop mount the loop device is freed
 # when its last opener closes it, and a `mount -o loop` running elsewhere

@@ -144,16 +144,6 @@ os.waitpid(pid, 0)
 print("\n".join(tree(".")))
 PY
 
-# unlinked_buckets IMAGE: the AGI unlinked entries of every AG ("" if none).
-unlinked_buckets() {
-	local ags a
-	ags=$(xfs_db -r -c 'sb 0' -c 'print agcount' "$1" | sed 's/.*= //')
-	for a in $(seq 0 $((ags - 1))); do
-		xfs_db -r -c "agi $a" -c 'print unlinked' "$1" | sed -n "s/^unlinked\[0-63\] = *//p" |
-			sed "/^$/d; s/^/ag $a: /"
-	done
-}
-
 # The kernel's answers first, then its view of the tree it left.
 truncate -s 512M "$KIMG" && mkfs.xfs -q "$KIMG" || exit 1
 mount -o loop "$KIMG" "$KMNT" || exit 1
