@@ -98,8 +98,8 @@ struct folio {
 	_Atomic int wb_pending;
 	/* Fixed at allocation (valid after removal, unlike mapping): */
 	struct page_cache *pc;
-	unsigned int blkbits;	/* block size log2 of the mapping */
-	unsigned int nr_blocks; /* bits in uptodate[] and dirty[] */
+	unsigned int blkbits;	     /* block size log2 of the mapping */
+	unsigned int nr_blocks;	     /* bits in uptodate[] and dirty[] */
 	struct fp_chunk *pool_chunk; /* the folio pool's chunk holding this folio */
 };
 
