@@ -38,6 +38,7 @@ int page_cache_init(struct page_cache *pc, size_t folio_size, uint64_t limit_byt
 	pc->limit_bytes = limit_bytes;
 	if (folio_pool_init(&pc->pool, folio_size))
 		return -EINVAL;
+	folio_pool_set_spare(&pc->pool, limit_bytes / 16);
 	pthread_mutex_init(&pc->lru_lock, NULL);
 	pc_list_init(&pc->lru);
 	pthread_mutex_init(&pc->wait_lock, NULL);

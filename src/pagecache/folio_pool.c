@@ -5,6 +5,7 @@
  * whose last slot comes back is kept as the spare if there is none, else
  * unmapped.  A chunk hands out its freed slots first (LIFO: the warmest),
  * then slots it never handed out, which are still zero and not yet resident.
+ * Up to max_spare empty chunks are kept on pool->spare.
  */
 #include <errno.h>
 #include <string.h>
@@ -70,8 +71,16 @@ int folio_pool_init(struct folio_pool *p, size_t folio_size)
 	head = fp_round_up(sizeof(struct fp_chunk) + p->nr_slots * sizeof(uint16_t), 64);
 	p->data_off = fp_round_up(head + p->nr_slots * p->hdr_size, FP_PAGE);
 	p->map_bytes = p->data_off + (size_t) p->nr_slots * folio_size;
+	p->max_spare = 1;
 	pthread_mutex_init(&p->lock, NULL);
 	return 0;
+}
+
+void folio_pool_set_spare(struct folio_pool *p, uint64_t bytes)
+{
+	uint64_t n = bytes / (p->map_bytes - p->data_off);
+
+	p->max_spare = n > 1 ? (unsigned int) n : 1;
 }
 
 /* ---- chunks ---- */
@@ -160,7 +169,8 @@ static struct fp_chunk *pool_chunk_locked(struct folio_pool *p)
 		return c;
 	c = p->spare;
 	if (c) {
-		p->spare = NULL;
+		p->spare = c->next;
+		p->nr_spare--;
 		partial_add(p, c);
 		return c;
 	}
@@ -220,9 +230,11 @@ static struct fp_chunk *chunk_put(struct folio_pool *p, struct fp_chunk *c, unsi
 	if (c->nr_free < p->nr_slots)
 		return NULL;
 	partial_del(p, c);
-	if (p->spare)
+	if (p->nr_spare >= p->max_spare)
 		return c;
+	c->next = p->spare; /* the spare list is singly linked */
 	p->spare = c;
+	p->nr_spare++;
 	return NULL;
 }
 
@@ -254,9 +266,12 @@ void folio_pool_destroy(struct folio_pool *p)
 			chunk_unmap(p, c);
 		}
 	}
-	if (p->spare)
-		chunk_unmap(p, p->spare);
+	for (c = p->spare; c; c = next) {
+		next = c->next;
+		chunk_unmap(p, c);
+	}
 	p->spare = NULL;
+	p->nr_spare = 0;
 	pthread_mutex_unlock(&p->lock);
 	pthread_mutex_destroy(&p->lock);
 }

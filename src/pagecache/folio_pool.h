@@ -54,11 +54,21 @@ struct folio_pool {
 	unsigned int nr_slots;	  /* per chunk */
 	pthread_mutex_t lock;	  /* leaf: partial, spare, every chunk's free stack */
 	struct fp_chunk *partial; /* chunks with a free slot (doubly linked) */
-	struct fp_chunk *spare;	  /* one empty chunk kept: no map/unmap ping-pong */
+	struct fp_chunk *spare;	  /* empty chunks kept: no map/unmap ping-pong */
+	unsigned int nr_spare;
+	unsigned int max_spare; /* folio_pool_init: 1; see folio_pool_set_spare */
 	struct folio_pool_stats stats;
 };
 
 int folio_pool_init(struct folio_pool *p, size_t folio_size);
+/*
+ * Keep up to @bytes of empty chunks mapped (at least one).  The page cache
+ * sets 1/16 of cache_size: reclaim frees that much at a time, often whole
+ * chunks, and a sequential writer fills them again at once; unmapping and
+ * faulting them back in cost more than the memset the pool saves
+ * (doc/engine.md, "Folio memory").
+ */
+void folio_pool_set_spare(struct folio_pool *p, uint64_t bytes);
 /* Unmaps every chunk with no folio in use (those in use stay mapped). */
 void folio_pool_destroy(struct folio_pool *p);
 /*

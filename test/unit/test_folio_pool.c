@@ -153,6 +153,37 @@ static void test_sizes(void)
 	}
 }
 
+/* folio_pool_set_spare: that many empty chunks stay mapped, no more. */
+static void test_spares(void)
+{
+	struct folio_pool p;
+	unsigned int n, i;
+	struct folio **fs;
+	bool zeroed;
+
+	folio_pool_init(&p, 65536);
+	folio_pool_set_spare(&p, 3 * FOLIO_POOL_CHUNK_DATA);
+	CHECK_EQ(p.max_spare, 3);
+	n = 5 * p.nr_slots;
+	fs = calloc(n, sizeof(*fs));
+	for (i = 0; i < n; i++)
+		fs[i] = folio_pool_alloc(&p, &zeroed);
+	CHECK_EQ(atomic_load(&p.stats.chunks), 5);
+	for (i = 0; i < n; i++)
+		folio_pool_free(&p, fs[i]);
+	CHECK_EQ(atomic_load(&p.stats.chunks), 3);
+	CHECK_EQ(p.nr_spare, 3);
+	/* Spares serve allocations before any new mapping. */
+	for (i = 0; i < 3 * p.nr_slots; i++)
+		fs[i] = folio_pool_alloc(&p, &zeroed);
+	CHECK_EQ(atomic_load(&p.stats.chunks_mapped), 5);
+	for (i = 0; i < 3 * p.nr_slots; i++)
+		folio_pool_free(&p, fs[i]);
+	folio_pool_destroy(&p);
+	CHECK_EQ(atomic_load(&p.stats.chunks), 0);
+	free(fs);
+}
+
 /* ---- concurrent users (meaningful under TSan) ---- */
 
 #define THREADS 4
@@ -263,6 +294,7 @@ int main(void)
 {
 	radix_tree_init();
 	test_sizes();
+	test_spares();
 	test_threads();
 	test_page_cache();
 	return th_report("test_folio_pool");
