@@ -36,6 +36,9 @@ int page_cache_init(struct page_cache *pc, size_t folio_size, uint64_t limit_byt
 	pc->folio_size = folio_size;
 	pc->folio_shift = (unsigned int) __builtin_ctzl(folio_size);
 	pc->limit_bytes = limit_bytes;
+	if (folio_pool_init(&pc->pool, folio_size))
+		return -EINVAL;
+	folio_pool_set_spare(&pc->pool, limit_bytes / 16);
 	pthread_mutex_init(&pc->lru_lock, NULL);
 	pc_list_init(&pc->lru);
 	pthread_mutex_init(&pc->wait_lock, NULL);
@@ -49,6 +52,7 @@ int page_cache_init(struct page_cache *pc, size_t folio_size, uint64_t limit_byt
 
 void page_cache_destroy(struct page_cache *pc)
 {
+	folio_pool_destroy(&pc->pool);
 	pthread_cond_destroy(&pc->wait_cond);
 	pthread_mutex_destroy(&pc->wait_lock);
 	pthread_mutex_destroy(&pc->lru_lock);
@@ -73,45 +77,34 @@ void mapping_destroy(struct address_space *m)
 
 static void folio_free(struct folio *f)
 {
+	struct page_cache *pc = f->pc;
+
 	/* nr_dirty counts live PG_dirty folios, even removed ones. */
 	if (atomic_load(&f->flags) & (1UL << PG_dirty))
-		atomic_fetch_sub(&f->pc->nr_dirty, 1);
+		atomic_fetch_sub(&pc->nr_dirty, 1);
 	pthread_mutex_destroy(&f->state_lock);
 	pthread_mutex_destroy(&f->lock);
-	free(f->uptodate);
-	free(f->dirty);
-	free(f->data);
-	atomic_fetch_add(&f->pc->stats.folios_freed, 1);
-	free(f);
+	atomic_fetch_add(&pc->stats.folios_freed, 1);
+	folio_pool_free(&pc->pool, f);
 }
 
+/*
+ * A slot of the folio pool.  Its data is not zeroed unless fresh: whoever
+ * marks a block uptodate has filled all of it first (doc/engine.md, "Folio
+ * memory"), so no other file's old bytes can be read through this folio.
+ */
 static struct folio *folio_alloc(struct address_space *m, uint64_t index)
 {
 	struct page_cache *pc = m->pc;
-	unsigned int nr = folio_nr_blocks(m);
-	struct folio *f = calloc(1, sizeof(*f));
-	void *data = NULL;
+	bool zeroed;
+	struct folio *f = folio_pool_alloc(&pc->pool, &zeroed);
 
 	if (!f)
 		return NULL;
-	f->uptodate = calloc(1, pc_bitmap_bytes(nr));
-	f->dirty = calloc(1, pc_bitmap_bytes(nr));
-	if (posix_memalign(&data, pc->folio_size, pc->folio_size))
-		data = NULL;
-	if (!f->uptodate || !f->dirty || !data) {
-		free(f->uptodate);
-		free(f->dirty);
-		free(data);
-		free(f);
-		return NULL;
-	}
-	/* Never hand out another file's old bytes, even by mistake. */
-	memset(data, 0, pc->folio_size);
-	f->data = data;
 	f->index = index;
 	f->pc = pc;
 	f->blkbits = m->blkbits;
-	f->nr_blocks = nr;
+	f->nr_blocks = folio_nr_blocks(m);
 	pthread_mutex_init(&f->lock, NULL);
 	pthread_mutex_init(&f->state_lock, NULL);
 	pc_list_init(&f->lru);

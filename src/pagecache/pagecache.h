@@ -7,9 +7,10 @@
  * Folios.  All folios of one cache have the same size (mount option
  * folio_size: 4k default, 16k, 64k), a power of two >= the fs block size, so
  * one folio can hold many blocks.  A folio is in at most one mapping, at index
- * pos >> folio_shift.  Its memory (data, bitmaps) lives as long as a reference
- * does; folio->mapping becomes NULL when it is removed from the cache
- * (truncate or eviction): holders must check it after locking.
+ * pos >> folio_shift.  Its memory (struct, bitmaps, data: one slot of the
+ * folio pool, folio_pool.h) lives as long as a reference does; folio->mapping
+ * becomes NULL when it is removed from the cache (truncate or eviction):
+ * holders must check it after locking.
  *
  * References.  The cache holds one reference while the folio is in the
  * mapping; every lookup returns one more, dropped with folio_put().  Reclaim
@@ -35,6 +36,9 @@
  *   page_cache->wait_lock     leaf: with wait_cond, one wait queue for all
  *                             folios (folio_end_writeback broadcasts,
  *                             waiters re-test their own PG_writeback)
+ *   page_cache->pool.lock     leaf: the folio pool's free slots and chunks;
+ *                             taken by folio allocation and the last
+ *                             folio_put, under any of the above or none
  *
  * PG_dirty/PG_writeback flip under i_pages_lock together with their tags.
  * Lookups take their reference under i_pages_lock, which is what lets
@@ -51,6 +55,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "folio_pool.h"
 #include "radix-tree.h" /* libfrog (xfsprogs): the kernel's radix tree with tags */
 
 #define PC_TAG_DIRTY	 0
@@ -93,8 +98,9 @@ struct folio {
 	_Atomic int wb_pending;
 	/* Fixed at allocation (valid after removal, unlike mapping): */
 	struct page_cache *pc;
-	unsigned int blkbits;	/* block size log2 of the mapping */
-	unsigned int nr_blocks; /* bits in uptodate[] and dirty[] */
+	unsigned int blkbits;	     /* block size log2 of the mapping */
+	unsigned int nr_blocks;	     /* bits in uptodate[] and dirty[] */
+	struct fp_chunk *pool_chunk; /* the folio pool's chunk holding this folio */
 };
 
 struct pc_stats {
@@ -128,6 +134,7 @@ struct page_cache {
 	 */
 	void (*over_limit)(struct page_cache *pc); /* reclaim's kick, may be NULL */
 	void *over_limit_data;
+	struct folio_pool pool; /* folio memory (folio_pool.h) */
 	struct pc_stats stats;
 };
 

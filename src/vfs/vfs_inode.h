@@ -10,7 +10,8 @@
  * Lock order (as in the kernel):
  *   i_rwsem -> invalidate_lock -> folio lock -> ILOCK (backend) -> libxfs
  *   mapping->i_pages_lock and page_cache->lru_lock are leaf locks: never held
- *   while sleeping or while taking any other lock.
+ *   while sleeping or while taking any other lock.  page_cache->pool.lock
+ *   (the folio pool) is innermost of all: the last folio_put may take it.
  */
 #ifndef XFSFUSE_VFS_INODE_H
 #define XFSFUSE_VFS_INODE_H
