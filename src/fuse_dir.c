@@ -100,7 +100,7 @@ void xf_getattr(fuse_req_t req, fuse_ino_t nodeid, struct fuse_file_info *fi)
 
 	if (fi) {
 		ip = xf_fh_inode(fi);
-		error = xb_getattr(ip, &xs);
+		error = xf_is_shutdown(req) ? -EIO : xb_getattr(ip, &xs);
 		xf_reply_attr(req, "getattr", ip, &xs, error);
 		return;
 	}

@@ -162,11 +162,29 @@ static fuse_ino_t xf_ino_to_nodeid(const struct xf_fs *fs, uint64_t ino)
 }
 
 /* A temporary reference to the inode behind a nodeid; drop with xb_iput. */
-int xf_iget(fuse_req_t req, fuse_ino_t nodeid, struct xb_inode **ipp)
+int xf_iget_any(fuse_req_t req, fuse_ino_t nodeid, struct xb_inode **ipp)
 {
 	struct xf_fs *fs = xf_fs(req);
 
 	return xb_iget(fs->m, xf_nodeid_to_ino(fs, nodeid), ipp);
+}
+
+/*
+ * The same for a request on the file system: after a shutdown they all fail
+ * with EIO, as the kernel's XFS fails lookup, getattr, open, readdir, read,
+ * statfs and xattrs (doc/log.md "Shutdown on request").  The xfsfuse.*
+ * controls keep answering (xf_iget_any).
+ */
+int xf_iget(fuse_req_t req, fuse_ino_t nodeid, struct xb_inode **ipp)
+{
+	if (xf_is_shutdown(req))
+		return -EIO;
+	return xf_iget_any(req, nodeid, ipp);
+}
+
+bool xf_is_shutdown(fuse_req_t req)
+{
+	return xb_is_shutdown(xf_fs(req)->m);
 }
 
 struct xf_file *xf_fh(const struct fuse_file_info *fi)
@@ -373,7 +391,7 @@ static void xf_destroy(void *userdata)
 static void xf_statfs(fuse_req_t req, fuse_ino_t nodeid)
 {
 	struct statvfs st;
-	int error = xb_statfs(xf_fs(req)->m, &st);
+	int error = xf_is_shutdown(req) ? -EIO : xb_statfs(xf_fs(req)->m, &st);
 
 	if (error)
 		xf_reply_err(req, "statfs", nodeid, error);

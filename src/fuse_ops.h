@@ -40,6 +40,8 @@ extern const struct fuse_lowlevel_ops xf_ops;
 /* For handlers in files of their own (ioctl_ops.c): see fuse_ops.c. */
 struct xf_fs *xf_fs(fuse_req_t req);
 int xf_iget(fuse_req_t req, fuse_ino_t nodeid, struct xb_inode **ipp);
+int xf_iget_any(fuse_req_t req, fuse_ino_t nodeid, struct xb_inode **ipp);
+bool xf_is_shutdown(fuse_req_t req);
 void xf_reply_err(fuse_req_t req, const char *op, uint64_t ino, int error);
 
 /*

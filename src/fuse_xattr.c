@@ -64,7 +64,7 @@ void xf_setxattr(fuse_req_t req, fuse_ino_t nodeid, const char *name, const char
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
-	error = xf_iget(req, nodeid, &ip);
+	error = xf_control_name(name) ? xf_iget_any(req, nodeid, &ip) : xf_iget(req, nodeid, &ip);
 	if (!error) {
 		/* xfsfuse.*: run-time control (src/control), never stored */
 		if (xf_control_name(name)) {
@@ -99,7 +99,9 @@ static void xf_reply_xattr_buf(fuse_req_t req, const char *op, fuse_ino_t nodeid
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	len = xf_iget(req, nodeid, &ip);
+	/* The controls answer after a shutdown too (xfsfuse.counters, .shutdown). */
+	len = name && xf_control_name(name) ? xf_iget_any(req, nodeid, &ip)
+					    : xf_iget(req, nodeid, &ip);
 	if (!len) {
 		len = get(ip, name, buf, size);
 		xb_iput(ip);

@@ -66,6 +66,12 @@ int xb_mount(const struct xb_mount_opts *opts, struct xb_mount **mp, char *why, 
 int xb_unmount(struct xb_mount *m);
 /* Commit dirty metadata to the image and fdatasync it (syncfs). */
 int xb_sync(struct xb_mount *m);
+/*
+ * XFS_IOC_GOINGDOWN: stop every write to the image, checkpointing committed
+ * metadata first with @logflush (doc/log.md).  Data writeback is the caller's.
+ */
+void xb_goingdown(struct xb_mount *m, bool logflush);
+bool xb_is_shutdown(struct xb_mount *m);
 uint64_t xb_root_ino(const struct xb_mount *m);
 bool xb_readonly(const struct xb_mount *m);
 unsigned int xb_blocksize(const struct xb_mount *m);

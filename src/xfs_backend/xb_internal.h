@@ -14,6 +14,7 @@
 #include "libxlog.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "backend.h"
 #include "xfs_iomap.h"
@@ -57,8 +58,9 @@ struct xb_mount {
 	int lock_fd; /* flock(LOCK_EX) held for the whole mount */
 	bool readonly;
 	bool quiet;
-	bool marked;   /* sb_inprogress set by us, clear at unmount */
-	bool shutdown; /* a dirty transaction failed: no more writes */
+	bool marked;	   /* sb_inprogress set by us, clear at unmount */
+	bool shutdown;	   /* a dirty transaction failed, or asked for: no more writes */
+	_Atomic bool down; /* shutdown, for xb_is_shutdown's callers without the lock */
 
 	/* the XFS log (log/), NULL on read-only mounts */
 	struct xb_log *log;
