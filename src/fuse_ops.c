@@ -187,6 +187,23 @@ bool xf_is_shutdown(fuse_req_t req)
 	return xb_is_shutdown(xf_fs(req)->m);
 }
 
+/*
+ * After a shutdown on request: drop what the kernel caches of every inode
+ * (attributes and pages), so that a read through a file already open fails
+ * with EIO, as on the kernel's XFS, instead of being served from FUSE's page
+ * cache.  Call it after the reply: a READ in flight holds its page locked
+ * until another thread answers it, and the invalidation waits for that.
+ */
+void xf_shutdown_invalidate(struct xf_fs *fs)
+{
+	uint64_t *inos;
+	size_t i, n = xb_itable_inos(fs->m, &inos);
+
+	for (i = 0; i < n; i++)
+		fuse_lowlevel_notify_inval_inode(fs->se, xf_ino_to_nodeid(fs, inos[i]), 0, 0);
+	free(inos);
+}
+
 struct xf_file *xf_fh(const struct fuse_file_info *fi)
 {
 	return (struct xf_file *) (uintptr_t) fi->fh;

@@ -42,6 +42,7 @@ struct xf_fs *xf_fs(fuse_req_t req);
 int xf_iget(fuse_req_t req, fuse_ino_t nodeid, struct xb_inode **ipp);
 int xf_iget_any(fuse_req_t req, fuse_ino_t nodeid, struct xb_inode **ipp);
 bool xf_is_shutdown(fuse_req_t req);
+void xf_shutdown_invalidate(struct xf_fs *fs);
 void xf_reply_err(fuse_req_t req, const char *op, uint64_t ino, int error);
 
 /*

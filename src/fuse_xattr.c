@@ -55,6 +55,7 @@ static uint32_t *xf_cred_groups(fuse_req_t req, struct xb_cred *cr)
 void xf_setxattr(fuse_req_t req, fuse_ino_t nodeid, const char *name, const char *value,
 		 size_t size, int flags)
 {
+	struct xf_fs *fs = xf_fs(req); /* for after the reply */
 	uint32_t *groups = NULL;
 	struct xb_inode *ip;
 	struct xb_cred cr;
@@ -81,6 +82,8 @@ void xf_setxattr(fuse_req_t req, fuse_ino_t nodeid, const char *name, const char
 	if (!error)
 		xf_acl_attr_changed(req, nodeid, name);
 	xf_reply_err(req, "setxattr", nodeid, error);
+	if (!error && !strcmp(name, XF_CONTROL_PREFIX "shutdown"))
+		xf_shutdown_invalidate(fs);
 }
 
 /*

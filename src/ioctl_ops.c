@@ -215,6 +215,7 @@ static uint32_t xf_goingdown_flags(fuse_req_t req, void *arg, bool *read)
 static void xf_ioctl_goingdown(fuse_req_t req, fuse_ino_t nodeid, void *arg, size_t in_bufsz,
 			       size_t out_bufsz)
 {
+	struct xf_fs *fs = xf_fs(req);
 	uint32_t flags;
 	bool read;
 	int error;
@@ -228,11 +229,13 @@ static void xf_ioctl_goingdown(fuse_req_t req, fuse_ino_t nodeid, void *arg, siz
 	xf_log("shutdown ioctl on inode %llu from pid %d (in %zu bytes, out %zu): flags %u %s",
 	       (unsigned long long) nodeid, (int) fuse_req_ctx(req)->pid, in_bufsz, out_bufsz,
 	       flags, read ? "read from the caller" : "assumed (caller unreadable)");
-	error = xf_engine_goingdown(&xf_fs(req)->engine, flags);
-	if (error)
+	error = xf_engine_goingdown(&fs->engine, flags);
+	if (error) {
 		fuse_reply_err(req, -error);
-	else
-		fuse_reply_ioctl(req, 0, NULL, 0); /* no data: the caller's word stays */
+		return;
+	}
+	fuse_reply_ioctl(req, 0, NULL, 0); /* no data: the caller's word stays */
+	xf_shutdown_invalidate(fs);
 }
 
 void xf_ioctl(fuse_req_t req, fuse_ino_t nodeid, unsigned int cmd, void *arg,

@@ -78,6 +78,8 @@ unsigned int xb_blocksize(const struct xb_mount *m);
 
 /* ---- inode references ---- */
 int xb_iget(struct xb_mount *m, uint64_t ino, struct xb_inode **ipp);
+/* The inode numbers in the inode table, in *@inosp (malloc'd; NULL: none). */
+size_t xb_itable_inos(struct xb_mount *m, uint64_t **inosp);
 /*
  * The same for an inode number that came from a file handle (the kernel's
  * open_by_handle_at, name_to_handle_at after the inode was forgotten): it
