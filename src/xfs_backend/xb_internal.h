@@ -100,8 +100,10 @@ void xb_lock_retake(void);
 /*
  * The log (log/, doc/log.md).  Callers hold xb_lock, with no transaction in
  * flight.  xb_log_mount returns 1 when it replayed a crashed mount's log:
- * the caller mounts again from the superblock.
+ * the caller mounts again from the superblock; XB_MOUNT_REPLAY_RO when the
+ * log needs a replay that a read-only mount must do first (xb_mount).
  */
+#define XB_MOUNT_REPLAY_RO 2
 struct xb_log;
 int xb_log_mount(struct xb_mount *m, unsigned int interval_ms, char *why, size_t whylen);
 int xb_log_mark_in_use(struct xb_mount *m);

@@ -177,10 +177,10 @@ int xb_log_mount(struct xb_mount *m, unsigned int interval_ms, char *why, size_t
 	}
 	if (head != tail && m->readonly) {
 		xb_why(why, whylen, m->image,
-		       "log needs replay (a read-write mount did not end cleanly): mount it "
-		       "read-write or run xfsfuse --recover IMAGE (a kernel's log: mount it with "
-		       "the kernel)");
-		return -EUCLEAN;
+		       "log needs replay (a read-write mount did not end cleanly) and the image "
+		       "is not writable: run xfsfuse --recover IMAGE on a writable copy (a "
+		       "kernel's log: mount it with the kernel)");
+		return XB_MOUNT_REPLAY_RO;
 	}
 	if (head != tail)
 		return xb_log_recover(m, &xl, head, tail, why, whylen);
