@@ -216,7 +216,8 @@ void xb_iput_locked(struct xb_inode *xi, uint64_t n)
 		if (VFS_I(xi->ip)->i_nlink == 0 && !m->readonly) {
 			int error = xb_inactive(m, xi->ip);
 
-			if (error)
+			/* After a shutdown the log's replay frees it (doc/log.md). */
+			if (error && !m->shutdown)
 				fprintf(stderr, "xfsfuse: freeing inode %llu failed: %s\n",
 					(unsigned long long) xi->ino, strerror(-error));
 		}
