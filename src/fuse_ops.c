@@ -146,7 +146,12 @@ int xf_errno(fuse_req_t req, const char *op, uint64_t ino, int error)
 
 void xf_reply_err(fuse_req_t req, const char *op, uint64_t ino, int error)
 {
+	struct xf_fs *fs = xf_fs(req); /* for after the reply */
+
 	fuse_reply_err(req, error ? xf_errno(req, op, ino, error) : 0);
+	/* The request that shut the mount down (a failed transaction) fails. */
+	if (error)
+		xf_shutdown_invalidate(fs);
 }
 
 /* ---------------------------------------------------------------- node ids */
@@ -188,16 +193,21 @@ bool xf_is_shutdown(fuse_req_t req)
 }
 
 /*
- * After a shutdown on request: drop what the kernel caches of every inode
- * (attributes and pages), so that a read through a file already open fails
- * with EIO, as on the kernel's XFS, instead of being served from FUSE's page
- * cache.  Call it after the reply: a READ in flight holds its page locked
- * until another thread answers it, and the invalidation waits for that.
+ * Once the mount is shut down (on request, or by a failed transaction):
+ * drop what the kernel caches of every inode (attributes and pages), so that
+ * stat, or a read through a file already open, fails with EIO as on the
+ * kernel's XFS instead of being served from FUSE's caches.  Once only; call
+ * it after the reply: a READ in flight holds its page locked until another
+ * thread answers it, and the invalidation waits for that.
  */
 void xf_shutdown_invalidate(struct xf_fs *fs)
 {
 	uint64_t *inos;
-	size_t i, n = xb_itable_inos(fs->m, &inos);
+	size_t i, n;
+
+	if (!xb_is_shutdown(fs->m) || atomic_exchange(&fs->shutdown_noticed, true))
+		return;
+	n = xb_itable_inos(fs->m, &inos);
 
 	for (i = 0; i < n; i++)
 		fuse_lowlevel_notify_inval_inode(fs->se, xf_ino_to_nodeid(fs, inos[i]), 0, 0);

@@ -33,6 +33,7 @@ struct xf_fs {
 	struct fuse_conn_info_opts *conn_opts; /* -o max_write=... and friends */
 	struct xf_engine engine;	       /* page cache, writeback, reclaim (file_ops.c) */
 	struct fuse_session *se;	       /* for notifications to the kernel */
+	_Atomic bool shutdown_noticed;	       /* xf_shutdown_invalidate ran */
 };
 
 extern const struct fuse_lowlevel_ops xf_ops;
