@@ -208,7 +208,6 @@ void xf_shutdown_invalidate(struct xf_fs *fs)
 	if (!xb_is_shutdown(fs->m) || atomic_exchange(&fs->shutdown_noticed, true))
 		return;
 	n = xb_itable_inos(fs->m, &inos);
-
 	for (i = 0; i < n; i++)
 		fuse_lowlevel_notify_inval_inode(fs->se, xf_ino_to_nodeid(fs, inos[i]), 0, 0);
 	free(inos);
