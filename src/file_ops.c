@@ -135,7 +135,8 @@ ssize_t xf_file_read(struct xf_engine *e, struct xb_inode *ip, void *buf, size_t
 	struct vfs_inode *v = xb_vfs_inode(ip);
 	ssize_t n;
 
-	(void) e;
+	if (xb_is_shutdown(e->m))
+		return -EIO; /* xfs_file_read_iter */
 	if (!v)
 		return xb_read(ip, buf, len, (uint64_t) off);
 	if (page_cache_fill)
@@ -515,4 +516,21 @@ int xf_engine_syncfs(struct xf_engine *e)
 	int err2 = xb_sync(e->m);
 
 	return error ? error : err2;
+}
+
+/*
+ * The kernel's xfs_fs_goingdown.  DEFAULT freezes the filesystem (which
+ * writes back every dirty folio and forces the log) before the shutdown; we
+ * cannot hold writers off, so a write racing with it may be lost, as one
+ * racing with a LOGFLUSH shutdown is on the kernel.  Dirty folios left after
+ * the shutdown are discarded by writeback (xfs_aops.c: no image writes).
+ */
+int xf_engine_goingdown(struct xf_engine *e, unsigned int mode)
+{
+	if (mode > XF_GOINGDOWN_NOLOGFLUSH)
+		return -EINVAL;
+	if (mode == XF_GOINGDOWN_DEFAULT && !xb_is_shutdown(e->m))
+		xf_engine_syncfs(e); /* failed or not, the shutdown follows */
+	xb_goingdown(e->m, mode != XF_GOINGDOWN_NOLOGFLUSH);
+	return 0;
 }

@@ -141,4 +141,13 @@ void xf_file_open(struct xf_engine *e, struct xb_inode *ip);
 void xf_file_release(struct xf_engine *e, struct xb_inode *ip);
 int xf_engine_syncfs(struct xf_engine *e);
 
+/* XFS_IOC_GOINGDOWN's flags (the kernel's XFS_FSOP_GOING_FLAGS_*). */
+enum xf_goingdown {
+	XF_GOINGDOWN_DEFAULT = 0,    /* write everything back, then shut down */
+	XF_GOINGDOWN_LOGFLUSH = 1,   /* force the log, then shut down */
+	XF_GOINGDOWN_NOLOGFLUSH = 2, /* shut down now */
+};
+/* Shut the mount down (doc/log.md "Shutdown on request"); -EINVAL: bad mode. */
+int xf_engine_goingdown(struct xf_engine *e, unsigned int mode);
+
 #endif

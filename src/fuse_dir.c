@@ -100,11 +100,19 @@ void xf_getattr(fuse_req_t req, fuse_ino_t nodeid, struct fuse_file_info *fi)
 
 	if (fi) {
 		ip = xf_fh_inode(fi);
-		error = xb_getattr(ip, &xs);
+		error = xf_is_shutdown(req) ? -EIO : xb_getattr(ip, &xs);
 		xf_reply_attr(req, "getattr", ip, &xs, error);
 		return;
 	}
-	error = xf_iget(req, nodeid, &ip);
+	/*
+	 * After a shutdown only the root answers (the kernel's XFS would say
+	 * EIO): the kernel's permission check of a getxattr needs its
+	 * attributes, and the xfsfuse.* controls must stay reachable.
+	 */
+	if (nodeid == FUSE_ROOT_ID)
+		error = xf_iget_any(req, nodeid, &ip);
+	else
+		error = xf_iget(req, nodeid, &ip);
 	if (error) {
 		xf_reply_err(req, "getattr", nodeid, error);
 		return;

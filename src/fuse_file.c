@@ -202,6 +202,27 @@ static void xf_direct_write_invalidate(fuse_req_t req, fuse_ino_t nodeid, off_t 
 }
 
 /*
+ * What a write must make durable before it returns: 0 nothing, 1 its data
+ * (O_DSYNC: fdatasync), 2 everything (O_SYNC, or a sync inode: fsync).  The
+ * FUSE kernel's generic_write_sync sends FSYNC after a buffered write, but
+ * its direct path (FOPEN_DIRECT_IO: O_DIRECT opens, cache=none) sends
+ * nothing, so there the file's O_SYNC/O_DSYNC are ours to honour (the
+ * kernel's XFS syncs its direct writes in iomap_dio_complete).
+ */
+static int xf_write_sync_mode(fuse_req_t req, struct fuse_file_info *fi)
+{
+	if (fi->writepage)
+		return 0;
+	if (xf_write_is_sync(xf_fh_inode(fi)))
+		return 2;
+	if (!xf_fs(req)->cache_none && !(fi->flags & O_DIRECT))
+		return 0;
+	if ((fi->flags & O_SYNC) == O_SYNC)
+		return 2;
+	return (fi->flags & O_DSYNC) ? 1 : 0;
+}
+
+/*
  * Without writeback_cache, every write(2) arrives here with its exact range.
  * fi->writepage marks the kernel writing back pages dirtied through a shared
  * mmap: those are page faults for the engine (IOMAP_FAULT: never punch).
@@ -210,6 +231,7 @@ void xf_write(fuse_req_t req, fuse_ino_t nodeid, const char *buf, size_t size, o
 	      struct fuse_file_info *fi)
 {
 	ssize_t n;
+	int sync;
 
 	/*
 	 * Not root (no CAP_FSETID): setuid/setgid go, as file_remove_privs.
@@ -231,9 +253,9 @@ void xf_write(fuse_req_t req, fuse_ino_t nodeid, const char *buf, size_t size, o
 	else
 		n = xf_file_write(&xf_fs(req)->engine, xf_fh_inode(fi), buf, size, off,
 				  fi->writepage != 0);
-	/* A sync inode makes every write O_SYNC (generic_write_sync). */
-	if (n > 0 && !fi->writepage && xf_write_is_sync(xf_fh_inode(fi))) {
-		int err = xf_file_fsync(&xf_fs(req)->engine, xf_fh_inode(fi), false,
+	sync = n > 0 ? xf_write_sync_mode(req, fi) : 0;
+	if (sync) {
+		int err = xf_file_fsync(&xf_fs(req)->engine, xf_fh_inode(fi), sync == 1,
 					&xf_fh(fi)->wb_err);
 		if (err)
 			n = err;

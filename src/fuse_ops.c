@@ -146,7 +146,12 @@ int xf_errno(fuse_req_t req, const char *op, uint64_t ino, int error)
 
 void xf_reply_err(fuse_req_t req, const char *op, uint64_t ino, int error)
 {
+	struct xf_fs *fs = xf_fs(req); /* for after the reply */
+
 	fuse_reply_err(req, error ? xf_errno(req, op, ino, error) : 0);
+	/* The request that shut the mount down (a failed transaction) fails. */
+	if (error)
+		xf_shutdown_invalidate(fs);
 }
 
 /* ---------------------------------------------------------------- node ids */
@@ -162,11 +167,50 @@ static fuse_ino_t xf_ino_to_nodeid(const struct xf_fs *fs, uint64_t ino)
 }
 
 /* A temporary reference to the inode behind a nodeid; drop with xb_iput. */
-int xf_iget(fuse_req_t req, fuse_ino_t nodeid, struct xb_inode **ipp)
+int xf_iget_any(fuse_req_t req, fuse_ino_t nodeid, struct xb_inode **ipp)
 {
 	struct xf_fs *fs = xf_fs(req);
 
 	return xb_iget(fs->m, xf_nodeid_to_ino(fs, nodeid), ipp);
+}
+
+/*
+ * The same for a request on the file system: after a shutdown they all fail
+ * with EIO, as the kernel's XFS fails lookup, getattr, open, readdir, read,
+ * statfs and xattrs (doc/log.md "Shutdown on request").  The xfsfuse.*
+ * controls keep answering (xf_iget_any).
+ */
+int xf_iget(fuse_req_t req, fuse_ino_t nodeid, struct xb_inode **ipp)
+{
+	if (xf_is_shutdown(req))
+		return -EIO;
+	return xf_iget_any(req, nodeid, ipp);
+}
+
+bool xf_is_shutdown(fuse_req_t req)
+{
+	return xb_is_shutdown(xf_fs(req)->m);
+}
+
+/*
+ * Once the mount is shut down (on request, or by a failed transaction):
+ * drop what the kernel caches of every inode (attributes and pages), so that
+ * stat, or a read through a file already open, fails with EIO as on the
+ * kernel's XFS instead of being served from FUSE's caches.  Once only; call
+ * it after the reply: a READ in flight holds its page locked until another
+ * thread answers it, and the invalidation waits for that.
+ */
+void xf_shutdown_invalidate(struct xf_fs *fs)
+{
+	uint64_t *inos;
+	size_t i, n;
+
+	if (!xb_is_shutdown(fs->m) || atomic_exchange(&fs->shutdown_noticed, true))
+		return;
+	n = xb_itable_inos(fs->m, &inos);
+	for (i = 0; i < n; i++)
+		fuse_lowlevel_notify_inval_inode(fs->se, xf_ino_to_nodeid(fs, inos[i]), 0, 0);
+	free(inos);
 }
 
 struct xf_file *xf_fh(const struct fuse_file_info *fi)
@@ -373,7 +417,7 @@ static void xf_destroy(void *userdata)
 static void xf_statfs(fuse_req_t req, fuse_ino_t nodeid)
 {
 	struct statvfs st;
-	int error = xb_statfs(xf_fs(req)->m, &st);
+	int error = xf_is_shutdown(req) ? -EIO : xb_statfs(xf_fs(req)->m, &st);
 
 	if (error)
 		xf_reply_err(req, "statfs", nodeid, error);

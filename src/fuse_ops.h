@@ -34,6 +34,7 @@ struct xf_fs {
 	struct fuse_conn_info_opts *conn_opts; /* -o max_write=... and friends */
 	struct xf_engine engine;	       /* page cache, writeback, reclaim (file_ops.c) */
 	struct fuse_session *se;	       /* for notifications to the kernel */
+	_Atomic bool shutdown_noticed;	       /* xf_shutdown_invalidate ran */
 };
 
 extern const struct fuse_lowlevel_ops xf_ops;
@@ -41,6 +42,9 @@ extern const struct fuse_lowlevel_ops xf_ops;
 /* For handlers in files of their own (ioctl_ops.c): see fuse_ops.c. */
 struct xf_fs *xf_fs(fuse_req_t req);
 int xf_iget(fuse_req_t req, fuse_ino_t nodeid, struct xb_inode **ipp);
+int xf_iget_any(fuse_req_t req, fuse_ino_t nodeid, struct xb_inode **ipp);
+bool xf_is_shutdown(fuse_req_t req);
+void xf_shutdown_invalidate(struct xf_fs *fs);
 void xf_reply_err(fuse_req_t req, const char *op, uint64_t ino, int error);
 
 /*

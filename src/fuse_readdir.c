@@ -84,6 +84,10 @@ void xf_readdir(fuse_req_t req, fuse_ino_t nodeid, size_t size, off_t off,
 	struct xf_readdir_buf rb = {.req = req, .size = size, .pos = 0};
 	int error;
 
+	if (xf_is_shutdown(req)) {
+		fuse_reply_err(req, EIO); /* xfs_readdir */
+		return;
+	}
 	rb.buf = malloc(size ? size : 1);
 	if (!rb.buf) {
 		fuse_reply_err(req, ENOMEM);
@@ -234,6 +238,10 @@ void xf_readdirplus(fuse_req_t req, fuse_ino_t nodeid, size_t size, off_t off,
 	size_t packed;
 	int error;
 
+	if (xf_is_shutdown(req)) {
+		fuse_reply_err(req, EIO); /* xfs_readdir */
+		return;
+	}
 	/* The smallest entry is 0x60 bytes: that bounds the entry count. */
 	pb.maxents = size / 96 + 1;
 	pb.ents = malloc(pb.maxents * sizeof(*pb.ents));

@@ -55,6 +55,7 @@ static uint32_t *xf_cred_groups(fuse_req_t req, struct xb_cred *cr)
 void xf_setxattr(fuse_req_t req, fuse_ino_t nodeid, const char *name, const char *value,
 		 size_t size, int flags)
 {
+	struct xf_fs *fs = xf_fs(req); /* for after the reply */
 	uint32_t *groups = NULL;
 	struct xb_inode *ip;
 	struct xb_cred cr;
@@ -64,7 +65,7 @@ void xf_setxattr(fuse_req_t req, fuse_ino_t nodeid, const char *name, const char
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
-	error = xf_iget(req, nodeid, &ip);
+	error = xf_control_name(name) ? xf_iget_any(req, nodeid, &ip) : xf_iget(req, nodeid, &ip);
 	if (!error) {
 		/* xfsfuse.*: run-time control (src/control), never stored */
 		if (xf_control_name(name)) {
@@ -81,6 +82,8 @@ void xf_setxattr(fuse_req_t req, fuse_ino_t nodeid, const char *name, const char
 	if (!error)
 		xf_acl_attr_changed(req, nodeid, name);
 	xf_reply_err(req, "setxattr", nodeid, error);
+	if (!error && !strcmp(name, XF_CONTROL_PREFIX "shutdown"))
+		xf_shutdown_invalidate(fs);
 }
 
 /*
@@ -99,7 +102,9 @@ static void xf_reply_xattr_buf(fuse_req_t req, const char *op, fuse_ino_t nodeid
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	len = xf_iget(req, nodeid, &ip);
+	/* The controls answer after a shutdown too (xfsfuse.counters, .shutdown). */
+	len = name && xf_control_name(name) ? xf_iget_any(req, nodeid, &ip)
+					    : xf_iget(req, nodeid, &ip);
 	if (!len) {
 		len = get(ip, name, buf, size);
 		xb_iput(ip);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * FS_IOC_GETFLAGS, FS_IOC_SETFLAGS, FS_IOC_FSGETXATTR, FS_IOC_FSSETXATTR:
+ * XFS_IOC_GOINGDOWN (the shutdown ioctl, doc/log.md "Shutdown on request"),
+ * and FS_IOC_GETFLAGS, FS_IOC_SETFLAGS, FS_IOC_FSGETXATTR, FS_IOC_FSSETXATTR:
  * the VFS half of the kernel's inode-flag ioctls (fs/file_attr.c:
  * fileattr_fill_flags/xflags, vfs_fileattr_set, fileattr_set_prepare); the
  * XFS half is the backend's (src/xfs_backend/inode_flags.c).
@@ -21,6 +22,13 @@
 #include <errno.h>
 #include <linux/fs.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/uio.h>
+
+/* The XFS number; FS_IOC_SHUTDOWN of newer <linux/fs.h> is the same. */
+#ifndef XFS_IOC_GOINGDOWN
+#define XFS_IOC_GOINGDOWN _IOR('X', 125, uint32_t)
+#endif
 
 /* The flags both words share (the kernel's FS_COMMON_FL / FS_XFLAG_COMMON). */
 static const struct {
@@ -182,6 +190,54 @@ static void xf_ioctl_get(fuse_req_t req, fuse_ino_t nodeid, struct xb_inode *ip,
 	fuse_reply_ioctl(req, 0, &fsx, outsz < sizeof(fsx) ? outsz : sizeof(fsx));
 }
 
+/*
+ * XFS_IOC_GOINGDOWN's flags word is input, but the ioctl is numbered _IOR:
+ * the FUSE kernel forwards a file's or directory's ioctl restricted, copying
+ * data in only for _IOC_WRITE, so the request carries no input (in 0 bytes,
+ * out 4).  The caller sits blocked in its ioctl, so the word at @arg can be
+ * read from its memory (process_vm_readv, which the kernel allows a daemon
+ * that may ptrace the caller).  Where that fails (no such right, or a caller
+ * in a PID namespace we cannot see: pid 0), LOGFLUSH, the mode of godown -f
+ * and xfs_io's shutdown -f; xfsfuse.shutdown chooses any mode.
+ */
+static uint32_t xf_goingdown_flags(fuse_req_t req, void *arg, bool *read)
+{
+	pid_t pid = fuse_req_ctx(req)->pid;
+	uint32_t flags = XF_GOINGDOWN_LOGFLUSH;
+	struct iovec local = {&flags, sizeof(flags)}, remote = {arg, sizeof(flags)};
+
+	*read = pid > 0 &&
+		process_vm_readv(pid, &local, 1, &remote, 1, 0) == (ssize_t) sizeof(flags);
+	return *read ? flags : XF_GOINGDOWN_LOGFLUSH;
+}
+
+/* The kernel's xfs_fs_goingdown, on any file or directory of the mount. */
+static void xf_ioctl_goingdown(fuse_req_t req, fuse_ino_t nodeid, void *arg, size_t in_bufsz,
+			       size_t out_bufsz)
+{
+	struct xf_fs *fs = xf_fs(req);
+	uint32_t flags;
+	bool read;
+	int error;
+
+	/* CAP_SYS_ADMIN: uid 0 (see the top of this file). */
+	if (fuse_req_ctx(req)->uid != 0) {
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	flags = xf_goingdown_flags(req, arg, &read);
+	xf_log("shutdown ioctl on inode %llu from pid %d (in %zu bytes, out %zu): flags %u %s",
+	       (unsigned long long) nodeid, (int) fuse_req_ctx(req)->pid, in_bufsz, out_bufsz,
+	       flags, read ? "read from the caller" : "assumed (caller unreadable)");
+	error = xf_engine_goingdown(&fs->engine, flags);
+	if (error) {
+		fuse_reply_err(req, -error);
+		return;
+	}
+	fuse_reply_ioctl(req, 0, NULL, 0); /* no data: the caller's word stays */
+	xf_shutdown_invalidate(fs);
+}
+
 void xf_ioctl(fuse_req_t req, fuse_ino_t nodeid, unsigned int cmd, void *arg,
 	      struct fuse_file_info *fi, unsigned int flags, const void *in_buf, size_t in_bufsz,
 	      size_t out_bufsz)
@@ -190,9 +246,12 @@ void xf_ioctl(fuse_req_t req, fuse_ino_t nodeid, unsigned int cmd, void *arg,
 	struct xb_inode *ip;
 	int error;
 
-	(void) arg;
 	(void) fi;
 	(void) flags;
+	if (c == XFS_IOC_GOINGDOWN) {
+		xf_ioctl_goingdown(req, nodeid, arg, in_bufsz, out_bufsz);
+		return;
+	}
 	if (c != FS_IOC_GETFLAGS && c != FS_IOC_SETFLAGS && c != FS_IOC_FSGETXATTR &&
 	    c != FS_IOC_FSSETXATTR) {
 		fuse_reply_err(req, ENOTTY);

@@ -2,8 +2,9 @@
 /*
  * FUSE_IOCTL: the inode-flag ioctls (ioctl_ops.c).  The FUSE kernel turns
  * chattr/lsattr/xfs_io's FS_IOC_[GS]ETFLAGS and FS_IOC_FS[GS]ETXATTR into
- * these requests (its fileattr_get/fileattr_set); every other ioctl gets
- * ENOTTY, as from a file system that does not know it.
+ * these requests (its fileattr_get/fileattr_set).  XFS_IOC_GOINGDOWN (godown,
+ * xfs_io's shutdown) shuts the mount down.  Every other ioctl gets ENOTTY,
+ * as from a file system that does not know it.
  */
 #ifndef XFSFUSE_IOCTL_OPS_H
 #define XFSFUSE_IOCTL_OPS_H

@@ -359,6 +359,43 @@ static int xf_set_sync(const struct xf_knob *k, const char *v)
 	return error;
 }
 
+/*
+ * shutdown: XFS_IOC_GOINGDOWN with its mode named ("default", "logflush",
+ * "nologflush"), for a daemon that cannot read the ioctl's flags (doc/log.md
+ * "Shutdown on request").  Reads 1 once the mount is shut down, for any
+ * reason.
+ */
+static int xf_get_shutdown(const struct xf_knob *k, struct xb_inode *ip, struct xf_text *t)
+{
+	(void) k;
+	(void) ip;
+	if (!xf_ctl.engine || !xf_ctl.engine->m)
+		return -EIO;
+	xf_text_printf(t, "%d", xb_is_shutdown(xf_ctl.engine->m));
+	return 0;
+}
+
+static int xf_set_shutdown(const struct xf_knob *k, const char *v)
+{
+	static const char *const modes[] = {
+		[XF_GOINGDOWN_DEFAULT] = "default",
+		[XF_GOINGDOWN_LOGFLUSH] = "logflush",
+		[XF_GOINGDOWN_NOLOGFLUSH] = "nologflush",
+	};
+	unsigned int i;
+
+	(void) k;
+	if (!xf_ctl.engine)
+		return -EIO;
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		if (!strcmp(v, modes[i])) {
+			xf_trace("shutdown", 0, 0, 0, "mode=%s", v);
+			return xf_engine_goingdown(xf_ctl.engine, i);
+		}
+	}
+	return -EINVAL;
+}
+
 /* mode: how the daemon opened the image ("rw" or "ro"), whatever the mount says. */
 static int xf_get_mode(const struct xf_knob *k, struct xb_inode *ip, struct xf_text *t)
 {
@@ -444,6 +481,7 @@ static const struct xf_knob xf_knobs[] = {
 	{"short_copy_at", xf_get_short_copy, xf_set_short_copy, 0, false},
 	{"counters", xf_get_counters, xf_set_counters, 0, true},
 	{"sync", xf_get_sync, xf_set_sync, 0, false},
+	{"shutdown", xf_get_shutdown, xf_set_shutdown, 0, false},
 	{"mode", xf_get_mode, NULL, 0, false},
 	{"atime", xf_get_atime, xf_set_atime, 0, false},
 	{"trace", xf_get_trace, xf_set_trace, 0, true},

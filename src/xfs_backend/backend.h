@@ -66,12 +66,20 @@ int xb_mount(const struct xb_mount_opts *opts, struct xb_mount **mp, char *why, 
 int xb_unmount(struct xb_mount *m);
 /* Commit dirty metadata to the image and fdatasync it (syncfs). */
 int xb_sync(struct xb_mount *m);
+/*
+ * XFS_IOC_GOINGDOWN: stop every write to the image, checkpointing committed
+ * metadata first with @logflush (doc/log.md).  Data writeback is the caller's.
+ */
+void xb_goingdown(struct xb_mount *m, bool logflush);
+bool xb_is_shutdown(struct xb_mount *m);
 uint64_t xb_root_ino(const struct xb_mount *m);
 bool xb_readonly(const struct xb_mount *m);
 unsigned int xb_blocksize(const struct xb_mount *m);
 
 /* ---- inode references ---- */
 int xb_iget(struct xb_mount *m, uint64_t ino, struct xb_inode **ipp);
+/* The inode numbers in the inode table, in *@inosp (malloc'd; NULL: none). */
+size_t xb_itable_inos(struct xb_mount *m, uint64_t **inosp);
 /*
  * The same for an inode number that came from a file handle (the kernel's
  * open_by_handle_at, name_to_handle_at after the inode was forgotten): it

@@ -216,7 +216,8 @@ void xb_iput_locked(struct xb_inode *xi, uint64_t n)
 		if (VFS_I(xi->ip)->i_nlink == 0 && !m->readonly) {
 			int error = xb_inactive(m, xi->ip);
 
-			if (error)
+			/* After a shutdown the log's replay frees it (doc/log.md). */
+			if (error && !m->shutdown)
 				fprintf(stderr, "xfsfuse: freeing inode %llu failed: %s\n",
 					(unsigned long long) xi->ino, strerror(-error));
 		}
@@ -240,6 +241,23 @@ void xb_itable_destroy(struct xb_mount *m)
 	}
 	free(m->htab);
 	m->htab = NULL;
+}
+
+/* The inodes the kernel may cache something of: those in the table. */
+size_t xb_itable_inos(struct xb_mount *m, uint64_t **inosp)
+{
+	struct xb_inode *xi;
+	uint64_t *inos;
+	size_t i, n = 0;
+
+	xb_lock();
+	inos = malloc((m->hcount + 1) * sizeof(*inos));
+	for (i = 0; inos && i < m->hsize; i++)
+		for (xi = m->htab[i]; xi && n <= m->hcount; xi = xi->hnext)
+			inos[n++] = xi->ino;
+	xb_unlock();
+	*inosp = inos;
+	return n;
 }
 
 int xb_iget(struct xb_mount *m, uint64_t ino, struct xb_inode **ipp)

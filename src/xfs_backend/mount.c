@@ -201,6 +201,37 @@ out_unlock:
 	return error;
 }
 
+/*
+ * A read-only mount of an image whose log needs replay.  The kernel's XFS
+ * replays it anyway (only a read-only device stops it: "recovery required
+ * on read-only device"), so do we, as xfsfuse --recover does, then mount
+ * read-only (doc/log.md "Recovery").  An image we may not write keeps the
+ * refusal xb_log_mount wrote into @why.  Returns 1: mount again.
+ */
+static int xb_mount_replay_ro(struct xb_mount *m, char *why, size_t whylen)
+{
+	char why2[512];
+	uint64_t nbufs;
+	int fd, error;
+
+	fd = open(m->image, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -EUCLEAN;
+	close(fd);
+	xb_release_image(m->lock_fd);
+	m->lock_fd = -1;
+	why2[0] = '\0';
+	error = xb_recover(m->image, true, &nbufs, why2, sizeof(why2));
+	if (error) {
+		snprintf(why, whylen, "%s", why2[0] ? why2 : strerror(-error));
+		return error;
+	}
+	m->replayed_bufs += nbufs;
+	m->replays++;
+	error = xb_claim_image(m->image, true, &m->lock_fd, why, whylen);
+	return error ? error : 1;
+}
+
 int xb_mount(const struct xb_mount_opts *opts, struct xb_mount **mpp, char *why, size_t whylen)
 {
 	struct xb_mount *m = calloc(1, sizeof(*m));
@@ -219,6 +250,10 @@ int xb_mount(const struct xb_mount_opts *opts, struct xb_mount **mpp, char *why,
 		goto out_free;
 	do {
 		error = xb_mount_once(m, opts, why, whylen);
+		if (error == XB_MOUNT_REPLAY_RO && !tries)
+			error = xb_mount_replay_ro(m, why, whylen);
+		else if (error == XB_MOUNT_REPLAY_RO)
+			error = -EUCLEAN;
 	} while (error == 1 && ++tries < 2);
 	if (error == 1) {
 		snprintf(why, whylen, "%s: the log is still dirty after a replay", m->image);
@@ -230,7 +265,8 @@ int xb_mount(const struct xb_mount_opts *opts, struct xb_mount **mpp, char *why,
 	return 0;
 
 out_unclaim:
-	xb_release_image(m->lock_fd);
+	if (m->lock_fd >= 0)
+		xb_release_image(m->lock_fd);
 out_free:
 	free(m->image);
 	free(m);

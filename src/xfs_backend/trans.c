@@ -97,20 +97,58 @@ static void xb_flush_committed(struct xb_mount *m, struct xfs_trans *tp)
 
 /*
  * Stop writing to the image for good.  The image descriptor is replaced by a
- * read-only one so that not even the buffer cache's final purge can write.
+ * read-only one so that not even the buffer cache's final purge, writeback,
+ * reclaim or a checkpoint already in flight can write: each write fails
+ * (EBADF) and nothing reaches the image.
  */
-void xb_shutdown(struct xb_mount *m, const char *reason)
+static void xb_shutdown_now(struct xb_mount *m)
 {
 	int fd;
 
-	if (m->shutdown)
-		return;
 	m->shutdown = true;
-	fprintf(stderr, "xfsfuse: %s: shutting down writes (%s); run xfs_repair after unmount\n",
-		m->image, reason);
+	atomic_store(&m->down, true);
+	if (m->readonly)
+		return;
 	fd = open(m->image, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		dup2(fd, m->xi.dfd);
 		close(fd);
 	}
+}
+
+void xb_shutdown(struct xb_mount *m, const char *reason)
+{
+	if (m->shutdown)
+		return;
+	fprintf(stderr, "xfsfuse: %s: shutting down writes (%s); run xfs_repair after unmount\n",
+		m->image, reason);
+	xb_shutdown_now(m);
+}
+
+/*
+ * XFS_IOC_GOINGDOWN (doc/log.md "Shutdown on request").  With @logflush,
+ * what transactions committed is checkpointed first, as the kernel's
+ * xlog_force_shutdown forces the log unless the shutdown comes from a log
+ * I/O error; without, it is lost as the kernel loses its CIL.  Either way
+ * the log stays dirty: no unmount record, and the next mount replays it.
+ * Shutting down twice is no error (the kernel's is idempotent too), nor is
+ * a log force that fails: that shuts down too, with its own message.
+ */
+void xb_goingdown(struct xb_mount *m, bool logflush)
+{
+	xb_lock();
+	if (!m->shutdown && logflush && m->log)
+		xb_log_checkpoint(m);
+	if (!m->shutdown)
+		fprintf(stderr,
+			"xfsfuse: %s: shut down on request (%s); writes fail with EIO, the next "
+			"mount replays the log\n",
+			m->image, logflush ? "log flushed" : "log not flushed");
+	xb_shutdown_now(m);
+	xb_unlock();
+}
+
+bool xb_is_shutdown(struct xb_mount *m)
+{
+	return atomic_load(&m->down);
 }

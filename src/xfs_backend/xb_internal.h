@@ -14,6 +14,7 @@
 #include "libxlog.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "backend.h"
 #include "xfs_iomap.h"
@@ -57,8 +58,9 @@ struct xb_mount {
 	int lock_fd; /* flock(LOCK_EX) held for the whole mount */
 	bool readonly;
 	bool quiet;
-	bool marked;   /* sb_inprogress set by us, clear at unmount */
-	bool shutdown; /* a dirty transaction failed: no more writes */
+	bool marked;	   /* sb_inprogress set by us, clear at unmount */
+	bool shutdown;	   /* a dirty transaction failed, or asked for: no more writes */
+	_Atomic bool down; /* shutdown, for xb_is_shutdown's callers without the lock */
 
 	/* the XFS log (log/), NULL on read-only mounts */
 	struct xb_log *log;
@@ -98,8 +100,10 @@ void xb_lock_retake(void);
 /*
  * The log (log/, doc/log.md).  Callers hold xb_lock, with no transaction in
  * flight.  xb_log_mount returns 1 when it replayed a crashed mount's log:
- * the caller mounts again from the superblock.
+ * the caller mounts again from the superblock; XB_MOUNT_REPLAY_RO when the
+ * log needs a replay that a read-only mount must do first (xb_mount).
  */
+#define XB_MOUNT_REPLAY_RO 2
 struct xb_log;
 int xb_log_mount(struct xb_mount *m, unsigned int interval_ms, char *why, size_t whylen);
 int xb_log_mark_in_use(struct xb_mount *m);

@@ -116,8 +116,10 @@ void xb_iomap_inode_teardown_locked(struct xb_inode *xi)
 	atomic_fetch_add(&xfs_iomap_stats.eofblocks_trimmed_blocks,
 			 xfs_bmap_punch_delalloc_range(xi, past_eof, INT64_MAX));
 	if (ip->i_delayed_blks) {
-		fprintf(stderr, "xfsfuse: inode %llu freed with %u delalloc blocks under EOF\n",
-			(unsigned long long) xi->ino, ip->i_delayed_blks);
+		if (!xi->m->shutdown) /* after one, unwritten data is dropped on purpose */
+			fprintf(stderr,
+				"xfsfuse: inode %llu freed with %u delalloc blocks under EOF\n",
+				(unsigned long long) xi->ino, ip->i_delayed_blks);
 		xfs_bmap_punch_delalloc_range(xi, 0, INT64_MAX);
 	}
 }

@@ -253,12 +253,14 @@ unshare -m --propagation private bash "$RUN/check.sh" "$MODE" "$RUN/sbin" "$SRC"
 rc=${PIPESTATUS[0]}
 secs=$(($(date +%s) - start))
 
-# fstests' own summary names the tests: "Ran:" (failures included),
-# "Not run:", "Failures:".  An interrupted check prints none: then count its
-# per-test lines ("generic/001  5s", "[not run] ...", "- output mismatch",
-# "[failed, ...]"), leaving out the test it was in.
-count() { sed -n "s/^$1: //p" "$RESULTS/check.out" | tail -1 | wc -w; }
-ran=$(count Ran)
+# fstests' own summary names the tests: "Ran:" (failures included, and in
+# current fstests the not-run ones too), "Not run:", "Failures:".  An
+# interrupted check prints none: then count its per-test lines ("generic/001
+# 5s", "[not run] ...", "- output mismatch", "[failed, ...]"), leaving out
+# the test it was in.
+names() { sed -n "s/^$1: //p" "$RESULTS/check.out" | tail -1 | tr -s ' ' '\n' | grep -v '^$' | sort -u; }
+count() { names "$1" | wc -l; }
+ran=$(comm -23 <(names Ran) <(names "Not run") | wc -l)
 notrun=$(count "Not run")
 failed=$(count Failures)
 if ! grep -q -e '^Ran: ' -e '^Not run: ' "$RESULTS/check.out"; then

@@ -177,10 +177,10 @@ int xb_log_mount(struct xb_mount *m, unsigned int interval_ms, char *why, size_t
 	}
 	if (head != tail && m->readonly) {
 		xb_why(why, whylen, m->image,
-		       "log needs replay (a read-write mount did not end cleanly): mount it "
-		       "read-write or run xfsfuse --recover IMAGE (a kernel's log: mount it with "
-		       "the kernel)");
-		return -EUCLEAN;
+		       "log needs replay (a read-write mount did not end cleanly) and the image "
+		       "is not writable: run xfsfuse --recover IMAGE on a writable copy (a "
+		       "kernel's log: mount it with the kernel)");
+		return XB_MOUNT_REPLAY_RO;
 	}
 	if (head != tail)
 		return xb_log_recover(m, &xl, head, tail, why, whylen);
@@ -218,6 +218,12 @@ int xb_log_mark_in_use(struct xb_mount *m)
 	return xb_write_sb(m) ?: xb_log_checkpoint(m);
 }
 
+/* After a shutdown, dirty buffers are dropped, not written (they could not be). */
+static void xb_buf_forget(struct cache_node *node)
+{
+	container_of(node, struct xfs_buf, b_node)->b_flags &= ~LIBXFS_B_DIRTY;
+}
+
 int xb_log_unmount(struct xb_mount *m)
 {
 	struct xb_log *log = m->log;
@@ -237,6 +243,8 @@ int xb_log_unmount(struct xb_mount *m)
 		if (!error)
 			error = xb_log_write_unmount_record(log);
 	}
+	if (m->shutdown)
+		cache_walk(libxfs_bcache, xb_buf_forget);
 	xb_log_abort(m);
 	return error;
 }
