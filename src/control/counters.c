@@ -142,6 +142,8 @@ static void xf_collect_xfs(struct xf_counters *cs, struct xf_engine *e)
 	       false);
 	xf_add(cs, "remapped_shared_blocks", atomic_load(&xfs_reflink_stats.remapped_shared_blocks),
 	       false);
+	xf_add(cs, "reflink_flags_cleared", atomic_load(&xfs_reflink_stats.reflink_flags_cleared),
+	       false);
 }
 
 /* The bdi and the reclaimer exist only while the engine runs: zeroes otherwise. */
