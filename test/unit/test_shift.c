@@ -14,6 +14,8 @@
  * clean.  Last, the kernel's XFS as oracle: the same fallocate sequence
  * with xfs_io on a loop mount of a copy of the starting image must leave
  * the same bytes and sizes (md5) and as many shared blocks (fiemap).
+ * Also here, being the in-process reflink test: SEEK_DATA over COW fork
+ * extents that cover data fork holes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -335,6 +337,43 @@ static void test_reflink(void)
 	free(f->model);
 }
 
+/*
+ * SEEK_DATA over a COW fork extent that covers a data fork hole: a write
+ * into shared blocks reserves COW delalloc widened to the size hint, and
+ * the same write's bytes past EOF land in that reservation, not in the
+ * data fork.  Until writeback remaps them only the COW fork and the page
+ * cache know of them; SEEK_DATA must still find them (fsmodel found it
+ * skipping them: xfs_seek_iomap_begin reports such a COW extent).
+ */
+static void test_seek_cow(void)
+{
+	struct tfile files[2] = {{0}}, *g = &files[0], *f = &files[1];
+	uint64_t n = 7 * B + B / 3, w = 6 * B + B / 4, wlen = 3 * B + B / 3;
+	off_t last;
+
+	if (!xfs_reflink_supported(rf.m))
+		return;
+	tf_open(g, "seek-g", true);
+	tf_open(f, "seek-f", true);
+	tf_write(g, 0, n, 14);
+	tf_fsync(g);
+	CHECK_EQ(xf_file_copy_range(&rf.e, g->ip, 0, f->ip, 0, n), (long long) n);
+	memcpy(f->model, g->model, n);
+	f->size = n;
+	tf_write(f, w, wlen, 15); /* shared blocks, the shared EOF block, then past EOF */
+	last = (off_t) (w + wlen - 1);
+	CHECK_EQ(xf_file_lseek(&rf.e, f->ip, last, SEEK_DATA), last);
+	CHECK_EQ(xf_file_lseek(&rf.e, f->ip, (off_t) (8 * B), SEEK_DATA), (off_t) (8 * B));
+	CHECK_EQ(xf_file_lseek(&rf.e, f->ip, 0, SEEK_HOLE), (off_t) (w + wlen));
+	tf_fsync(f);
+	CHECK_EQ(xf_file_lseek(&rf.e, f->ip, last, SEEK_DATA), last);
+	tf_check(f, "after writing past a shared EOF block");
+	xb_iput(g->ip);
+	xb_iput(f->ip);
+	free(g->model);
+	free(f->model);
+}
+
 /* A file that never shared anything: unshare only preallocates. */
 static void test_unshare_plain(void)
 {
@@ -362,6 +401,7 @@ static void run_geometry(unsigned int bs, size_t fsize)
 	test_mixed();
 	test_reflink();
 	test_unshare_plain();
+	test_seek_cow();
 	race_fs_unmount(&rf);
 	CHECK(th_repair_clean(rf.img));
 	printf("test_shift: bs=%u folio=%zu done, %d failures so far\n", bs, fsize,
