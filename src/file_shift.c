@@ -156,11 +156,35 @@ int xf_file_insert_range(struct xf_engine *e, struct xb_inode *ip, uint64_t off,
 }
 
 /*
+ * xfs_reflink_try_clear_inode_flag: an inode that shares nothing any more
+ * loses its reflink flag.  The kernel gives back the COW fork right away;
+ * here the rest of the file is written back first (only when nothing is
+ * shared: the cheap check comes first), so that no dirty folio outside the
+ * unshared range and no ioend in flight still counts on a staging extent
+ * the clearing frees.  i_rwsem and invalidate_lock, held, keep new writes
+ * and faults out meanwhile.
+ */
+static int xf_reflink_try_clear_flag(struct xf_engine *e, struct vfs_inode *v, struct xb_inode *ip)
+{
+	bool shared;
+	int error;
+
+	error = xfs_reflink_inode_has_shared_extents(ip, &shared);
+	if (error || shared)
+		return error;
+	error = filemap_write_and_wait_range(e->bdi, v, 0, UINT64_MAX);
+	if (!error)
+		error = xfs_reflink_try_clear_inode_flag(ip);
+	return error;
+}
+
+/*
  * xfs_reflink_unshare: dirty every cached-or-read folio over shared blocks
  * (iomap_file_unshare reserves COW fork blocks for them), then write the
  * range back: writeback allocates the new blocks, writes the copies and
- * remaps them over the shared ones (doc/reflink.md).  Files that never
- * shared anything have nothing to do.
+ * remaps them over the shared ones (doc/reflink.md); last, a file left
+ * sharing nothing loses its reflink flag.  Files that never shared
+ * anything have nothing to do.
  */
 static int xf_reflink_unshare(struct xf_engine *e, struct vfs_inode *v, struct xb_inode *ip,
 			      uint64_t off, uint64_t len)
@@ -176,6 +200,8 @@ static int xf_reflink_unshare(struct xf_engine *e, struct vfs_inode *v, struct x
 		bdi_mark_inode_dirty(e->bdi, v);
 	if (!error)
 		error = filemap_write_and_wait_range(e->bdi, v, off, off + len - 1);
+	if (!error)
+		error = xf_reflink_try_clear_flag(e, v, ip);
 	return error;
 }
 

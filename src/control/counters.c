@@ -114,6 +114,7 @@ static void xf_collect_iomap(struct xf_counters *cs)
 	xf_add(cs, "dio_bytes_written", atomic_load(&iomap_dio_stats.bytes_written), false);
 	xf_add(cs, "dio_zeroed_bytes", atomic_load(&iomap_dio_stats.zeroed_bytes), false);
 	xf_add(cs, "dio_fallbacks", atomic_load(&iomap_dio_stats.fallbacks), false);
+	xf_add(cs, "dio_stale_cache", atomic_load(&iomap_dio_stats.stale_cache), false);
 	xf_add(cs, "dio_allocated_blocks", atomic_load(&xfs_dio_stats.allocated_blocks), false);
 	xf_add(cs, "dio_unwritten_converted", atomic_load(&xfs_dio_stats.unwritten_converted_bytes),
 	       false);
@@ -141,6 +142,8 @@ static void xf_collect_xfs(struct xf_counters *cs, struct xf_engine *e)
 	xf_add(cs, "cow_cancelled_blocks", atomic_load(&xfs_reflink_stats.cow_cancelled_blocks),
 	       false);
 	xf_add(cs, "remapped_shared_blocks", atomic_load(&xfs_reflink_stats.remapped_shared_blocks),
+	       false);
+	xf_add(cs, "reflink_flags_cleared", atomic_load(&xfs_reflink_stats.reflink_flags_cleared),
 	       false);
 }
 

@@ -41,6 +41,7 @@ static const char *const xf_inject_point_names[INJECT_NR_POINTS] = {
 	[INJECT_IOEND_BEFORE_COMPLETE] = "ioend_before_complete",
 	[INJECT_AFTER_EVICT] = "after_evict",
 	[INJECT_LOG_FLUSH] = "log_flush",
+	[INJECT_DIO_AFTER_PREPARE] = "dio_after_prepare", /* the race harness's; no option */
 };
 
 void xf_inject_set_delay(enum iomap_inject_point point, unsigned int ms)

@@ -223,6 +223,26 @@ static int iomap_dio_prepare(const struct iomap_dio_req *req)
 }
 
 /*
+ * kiocb_invalidate_post_direct_write: drop the range from the cache again.
+ * A folio dirtied meanwhile (an mmap store or buffered write that raced
+ * the direct write) cannot go: it keeps the bytes it was filled with
+ * before the direct write, and says so as dio_warn_stale_pagecache does.
+ */
+static void iomap_dio_invalidate_after_write(const struct iomap_dio_req *req, size_t size)
+{
+	if (!atomic_load(&iomap_tunables.dio_post_invalidate))
+		return;
+	if (!invalidate_inode_pages2_range(&req->inode->i_mapping, (uint64_t) req->pos,
+					   (uint64_t) req->pos + size - 1))
+		return;
+	atomic_fetch_add(&iomap_dio_stats.stale_cache, 1);
+	fprintf(stderr,
+		"xfsfuse: page cache invalidation failure on direct I/O, inode %llu: possible "
+		"data corruption due to collision with buffered I/O\n",
+		(unsigned long long) req->inode->i_ino);
+}
+
+/*
  * iomap_dio_complete: ->end_io, the short read at EOF, and the page cache
  * dropped again after a write: a buffered read racing the write may have
  * cached the old bytes (or the zeroes of unwritten blocks, which is why
@@ -244,8 +264,7 @@ static ssize_t iomap_dio_complete(struct iomap_dio *dio, const struct iomap_dio_
 			ret = (ssize_t) (dio->i_size - (uint64_t) req->pos);
 	}
 	if (!dio->error && dio->size && req->write)
-		(void) invalidate_inode_pages2_range(&req->inode->i_mapping, (uint64_t) req->pos,
-						     (uint64_t) req->pos + dio->size - 1);
+		iomap_dio_invalidate_after_write(req, dio->size);
 	if (ret > 0) {
 		atomic_fetch_add(req->write ? &iomap_dio_stats.writes : &iomap_dio_stats.reads, 1);
 		atomic_fetch_add(req->write ? &iomap_dio_stats.bytes_written
@@ -277,6 +296,7 @@ ssize_t iomap_dio_rw(const struct iomap_dio_req *req, const struct iomap_ops *op
 	error = iomap_dio_prepare(req);
 	if (error)
 		return error;
+	iomap_inject(INJECT_DIO_AFTER_PREPARE, req->inode, req->pos);
 	xf_trace("dio_begin", req->inode->i_ino, req->pos, req->len, "write=%d i_size=%llu",
 		 req->write, (unsigned long long) dio.i_size);
 	inode_dio_begin(req->inode);

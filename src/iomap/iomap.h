@@ -122,6 +122,12 @@ struct iomap_tunables {
 	 * as written (and punches the rest).
 	 */
 	_Atomic int64_t short_copy_at;
+	/*
+	 * Test hook (the race harness's race 9): false skips the page cache
+	 * drop after a direct write (iomap_dio_complete), to show what it is
+	 * for.  Default true.
+	 */
+	_Atomic bool dio_post_invalidate;
 };
 extern struct iomap_tunables iomap_tunables;
 
@@ -245,6 +251,7 @@ enum iomap_inject_point {
 	INJECT_IOEND_BEFORE_COMPLETE, /* before ioend unwritten conversion */
 	INJECT_AFTER_EVICT,	      /* reclaim, after evicting a folio */
 	INJECT_LOG_FLUSH,	      /* a checkpoint, before each device flush */
+	INJECT_DIO_AFTER_PREPARE,     /* direct I/O, range written back (and dropped): before I/O */
 	INJECT_NR_POINTS,
 };
 /* Called by the engine at each point; a no-op unless a hook is installed. */

@@ -82,6 +82,7 @@ struct iomap_dio_stats {
 	_Atomic uint64_t bytes_read, bytes_written;
 	_Atomic uint64_t zeroed_bytes; /* sub-block zeroing around unaligned writes */
 	_Atomic uint64_t fallbacks;    /* writes done buffered (ENOTBLK, reflink) */
+	_Atomic uint64_t stale_cache;  /* direct writes that could not drop the cache after */
 };
 extern struct iomap_dio_stats iomap_dio_stats;
 

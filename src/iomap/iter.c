@@ -15,6 +15,7 @@ struct iomap_tunables iomap_tunables = {
 	.legacy_punch = false,
 	.rfc_remedy = false,
 	.short_copy_at = -1,
+	.dio_post_invalidate = true,
 };
 
 struct iomap_stats iomap_stats;

@@ -268,6 +268,8 @@ int xfs_trans_alloc_force(struct xb_mount *m, struct xfs_trans_res *resv, unsign
  * COW fork delalloc and unwritten (or all, @cancel_real) staging blocks.
  */
 bool xfs_inode_has_cow_data(struct xfs_inode *ip);
+int xfs_reflink_find_shared(struct xfs_mount *mp, xfs_agnumber_t agno, xfs_agblock_t agbno,
+			    xfs_extlen_t aglen, xfs_agblock_t *fbno, xfs_extlen_t *flen);
 int xfs_bmap_trim_cow(struct xfs_inode *ip, struct xfs_bmbt_irec *imap, bool *shared);
 int xfs_reflink_reserve_cow(struct xb_inode *xi, xfs_fileoff_t off, xfs_fileoff_t end,
 			    struct xfs_bmbt_irec *cmap, struct xfs_iext_cursor *ccur, bool cow_eof);

@@ -582,17 +582,50 @@ const struct iomap_ops xfs_read_iomap_ops = {
 };
 
 /*
+ * A data fork hole at @offset_fsb covered by a COW fork extent (a write
+ * into the COW size hint's reservation past the shared blocks, or past
+ * EOF): report it, capped at the next data fork extent, as UNWRITTEN so
+ * that SEEK_DATA looks at the page cache over it -- the data is only there
+ * until writeback remaps it.  False if no COW extent covers the offset;
+ * *@cow_fsb is where the next one starts (NULLFILEOFF: none).
+ */
+static bool xfs_seek_cow(struct xb_inode *xi, xfs_fileoff_t offset_fsb, xfs_fileoff_t end_fsb,
+			 xfs_fileoff_t data_fsb, struct iomap *iomap, xfs_fileoff_t *cow_fsb,
+			 int *error)
+{
+	struct xfs_inode *ip = xi->ip;
+	struct xfs_iext_cursor icur;
+	struct xfs_bmbt_irec cmap;
+
+	*cow_fsb = NULLFILEOFF;
+	if (!xfs_inode_has_cow_data(ip) ||
+	    !xfs_iext_lookup_extent(ip, ip->i_cowfp, offset_fsb, &icur, &cmap))
+		return false;
+	*cow_fsb = cmap.br_startoff;
+	if (cmap.br_startoff > offset_fsb)
+		return false;
+	if (data_fsb < cmap.br_startoff + cmap.br_blockcount && data_fsb < end_fsb)
+		end_fsb = data_fsb;
+	xfs_trim_extent(&cmap, offset_fsb, end_fsb - offset_fsb);
+	*error = xfs_bmbt_to_iomap(xi, iomap, &cmap, IOMAP_F_SHARED,
+				   xfs_iomap_inode_sequence(ip, IOMAP_F_SHARED));
+	iomap->type = IOMAP_UNWRITTEN;
+	return true;
+}
+
+/*
  * SEEK_DATA/SEEK_HOLE (xfs_seek_iomap_begin): an extent at @offset is
  * reported as it is -- the generic code counts written and delalloc as data
- * and looks at the page cache for unwritten -- and a hole is capped at the
- * next extent or the end of the request.
+ * and looks at the page cache for unwritten -- a COW fork extent over a
+ * hole as unwritten (xfs_seek_cow), and a hole is capped at the next data
+ * or COW extent or the end of the request.
  */
 static int xfs_seek_iomap_begin_locked(struct xb_inode *xi, loff_t offset, loff_t length,
 				       struct iomap *iomap)
 {
 	struct xfs_mount *mp = xi->m->mp;
 	struct xfs_inode *ip = xi->ip;
-	xfs_fileoff_t offset_fsb = XFS_B_TO_FSBT(mp, offset), end_fsb, data_fsb;
+	xfs_fileoff_t offset_fsb = XFS_B_TO_FSBT(mp, offset), end_fsb, data_fsb, cow_fsb;
 	struct xfs_iext_cursor icur;
 	struct xfs_bmbt_irec imap;
 	int error;
@@ -610,6 +643,11 @@ static int xfs_seek_iomap_begin_locked(struct xb_inode *xi, loff_t offset, loff_
 	} else {
 		data_fsb = end_fsb; /* fake a hole until the end of the request */
 	}
+	error = 0;
+	if (xfs_seek_cow(xi, offset_fsb, end_fsb, data_fsb, iomap, &cow_fsb, &error))
+		return error;
+	if (cow_fsb != NULLFILEOFF && cow_fsb < data_fsb)
+		data_fsb = cow_fsb;
 	imap.br_startoff = offset_fsb;
 	imap.br_blockcount = data_fsb - offset_fsb;
 	imap.br_startblock = HOLESTARTBLOCK;

@@ -97,6 +97,7 @@ struct xfs_reflink_stats {
 	_Atomic uint64_t cow_remapped_blocks;	 /* staging blocks moved into the data fork */
 	_Atomic uint64_t cow_cancelled_blocks;	 /* COW fork blocks given back unused */
 	_Atomic uint64_t remapped_shared_blocks; /* blocks copy_file_range shared */
+	_Atomic uint64_t reflink_flags_cleared;	 /* inodes unshare left sharing nothing */
 };
 extern struct xfs_reflink_stats xfs_reflink_stats;
 
@@ -119,5 +120,19 @@ bool xfs_reflink_inode_may_share(struct xb_inode *ip);
  * libxfs lock.
  */
 int xfs_reflink_count_shared(struct xb_inode *ip, uint64_t off, uint64_t len, uint64_t *nshared);
+/*
+ * Does any written data fork extent of @ip still share a block (the
+ * refcount btree says so)?  False for an inode without the reflink flag.
+ * Takes the libxfs lock.
+ */
+int xfs_reflink_inode_has_shared_extents(struct xb_inode *ip, bool *shared);
+/*
+ * xfs_reflink_try_clear_inode_flag (src/xfs_backend/xfs_reflink_clear.c):
+ * if nothing of @ip is shared any more, give back its COW fork and clear
+ * XFS_DIFLAG2_REFLINK.  The caller holds i_rwsem and invalidate_lock and
+ * has written back the whole file, so no dirty folio or ioend still
+ * counts on a COW fork extent.  Takes the libxfs lock.
+ */
+int xfs_reflink_try_clear_inode_flag(struct xb_inode *ip);
 
 #endif

@@ -67,8 +67,8 @@ static xfs_extlen_t xfs_get_cowextsz_hint(struct xfs_inode *ip)
 }
 
 /* xfs_reflink_find_shared: the first shared run of an AG extent (NULLAGBLOCK: none). */
-static int xfs_reflink_find_shared(struct xfs_mount *mp, xfs_agnumber_t agno, xfs_agblock_t agbno,
-				   xfs_extlen_t aglen, xfs_agblock_t *fbno, xfs_extlen_t *flen)
+int xfs_reflink_find_shared(struct xfs_mount *mp, xfs_agnumber_t agno, xfs_agblock_t agbno,
+			    xfs_extlen_t aglen, xfs_agblock_t *fbno, xfs_extlen_t *flen)
 {
 	struct xfs_perag *pag = xfs_perag_get(mp, agno);
 	struct xfs_btree_cur *cur;

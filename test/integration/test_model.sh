@@ -4,7 +4,10 @@
 # folios, with a 10 ms writeback interval, aggressive reclaim and a small
 # cache, several threads at once.  After each run: unmount, xfs_repair -n,
 # the kernel (ro loop mount) must read the model's bytes, and a fresh
-# xfsfuse mount must too (fsmodel --verify).  Needs root and /dev/fuse.
+# xfsfuse mount must too (fsmodel --verify).  fsmodel's ops include
+# copy_file_range between a thread's files (blocks shared, then written:
+# copy-on-write) and O_DIRECT reads and writes mixed with the cached and
+# mmap ones.  Needs root and /dev/fuse.
 #   usage: test_model.sh XFSFUSE FSMODEL [OPS]
 # OPS per thread: XFSFUSE_MODEL_OPS, default 500 (1500 with XFSFUSE_FULL=1).
 # XFSFUSE_MODEL_CONFIGS=pairwise runs four of the eight configurations, the

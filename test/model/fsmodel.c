@@ -10,6 +10,7 @@
  *
  *   fsmodel --dir MNT --shadow DIR [--seed S] [--ops N] [--threads T]
  *           [--files F] [--max-size BYTES] [--no-mmap] [--no-drop]
+ *           [--no-clone] [--no-dio]
  *   fsmodel --dir MNT --shadow DIR --verify     compare every file, nothing else
  *
  * Ops: pwrite (unaligned, overlapping, sparse, appending), pread, ftruncate
@@ -20,7 +21,14 @@
  * refuses those itself on Linux 6.18 (EOPNOTSUPP, doc/engine.md), which is
  * asserted as the contract; a kernel that forwards them must give the
  * model's bytes (tmpfs has no collapse/insert: the shadow moves its bytes
- * with reads and writes).  Each thread owns
+ * with reads and writes).  copy_file_range between two of the thread's
+ * files (xfsfuse shares whole blocks, copies the rest: doc/reflink.md; the
+ * shadow copies), then often a write into the copied range of one of
+ * them: copy-on-write, the other must not see it.  O_DIRECT pread/pwrite
+ * on block-aligned offsets and lengths with aligned buffers, mixed with
+ * the buffered and mmap ops on the same file (the shadow uses plain I/O:
+ * tmpfs has no O_DIRECT); an O_DIRECT write off the sector size must fail
+ * with EINVAL, as on XFS.  Each thread owns
  * its files, and all threads also write disjoint stripes of one shared file.
  * Exit 0 if every comparison matched; the last line is "N passed, M failed".
  */
@@ -50,7 +58,7 @@ struct cfg {
 	long ops;
 	int threads, files;
 	off_t max_size;
-	bool mmap_ok, drop_ok, verify_only;
+	bool mmap_ok, drop_ok, verify_only, clone_ok, dio_ok;
 };
 
 struct tstate {
@@ -61,7 +69,8 @@ struct tstate {
 	long nlog;
 	long passed, failed;
 	long shift_refused, shift_served; /* collapse/insert/unshare */
-	int fd[16], sfd[16];		  /* file under test / shadow */
+	long clones, cloned_bytes, dio_ops;
+	int fd[16], sfd[16]; /* file under test / shadow */
 };
 
 static struct cfg cfg = {.seed = 1,
@@ -70,7 +79,9 @@ static struct cfg cfg = {.seed = 1,
 			 .files = 3,
 			 .max_size = 8 << 20,
 			 .mmap_ok = true,
-			 .drop_ok = true};
+			 .drop_ok = true,
+			 .clone_ok = true,
+			 .dio_ok = true};
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t drop_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -383,6 +394,171 @@ out:
 		munmap(q, len);
 }
 
+/* copy_file_range until done or the source's EOF; total bytes or -errno. */
+static long long copy_all(int in, off_t off_in, int out, off_t off_out, size_t len)
+{
+	long long done = 0;
+
+	while (len) {
+		ssize_t n = copy_file_range(in, &off_in, out, &off_out, len, 0);
+
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		done += n;
+		len -= (size_t) n;
+	}
+	return done;
+}
+
+/* Offsets for the copy: 4 KiB aligned (shared on 1 and 4 KiB blocks) or not (copied). */
+static off_t pick_clone_off(struct tstate *t, off_t max)
+{
+	off_t off = (off_t) below(t, (uint64_t) (max > 0 ? max : 1));
+
+	return below(t, 4) ? off & ~(off_t) 4095 : off;
+}
+
+/*
+ * copy_file_range from file @a to file @b, then (mostly) a write into the
+ * copied range of one of the two: copy-on-write must keep the other as
+ * the model says.  Both ranges are compared after.
+ */
+static void op_clone(struct tstate *t, int a, int b)
+{
+	struct stat st;
+	off_t in, out, span;
+	size_t len, wlen;
+	long long x, y;
+	char *buf;
+
+	if (fstat(t->sfd[a], &st) || !st.st_size)
+		return;
+	in = pick_clone_off(t, st.st_size);
+	len = below(t, 2) ? (size_t) (st.st_size - in) : 1 + below(t, 1 << 20);
+	if (below(t, 3))
+		len = (len + 4095) & ~(size_t) 4095;
+	out = pick_clone_off(t, t->c->max_size / 2);
+	if (out + (off_t) len > t->c->max_size)
+		len = (size_t) (t->c->max_size - out);
+	if (!len)
+		return;
+	logop(t, "copy_file_range f%d off=%lld -> f%d off=%lld len=%zu", a, (long long) in, b,
+	      (long long) out, len);
+	x = copy_all(t->fd[a], in, t->fd[b], out, len);
+	y = copy_all(t->sfd[a], in, t->sfd[b], out, len);
+	if (x != y) {
+		fail(t, "copy_file_range returned %lld (%s), model %lld", x,
+		     x < 0 ? strerror((int) -x) : "", y);
+		return;
+	}
+	t->passed++;
+	t->clones++;
+	t->cloned_bytes += x > 0 ? x : 0;
+	span = x > 0 ? (off_t) x : 1;
+	if (below(t, 4)) {
+		/* Copy-on-write: a write inside the copy, in the source or the destination. */
+		int w = below(t, 2) ? a : b;
+		off_t at = (w == a ? in : out) + (off_t) below(t, (uint64_t) span);
+
+		wlen = 1 + below(t, 20000);
+		buf = malloc(wlen);
+		fill(t, buf, wlen);
+		logop(t, "cow pwrite f%d off=%lld len=%zu", w, (long long) at, wlen);
+		if (pwrite(t->fd[w], buf, wlen, at) != (ssize_t) wlen ||
+		    pwrite(t->sfd[w], buf, wlen, at) != (ssize_t) wlen)
+			fail(t, "cow pwrite: %s", strerror(errno));
+		free(buf);
+	}
+	compare_range(t, t->fd[a], t->sfd[a], in, (size_t) span + 20000, "copy source");
+	compare_range(t, t->fd[b], t->sfd[b], out, (size_t) span + 20000, "copy destination");
+}
+
+/* Open @f of the mount again with O_DIRECT (the shadow keeps its plain fd). */
+static int open_direct(struct tstate *t, int f)
+{
+	char p[4096];
+	int fd;
+
+	path_of(p, sizeof(p), t->c->dir, t->id, f);
+	fd = open(p, O_RDWR | O_DIRECT);
+	if (fd < 0)
+		fail(t, "open O_DIRECT: %s", strerror(errno));
+	return fd;
+}
+
+/* An O_DIRECT write off the sector size: EINVAL, nothing written. */
+static void dio_misaligned(struct tstate *t, int dfd, int f, char *buf)
+{
+	off_t off = (off_t) below(t, (uint64_t) t->c->max_size / 2) & ~(off_t) 4095;
+	size_t len = 4096;
+
+	if (below(t, 2))
+		off += 1 + (off_t) below(t, 511);
+	else
+		len -= 1 + below(t, 511);
+	logop(t, "O_DIRECT misaligned pwrite f%d off=%lld len=%zu", f, (long long) off, len);
+	if (pwrite(dfd, buf, len, off) >= 0 || errno != EINVAL)
+		fail(t, "misaligned O_DIRECT pwrite: %s, expected EINVAL", strerror(errno));
+	else
+		t->passed++;
+}
+
+/*
+ * O_DIRECT pread or pwrite of whole 4 KiB units (block-aligned on 1 and 4
+ * KiB blocks) on a fresh O_DIRECT open of the file the other ops use
+ * through the cache and mmap; the shadow does the same with plain I/O.
+ */
+static void op_dio(struct tstate *t, int f)
+{
+	off_t off = (off_t) below(t, (uint64_t) t->c->max_size) & ~(off_t) 4095;
+	size_t len = (1 + below(t, below(t, 4) ? 16 : 128)) * 4096;
+	int kind = (int) below(t, 8), dfd;
+	char *buf = NULL, *sbuf;
+	ssize_t a, b;
+
+	if (off + (off_t) len > t->c->max_size)
+		len = (size_t) (t->c->max_size - off);
+	if (!len || posix_memalign((void **) &buf, 4096, len)) {
+		free(buf);
+		return;
+	}
+	sbuf = malloc(len);
+	dfd = open_direct(t, f);
+	if (dfd < 0)
+		goto out;
+	t->dio_ops++;
+	if (kind == 0) {
+		dio_misaligned(t, dfd, f, buf);
+	} else if (kind <= 4) {
+		fill(t, buf, len);
+		logop(t, "O_DIRECT pwrite f%d off=%lld len=%zu", f, (long long) off, len);
+		a = pwrite(dfd, buf, len, off);
+		b = pwrite(t->sfd[f], buf, len, off);
+		if (a != b)
+			fail(t, "O_DIRECT pwrite returned %zd (%s), model %zd", a,
+			     a < 0 ? strerror(errno) : "", b);
+		else
+			t->passed++;
+	} else {
+		logop(t, "O_DIRECT pread f%d off=%lld len=%zu", f, (long long) off, len);
+		a = pread(dfd, buf, len, off);
+		b = pread(t->sfd[f], sbuf, len, off);
+		if (a != b)
+			fail(t, "O_DIRECT pread returned %zd (%s), model %zd", a,
+			     a < 0 ? strerror(errno) : "", b);
+		else if (a > 0 && memcmp(buf, sbuf, (size_t) a))
+			fail(t, "O_DIRECT pread at %lld differs from the model", (long long) off);
+		else
+			t->passed++;
+	}
+	close(dfd);
+out:
+	free(buf);
+	free(sbuf);
+}
+
 /* SEEK_DATA must never skip bytes that are not zero. */
 static void op_seek(struct tstate *t, int f)
 {
@@ -441,7 +617,7 @@ static void one_op(struct tstate *t)
 	int shared = t->c->files; /* index of the shared file in fd[] */
 	off_t lo = (off_t) t->id * STRIPE * 4;
 
-	switch (below(t, 21)) {
+	switch (below(t, 24)) {
 	case 0:
 	case 1:
 	case 2:
@@ -489,6 +665,17 @@ static void one_op(struct tstate *t)
 		break;
 	case 20:
 		op_shift(t, f);
+		break;
+	case 21:
+		if (t->c->clone_ok && t->c->files > 1)
+			op_clone(t, f,
+				 (f + 1 + (int) below(t, (uint64_t) t->c->files - 1)) %
+					 t->c->files);
+		break;
+	case 22:
+	case 23:
+		if (t->c->dio_ok)
+			op_dio(t, f);
 		break;
 	default:
 		op_read(t, shared, lo, lo + STRIPE * 4);
@@ -538,10 +725,12 @@ int main(int argc, char **argv)
 					   {"no-mmap", 0, 0, 'M'},
 					   {"no-drop", 0, 0, 'D'},
 					   {"verify", 0, 0, 'v'},
+					   {"no-clone", 0, 0, 'C'},
+					   {"no-dio", 0, 0, 'O'},
 					   {0, 0, 0, 0}};
 	struct tstate *ts;
 	pthread_t *th;
-	long passed = 0, failed = 0, refused = 0, served = 0;
+	long passed = 0, failed = 0, refused = 0, served = 0, clones = 0, cbytes = 0, dio = 0;
 	int c, i;
 
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -576,6 +765,12 @@ int main(int argc, char **argv)
 		case 'v':
 			cfg.verify_only = true;
 			break;
+		case 'C':
+			cfg.clone_ok = false;
+			break;
+		case 'O':
+			cfg.dio_ok = false;
+			break;
 		default:
 			return 2;
 		}
@@ -584,7 +779,7 @@ int main(int argc, char **argv)
 		fprintf(stderr,
 			"usage: fsmodel --dir MNT --shadow DIR [--seed S] [--ops N] "
 			"[--threads T] [--files F<=15] [--max-size B] [--no-mmap] [--no-drop] "
-			"[--verify]\n");
+			"[--no-clone] [--no-dio] [--verify]\n");
 		return 2;
 	}
 	ts = calloc((size_t) cfg.threads, sizeof(*ts));
@@ -601,12 +796,17 @@ int main(int argc, char **argv)
 		failed += ts[i].failed;
 		refused += ts[i].shift_refused;
 		served += ts[i].shift_served;
+		clones += ts[i].clones;
+		cbytes += ts[i].cloned_bytes;
+		dio += ts[i].dio_ops;
 	}
 	printf("fsmodel: seed %llu, %d threads x %ld ops\n", (unsigned long long) cfg.seed,
 	       cfg.threads, cfg.verify_only ? 0 : cfg.ops);
 	printf("fsmodel: collapse/insert/unshare: %ld refused by the kernel (EOPNOTSUPP), %ld "
 	       "served\n",
 	       refused, served);
+	printf("fsmodel: copy_file_range: %ld calls, %ld bytes; O_DIRECT: %ld ops\n", clones,
+	       cbytes, dio);
 	printf("%ld passed, %ld failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -40,6 +40,8 @@ static const char *const park_names[INJECT_NR_POINTS] = {
 	[INJECT_WB_BEFORE_MAP] = "WB_BEFORE_MAP",
 	[INJECT_IOEND_BEFORE_COMPLETE] = "IOEND_BEFORE_COMPLETE",
 	[INJECT_AFTER_EVICT] = "AFTER_EVICT",
+	[INJECT_LOG_FLUSH] = "LOG_FLUSH",
+	[INJECT_DIO_AFTER_PREPARE] = "DIO_AFTER_PREPARE",
 };
 
 const char *park_point_name(enum iomap_inject_point point)

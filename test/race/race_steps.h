@@ -57,5 +57,13 @@ void race7_cow(const struct race_geom *g, const struct race_mode *mode);
  * else with i_rwsem defeated so that only the validity cookie protects.
  */
 void race8_shift(const struct race_geom *g, const struct race_mode *mode, bool insert, bool locks);
+/*
+ * Race 9 (race_dio.c): a direct write parked between its writeback-and-drop
+ * of the page cache and its I/O while a buffered read (@post_invalidate
+ * false: with the drop after the write switched off) or mmap stores fill
+ * the range's folio again.
+ */
+void race9_dio_read(const struct race_geom *g, bool post_invalidate);
+void race9_dio_mmap(const struct race_geom *g);
 
 #endif

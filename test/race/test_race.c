@@ -10,6 +10,8 @@
  *   2. delalloc (F_NEW, reserved by the write itself) -> unwritten -> written
  *   3. short write vs an mmap store in the same delalloc folio (punch)
  *   4. writeback's cached mapping vs a racing fork change (xfs/558 style)
+ *   (5-8 in race_stale_cleanup.c, race_cow.c, race_shift.c; 9, direct I/O
+ *   against buffered and mmap I/O, in race_dio.c)
  *
  * Each runs on 1 KiB blocks / 4 KiB folios and 4 KiB blocks / 16 KiB
  * folios, with the fix and without it.  Without it the corruption is
@@ -674,6 +676,9 @@ int main(void)
 		race8_shift(g, &race_mode_merged, true, true);
 		race4_wb_map(g, &race_mode_merged, true);
 		race5_stale_cleanup(g, &race_mode_naive);
+		race9_dio_read(g, true);
+		race9_dio_read(g, false);
+		race9_dio_mmap(g);
 	}
 	park_uninstall();
 	clock_gettime(CLOCK_MONOTONIC, &t1);
