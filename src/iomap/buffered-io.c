@@ -180,10 +180,17 @@ static int __iomap_write_begin(const struct iomap_iter *iter, loff_t pos, size_t
 			/* Unshare only visits written sources inside EOF. */
 			if (iter->flags & IOMAP_UNSHARE)
 				return -EIO;
-			/* folio_zero_segments: all of the run but the copy's part */
-			memset(folio->data + poff, 0, from > poff ? from - poff : 0);
-			if (to < poff + plen)
-				memset(folio->data + to, 0, poff + plen - to);
+			/*
+			 * The whole run, the copy's part too (the kernel's
+			 * folio_zero_segments leaves that part alone): this marks
+			 * the run uptodate, and once the folio is wholly uptodate
+			 * write_end accepts a short copy, so the bytes the copy
+			 * did not reach must read as the zeroes they are, not a
+			 * recycled pool slot's old bytes (doc/engine.md, "Folio
+			 * memory"; buffer.c's block_write_end zeroes new buffers
+			 * after a short copy for the same reason).
+			 */
+			memset(folio->data + poff, 0, plen);
 			atomic_fetch_add(&iomap_stats.folios_zeroed, 1);
 			xf_trace("write_zero_blocks", inode->i_ino,
 				 folio_pos(folio, inode->i_mapping.pc) + poff, plen, "type=%s",
