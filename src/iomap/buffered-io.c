@@ -57,7 +57,7 @@ static int iomap_read_folio_sync(struct vfs_inode *inode, loff_t block_start, st
  * (not MAPPED), just allocated (F_NEW), or past EOF.  This is the decision a
  * stale mapping gets wrong (DESIGN.md §3, race 1).
  */
-static bool iomap_block_needs_zeroing(const struct iomap_iter *iter, loff_t pos)
+bool iomap_block_needs_zeroing(const struct iomap_iter *iter, loff_t pos)
 {
 	const struct iomap *srcmap = iomap_iter_srcmap(iter);
 
@@ -71,8 +71,8 @@ static bool iomap_block_needs_zeroing(const struct iomap_iter *iter, loff_t pos)
  * the range straddles it (so that those are zeroed separately).  Returns the
  * run as folio offset *offp and length *lenp (0: nothing to do).
  */
-static void iomap_adjust_read_range(struct vfs_inode *inode, struct folio *folio, loff_t *pos,
-				    loff_t length, size_t *offp, size_t *lenp)
+void iomap_adjust_read_range(struct vfs_inode *inode, struct folio *folio, loff_t *pos,
+			     loff_t length, size_t *offp, size_t *lenp)
 {
 	struct address_space *m = &inode->i_mapping;
 	loff_t orig_pos = *pos;
@@ -121,8 +121,7 @@ static void iomap_adjust_read_range(struct vfs_inode *inode, struct folio *folio
 }
 
 /* Mark whole blocks: round the byte range out to the blocks it touches. */
-static void iomap_set_range_uptodate(struct vfs_inode *inode, struct folio *folio, size_t off,
-				     size_t len)
+void iomap_set_range_uptodate(struct vfs_inode *inode, struct folio *folio, size_t off, size_t len)
 {
 	size_t bs = i_blocksize(inode);
 	size_t start = off & ~(bs - 1);
@@ -597,6 +596,17 @@ out_unlock:
 	return folio;
 }
 
+/* Is the folio at @pos in the cache and wholly uptodate? */
+static bool iomap_folio_cached_uptodate(struct address_space *m, loff_t pos)
+{
+	struct folio *folio = filemap_get_folio(m, pos_to_index(m, pos));
+	bool uptodate = folio && folio_test_uptodate(folio);
+
+	if (folio)
+		folio_put(folio);
+	return uptodate;
+}
+
 ssize_t iomap_file_buffered_read(struct vfs_inode *inode, void *buf, size_t len, loff_t pos,
 				 const struct iomap_ops *ops)
 {
@@ -616,6 +626,13 @@ ssize_t iomap_file_buffered_read(struct vfs_inode *inode, void *buf, size_t len,
 			n = len - done;
 		if ((uint64_t) pos >= vfs_i_size_read(inode))
 			break;
+		/*
+		 * Fill the rest of the request in batches first; an error is
+		 * left to the single-folio fill below, which reads again and
+		 * reports it (the kernel's filemap_read_folio after readahead).
+		 */
+		if (!iomap_folio_cached_uptodate(m, pos))
+			(void) iomap_readahead(inode, pos, len - done, ops);
 		folio = iomap_get_read_folio(inode, pos, n, ops, &error);
 		if (!folio)
 			break;

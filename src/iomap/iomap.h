@@ -160,6 +160,7 @@ struct iomap_stats {
 	_Atomic uint64_t folios_zeroed;	   /* partial blocks zeroed instead of read */
 	_Atomic uint64_t folios_read;	   /* partial blocks read for a write */
 	_Atomic uint64_t delalloc_punched; /* bytes punched by write-failure cleanup */
+	_Atomic uint64_t read_preadvs;	   /* image reads of batched fills (readahead.c) */
 };
 extern struct iomap_stats iomap_stats;
 
@@ -192,6 +193,17 @@ ssize_t iomap_fault_write(struct vfs_inode *inode, const void *buf, size_t len, 
  */
 ssize_t iomap_file_buffered_read(struct vfs_inode *inode, void *buf, size_t len, loff_t pos,
 				 const struct iomap_ops *ops);
+/*
+ * Batched cache fill (the kernel's iomap_readahead, src/iomap/readahead.c):
+ * the folios of [pos, pos+len) (clipped to EOF) that are missing or not
+ * uptodate are filled in batches of locked folios, one preadv of the image
+ * per run contiguous on disk; holes, unwritten, delalloc and past-EOF
+ * blocks are zeroed.  Folios uptodate or locked by another thread are
+ * skipped.  Takes invalidate_lock shared; the caller holds no folio lock.
+ * Returns 0 or the first error: the blocks of a failed preadv (and every
+ * folio after it in its batch) stay !uptodate.
+ */
+int iomap_readahead(struct vfs_inode *inode, loff_t pos, size_t len, const struct iomap_ops *ops);
 /*
  * Zero [pos, pos+len) through the page cache (holes and unwritten are
  * skipped; the folios zeroed are dirtied).  Flags IOMAP_ZERO: the
