@@ -538,8 +538,8 @@ int iomap_read_folio(struct vfs_inode *inode, struct folio *folio, const struct 
 }
 
 /* Are the blocks under [off, off+len) of @folio all uptodate? */
-static bool iomap_is_partially_uptodate(struct vfs_inode *inode, struct folio *folio, size_t off,
-					size_t len)
+bool iomap_is_partially_uptodate(struct vfs_inode *inode, struct folio *folio, size_t off,
+				 size_t len)
 {
 	unsigned int first = (unsigned int) (off >> inode->i_blkbits);
 	unsigned int last = (unsigned int) ((off + len - 1) >> inode->i_blkbits);
@@ -607,6 +607,41 @@ static bool iomap_folio_cached_uptodate(struct address_space *m, loff_t pos)
 	return uptodate;
 }
 
+struct folio *iomap_read_folio_at(struct vfs_inode *inode, loff_t pos, size_t left, size_t *np,
+				  const struct iomap_ops *ops, int *errp)
+{
+	struct address_space *m = &inode->i_mapping;
+	size_t n = mapping_folio_size(m) - offset_in_mapping_folio(m, pos);
+	struct folio *folio;
+	uint64_t isize;
+
+	*errp = 0;
+	if (n > left)
+		n = left;
+	if ((uint64_t) pos >= vfs_i_size_read(inode))
+		return NULL;
+	/*
+	 * Fill the rest of the request in batches first; an error is left to
+	 * the single-folio fill below, which reads again and reports it (the
+	 * kernel's filemap_read_folio after readahead).
+	 */
+	if (!iomap_folio_cached_uptodate(m, pos))
+		(void) iomap_readahead(inode, pos, left, ops);
+	folio = iomap_get_read_folio(inode, pos, n, ops, errp);
+	if (!folio)
+		return NULL;
+	/* the size may have changed while we filled the folio */
+	isize = vfs_i_size_read(inode);
+	if ((uint64_t) pos >= isize) {
+		folio_put(folio);
+		return NULL;
+	}
+	if ((uint64_t) pos + n > isize)
+		n = (size_t) (isize - (uint64_t) pos);
+	*np = n;
+	return folio;
+}
+
 ssize_t iomap_file_buffered_read(struct vfs_inode *inode, void *buf, size_t len, loff_t pos,
 				 const struct iomap_ops *ops)
 {
@@ -617,33 +652,11 @@ ssize_t iomap_file_buffered_read(struct vfs_inode *inode, void *buf, size_t len,
 	if (pos < 0)
 		return -EINVAL;
 	while (done < len) {
-		struct folio *folio;
-		size_t off = offset_in_mapping_folio(m, pos);
-		size_t n = mapping_folio_size(m) - off;
-		uint64_t isize;
+		size_t n, off = offset_in_mapping_folio(m, pos);
+		struct folio *folio = iomap_read_folio_at(inode, pos, len - done, &n, ops, &error);
 
-		if (n > len - done)
-			n = len - done;
-		if ((uint64_t) pos >= vfs_i_size_read(inode))
-			break;
-		/*
-		 * Fill the rest of the request in batches first; an error is
-		 * left to the single-folio fill below, which reads again and
-		 * reports it (the kernel's filemap_read_folio after readahead).
-		 */
-		if (!iomap_folio_cached_uptodate(m, pos))
-			(void) iomap_readahead(inode, pos, len - done, ops);
-		folio = iomap_get_read_folio(inode, pos, n, ops, &error);
 		if (!folio)
 			break;
-		/* the size may have changed while we filled the folio */
-		isize = vfs_i_size_read(inode);
-		if ((uint64_t) pos >= isize) {
-			folio_put(folio);
-			break;
-		}
-		if ((uint64_t) pos + n > isize)
-			n = (size_t) (isize - (uint64_t) pos);
 		/*
 		 * The copy holds the folio lock, which every writer holds while
 		 * it changes folio data: a FUSE page-cache fill takes no i_rwsem

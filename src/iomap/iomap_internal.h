@@ -101,6 +101,18 @@ void iomap_adjust_read_range(struct vfs_inode *inode, struct folio *folio, loff_
 			     loff_t length, size_t *offp, size_t *lenp);
 void iomap_set_range_uptodate(struct vfs_inode *inode, struct folio *folio, size_t off, size_t len);
 
+/* Are the blocks under [off, off+len) of @folio all uptodate? */
+bool iomap_is_partially_uptodate(struct vfs_inode *inode, struct folio *folio, size_t off,
+				 size_t len);
+/*
+ * One step of a buffered read at @pos with @left bytes to go: the folio
+ * there, referenced and unlocked, uptodate over its first *np bytes from
+ * @pos (clipped to the folio and to i_size); filled first if need be
+ * (batched: iomap_readahead).  NULL at EOF (*errp 0) or on error.
+ */
+struct folio *iomap_read_folio_at(struct vfs_inode *inode, loff_t pos, size_t left, size_t *np,
+				  const struct iomap_ops *ops, int *errp);
+
 /* buffered-io.c: read the missing blocks of a locked folio (its cache fill). */
 int iomap_read_folio(struct vfs_inode *inode, struct folio *folio, const struct iomap_ops *ops);
 
