@@ -147,6 +147,25 @@ ssize_t xf_file_read(struct xf_engine *e, struct xb_inode *ip, void *buf, size_t
 	return n;
 }
 
+ssize_t xf_file_read_pin(struct xf_engine *e, struct xb_inode *ip, size_t len, off_t off,
+			 struct iomap_read_pins *pins)
+{
+	struct vfs_inode *v = xb_vfs_inode(ip);
+
+	pins->nr = pins->nr_locked = pins->nr_iov = 0;
+	if (xb_is_shutdown(e->m))
+		return -EIO; /* xfs_file_read_iter */
+	if (!v)
+		return -EAGAIN;
+	/* no i_rwsem: a page-cache fill, as in xf_file_read */
+	return iomap_read_pin(v, len, off, &xfs_read_iomap_ops, pins);
+}
+
+ssize_t xf_file_read_pin_lock(struct xb_inode *ip, struct iomap_read_pins *pins)
+{
+	return iomap_read_pin_lock(xb_vfs_inode(ip), pins);
+}
+
 void xf_file_accessed(struct xf_engine *e, struct xb_inode *ip)
 {
 	(void) xb_touch_atime(ip, atomic_load(&e->atime_flags));

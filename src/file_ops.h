@@ -59,6 +59,15 @@ void xf_engine_destroy(struct xf_engine *e);
 ssize_t xf_file_read(struct xf_engine *e, struct xb_inode *ip, void *buf, size_t len, off_t off,
 		     bool page_cache_fill);
 /*
+ * A page-cache fill without the copy (src/iomap/read-pin.c): fill and
+ * reference the folios (-EAGAIN: use xf_file_read), then lock them; the
+ * caller replies from pins->iov and calls iomap_read_unpin.
+ */
+struct iomap_read_pins;
+ssize_t xf_file_read_pin(struct xf_engine *e, struct xb_inode *ip, size_t len, off_t off,
+			 struct iomap_read_pins *pins);
+ssize_t xf_file_read_pin_lock(struct xb_inode *ip, struct iomap_read_pins *pins);
+/*
  * file_accessed / touch_atime: a read of @ip's data, a readdir of it or a
  * readlink of it reached the daemon (the FUSE kernel's fuse_invalidate_atime
  * then asks for the attributes again).  Errors are ignored, as touch_atime

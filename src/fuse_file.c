@@ -7,6 +7,7 @@
 #include "fuse_internal.h"
 #include "copy_range.h"
 #include "iflags.h"
+#include "iomap.h"
 
 #include <errno.h>
 
@@ -149,10 +150,47 @@ void xf_tmpfile(fuse_req_t req, fuse_ino_t parent, mode_t mode, struct fuse_file
 }
 #endif
 
+/*
+ * A page-cache fill answered from the folios themselves (fuse_reply_iov),
+ * locked while the kernel copies them: one copy of the data fewer than
+ * reading into a buffer (doc/engine.md "Zero-copy read replies").  False:
+ * not done, the copying path answers (more folios than a pin set holds, or
+ * one was dropped between fill and lock).
+ */
+static bool xf_read_zero_copy(fuse_req_t req, fuse_ino_t nodeid, size_t size, off_t off,
+			      struct fuse_file_info *fi)
+{
+	struct xf_fs *fs = xf_fs(req);
+	struct iomap_read_pins pins;
+	ssize_t n = xf_file_read_pin(&fs->engine, xf_fh_inode(fi), size, off, &pins);
+
+	if (n == -EAGAIN)
+		return false;
+	/* file_accessed before the reply (see xf_read), with no folio locked */
+	if (n >= 0 && size)
+		xf_file_accessed(&fs->engine, xf_fh_inode(fi));
+	if (n < 0) {
+		xf_reply_err(req, "read", nodeid, (int) n);
+		return true;
+	}
+	if (xf_file_read_pin_lock(xf_fh_inode(fi), &pins) < 0) {
+		iomap_read_unpin(&pins);
+		return false;
+	}
+	fuse_reply_iov(req, pins.iov, (int) pins.nr_iov);
+	iomap_read_unpin(&pins);
+	return true;
+}
+
 void xf_read(fuse_req_t req, fuse_ino_t nodeid, size_t size, off_t off, struct fuse_file_info *fi)
 {
-	char *buf = malloc(size ? size : 1);
+	char *buf;
 	int n;
+
+	if (!fi->direct_io && !xf_open_is_direct(xf_fs(req), fi) &&
+	    xf_read_zero_copy(req, nodeid, size, off, fi))
+		return;
+	buf = malloc(size ? size : 1);
 
 	if (!buf) {
 		fuse_reply_err(req, ENOMEM);

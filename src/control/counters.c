@@ -108,6 +108,7 @@ static void xf_collect_iomap(struct xf_counters *cs)
 	xf_add(cs, "folios_zeroed", atomic_load(&iomap_stats.folios_zeroed), false);
 	xf_add(cs, "folios_read", atomic_load(&iomap_stats.folios_read), false);
 	xf_add(cs, "delalloc_punched_bytes", atomic_load(&iomap_stats.delalloc_punched), false);
+	xf_add(cs, "read_preadvs", atomic_load(&iomap_stats.read_preadvs), false);
 	xf_add(cs, "dio_reads", atomic_load(&iomap_dio_stats.reads), false);
 	xf_add(cs, "dio_writes", atomic_load(&iomap_dio_stats.writes), false);
 	xf_add(cs, "dio_bytes_read", atomic_load(&iomap_dio_stats.bytes_read), false);

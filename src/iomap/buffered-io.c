@@ -57,7 +57,7 @@ static int iomap_read_folio_sync(struct vfs_inode *inode, loff_t block_start, st
  * (not MAPPED), just allocated (F_NEW), or past EOF.  This is the decision a
  * stale mapping gets wrong (DESIGN.md §3, race 1).
  */
-static bool iomap_block_needs_zeroing(const struct iomap_iter *iter, loff_t pos)
+bool iomap_block_needs_zeroing(const struct iomap_iter *iter, loff_t pos)
 {
 	const struct iomap *srcmap = iomap_iter_srcmap(iter);
 
@@ -71,8 +71,8 @@ static bool iomap_block_needs_zeroing(const struct iomap_iter *iter, loff_t pos)
  * the range straddles it (so that those are zeroed separately).  Returns the
  * run as folio offset *offp and length *lenp (0: nothing to do).
  */
-static void iomap_adjust_read_range(struct vfs_inode *inode, struct folio *folio, loff_t *pos,
-				    loff_t length, size_t *offp, size_t *lenp)
+void iomap_adjust_read_range(struct vfs_inode *inode, struct folio *folio, loff_t *pos,
+			     loff_t length, size_t *offp, size_t *lenp)
 {
 	struct address_space *m = &inode->i_mapping;
 	loff_t orig_pos = *pos;
@@ -121,8 +121,7 @@ static void iomap_adjust_read_range(struct vfs_inode *inode, struct folio *folio
 }
 
 /* Mark whole blocks: round the byte range out to the blocks it touches. */
-static void iomap_set_range_uptodate(struct vfs_inode *inode, struct folio *folio, size_t off,
-				     size_t len)
+void iomap_set_range_uptodate(struct vfs_inode *inode, struct folio *folio, size_t off, size_t len)
 {
 	size_t bs = i_blocksize(inode);
 	size_t start = off & ~(bs - 1);
@@ -546,8 +545,8 @@ int iomap_read_folio(struct vfs_inode *inode, struct folio *folio, const struct 
 }
 
 /* Are the blocks under [off, off+len) of @folio all uptodate? */
-static bool iomap_is_partially_uptodate(struct vfs_inode *inode, struct folio *folio, size_t off,
-					size_t len)
+bool iomap_is_partially_uptodate(struct vfs_inode *inode, struct folio *folio, size_t off,
+				 size_t len)
 {
 	unsigned int first = (unsigned int) (off >> inode->i_blkbits);
 	unsigned int last = (unsigned int) ((off + len - 1) >> inode->i_blkbits);
@@ -604,6 +603,52 @@ out_unlock:
 	return folio;
 }
 
+/* Is the folio at @pos in the cache and wholly uptodate? */
+static bool iomap_folio_cached_uptodate(struct address_space *m, loff_t pos)
+{
+	struct folio *folio = filemap_get_folio(m, pos_to_index(m, pos));
+	bool uptodate = folio && folio_test_uptodate(folio);
+
+	if (folio)
+		folio_put(folio);
+	return uptodate;
+}
+
+struct folio *iomap_read_folio_at(struct vfs_inode *inode, loff_t pos, size_t left, size_t *np,
+				  const struct iomap_ops *ops, int *errp)
+{
+	struct address_space *m = &inode->i_mapping;
+	size_t n = mapping_folio_size(m) - offset_in_mapping_folio(m, pos);
+	struct folio *folio;
+	uint64_t isize;
+
+	*errp = 0;
+	if (n > left)
+		n = left;
+	if ((uint64_t) pos >= vfs_i_size_read(inode))
+		return NULL;
+	/*
+	 * Fill the rest of the request in batches first; an error is left to
+	 * the single-folio fill below, which reads again and reports it (the
+	 * kernel's filemap_read_folio after readahead).
+	 */
+	if (!iomap_folio_cached_uptodate(m, pos))
+		(void) iomap_readahead(inode, pos, left, ops);
+	folio = iomap_get_read_folio(inode, pos, n, ops, errp);
+	if (!folio)
+		return NULL;
+	/* the size may have changed while we filled the folio */
+	isize = vfs_i_size_read(inode);
+	if ((uint64_t) pos >= isize) {
+		folio_put(folio);
+		return NULL;
+	}
+	if ((uint64_t) pos + n > isize)
+		n = (size_t) (isize - (uint64_t) pos);
+	*np = n;
+	return folio;
+}
+
 ssize_t iomap_file_buffered_read(struct vfs_inode *inode, void *buf, size_t len, loff_t pos,
 				 const struct iomap_ops *ops)
 {
@@ -614,26 +659,11 @@ ssize_t iomap_file_buffered_read(struct vfs_inode *inode, void *buf, size_t len,
 	if (pos < 0)
 		return -EINVAL;
 	while (done < len) {
-		struct folio *folio;
-		size_t off = offset_in_mapping_folio(m, pos);
-		size_t n = mapping_folio_size(m) - off;
-		uint64_t isize;
+		size_t n, off = offset_in_mapping_folio(m, pos);
+		struct folio *folio = iomap_read_folio_at(inode, pos, len - done, &n, ops, &error);
 
-		if (n > len - done)
-			n = len - done;
-		if ((uint64_t) pos >= vfs_i_size_read(inode))
-			break;
-		folio = iomap_get_read_folio(inode, pos, n, ops, &error);
 		if (!folio)
 			break;
-		/* the size may have changed while we filled the folio */
-		isize = vfs_i_size_read(inode);
-		if ((uint64_t) pos >= isize) {
-			folio_put(folio);
-			break;
-		}
-		if ((uint64_t) pos + n > isize)
-			n = (size_t) (isize - (uint64_t) pos);
 		/*
 		 * The copy holds the folio lock, which every writer holds while
 		 * it changes folio data: a FUSE page-cache fill takes no i_rwsem

@@ -32,6 +32,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include "pagecache.h"
 #include "vfs_inode.h"
@@ -166,6 +167,7 @@ struct iomap_stats {
 	_Atomic uint64_t folios_zeroed;	   /* partial blocks zeroed instead of read */
 	_Atomic uint64_t folios_read;	   /* partial blocks read for a write */
 	_Atomic uint64_t delalloc_punched; /* bytes punched by write-failure cleanup */
+	_Atomic uint64_t read_preadvs;	   /* image reads of batched fills (readahead.c) */
 };
 extern struct iomap_stats iomap_stats;
 
@@ -198,6 +200,47 @@ ssize_t iomap_fault_write(struct vfs_inode *inode, const void *buf, size_t len, 
  */
 ssize_t iomap_file_buffered_read(struct vfs_inode *inode, void *buf, size_t len, loff_t pos,
 				 const struct iomap_ops *ops);
+/*
+ * Batched cache fill (the kernel's iomap_readahead, src/iomap/readahead.c):
+ * the folios of [pos, pos+len) (clipped to EOF) that are missing or not
+ * uptodate are filled in batches of locked folios, one preadv of the image
+ * per run contiguous on disk; holes, unwritten, delalloc and past-EOF
+ * blocks are zeroed.  Folios uptodate or locked by another thread are
+ * skipped.  Takes invalidate_lock shared; the caller holds no folio lock.
+ * Returns 0 or the first error: the blocks of a failed preadv (and every
+ * folio after it in its batch) stay !uptodate.
+ */
+int iomap_readahead(struct vfs_inode *inode, loff_t pos, size_t len, const struct iomap_ops *ops);
+
+/*
+ * Zero-copy buffered reads (src/iomap/read-pin.c): the folios of a read,
+ * referenced, then locked, with one iovec each over the bytes to reply.
+ */
+#define IOMAP_PIN_MAX 256 /* folios: a 1 MiB FUSE READ of 4 KiB folios */
+struct iomap_read_pins {
+	struct folio *folio[IOMAP_PIN_MAX];
+	struct iovec iov[IOMAP_PIN_MAX];
+	unsigned int nr;	/* folios referenced */
+	unsigned int nr_locked; /* the first nr_locked of them are locked */
+	unsigned int nr_iov;	/* iovecs to reply (clipped to i_size) */
+	loff_t pos;		/* file offset of iov[0] */
+};
+/*
+ * Phase 1, the caller holding no lock: fill and reference the folios of
+ * [pos, pos+len) as iomap_file_buffered_read would read them (short at EOF
+ * or at an error after some data).  Returns the bytes or -errno, or -EAGAIN
+ * (nothing held) if more than IOMAP_PIN_MAX folios would be needed.
+ */
+ssize_t iomap_read_pin(struct vfs_inode *inode, size_t len, loff_t pos, const struct iomap_ops *ops,
+		       struct iomap_read_pins *pins);
+/*
+ * Phase 2: lock them all in index order; the iovecs are then stable until
+ * iomap_read_unpin.  Returns the bytes (clipped to the current i_size), or
+ * -EAGAIN if a folio was truncated, evicted or invalidated since phase 1
+ * (copy with iomap_file_buffered_read instead).  Unpin either way.
+ */
+ssize_t iomap_read_pin_lock(struct vfs_inode *inode, struct iomap_read_pins *pins);
+void iomap_read_unpin(struct iomap_read_pins *pins); /* unlock and release all */
 /*
  * Zero [pos, pos+len) through the page cache (holes and unwritten are
  * skipped; the folios zeroed are dirtied).  Flags IOMAP_ZERO: the

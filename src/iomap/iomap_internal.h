@@ -89,6 +89,30 @@ size_t iomap_write_end(struct iomap_iter *iter, struct iomap_write_ctx *ctx, lof
 /* The dirty hook, once, if a write dirtied some clean folio. */
 void iomap_note_dirtied(struct vfs_inode *inode, const struct iomap_write_ctx *ctx);
 
+/*
+ * buffered-io.c's read-fill rules, shared with readahead.c: zero rather
+ * than read the block at @pos (not MAPPED, F_NEW, or past EOF)?  The first
+ * run of !uptodate blocks of @folio within [*pos, *pos+length), as folio
+ * offset and length (0: none), *pos moved past the leading uptodate ones.
+ * Mark the blocks under [off, off+len) uptodate (after filling all of them).
+ */
+bool iomap_block_needs_zeroing(const struct iomap_iter *iter, loff_t pos);
+void iomap_adjust_read_range(struct vfs_inode *inode, struct folio *folio, loff_t *pos,
+			     loff_t length, size_t *offp, size_t *lenp);
+void iomap_set_range_uptodate(struct vfs_inode *inode, struct folio *folio, size_t off, size_t len);
+
+/* Are the blocks under [off, off+len) of @folio all uptodate? */
+bool iomap_is_partially_uptodate(struct vfs_inode *inode, struct folio *folio, size_t off,
+				 size_t len);
+/*
+ * One step of a buffered read at @pos with @left bytes to go: the folio
+ * there, referenced and unlocked, uptodate over its first *np bytes from
+ * @pos (clipped to the folio and to i_size); filled first if need be
+ * (batched: iomap_readahead).  NULL at EOF (*errp 0) or on error.
+ */
+struct folio *iomap_read_folio_at(struct vfs_inode *inode, loff_t pos, size_t left, size_t *np,
+				  const struct iomap_ops *ops, int *errp);
+
 /* buffered-io.c: read the missing blocks of a locked folio (its cache fill). */
 int iomap_read_folio(struct vfs_inode *inode, struct folio *folio, const struct iomap_ops *ops);
 

@@ -299,6 +299,36 @@ static int filemap_add_folio(struct address_space *m, struct folio *f)
 	return 0;
 }
 
+/*
+ * For readahead: a new folio at @index, locked, or NULL if one is already
+ * there (-EEXIST in *errp) or memory ran out (-ENOMEM).  Never sleeps on a
+ * folio lock, so a caller may hold the locks of other folios of the batch
+ * (the kernel's filemap_add_folio in page_cache_ra_unbounded).
+ */
+struct folio *filemap_create_folio(struct address_space *m, uint64_t index, int *errp)
+{
+	struct folio *f;
+	int error;
+
+	pc_check_limit(m->pc);
+	f = folio_alloc(m, index);
+	if (!f) {
+		*errp = -ENOMEM;
+		return NULL;
+	}
+	/* One reference for the cache, one for the caller; locked. */
+	atomic_store(&f->refcount, 2);
+	folio_lock(f);
+	error = filemap_add_folio(m, f);
+	if (!error)
+		return f;
+	/* Never published: nobody else can see it. */
+	folio_unlock(f);
+	folio_free(f);
+	*errp = error;
+	return NULL;
+}
+
 struct folio *filemap_grab_folio(struct address_space *m, uint64_t index)
 {
 	struct folio *f;
@@ -308,19 +338,9 @@ struct folio *filemap_grab_folio(struct address_space *m, uint64_t index)
 		f = filemap_lock_folio(m, index);
 		if (f)
 			return f;
-		pc_check_limit(m->pc);
-		f = folio_alloc(m, index);
-		if (!f)
-			return NULL;
-		/* One reference for the cache, one for the caller; locked. */
-		atomic_store(&f->refcount, 2);
-		folio_lock(f);
-		error = filemap_add_folio(m, f);
-		if (!error)
+		f = filemap_create_folio(m, index, &error);
+		if (f)
 			return f;
-		/* Never published: nobody else can see it. */
-		folio_unlock(f);
-		folio_free(f);
 		if (error != -EEXIST)
 			return NULL;
 	}

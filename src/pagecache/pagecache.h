@@ -170,6 +170,8 @@ struct folio *filemap_get_folio(struct address_space *m, uint64_t index); /* NUL
 struct folio *filemap_lock_folio(struct address_space *m, uint64_t index);
 /* Find or create (not uptodate, no blocks uptodate), locked.  -ENOMEM as NULL. */
 struct folio *filemap_grab_folio(struct address_space *m, uint64_t index);
+/* Create only (readahead): new, locked; NULL with -EEXIST or -ENOMEM in *errp. */
+struct folio *filemap_create_folio(struct address_space *m, uint64_t index, int *errp);
 /* Up to @max folios with index in [start, end] carrying @tag, in index order. */
 unsigned int filemap_get_folios_tag(struct address_space *m, uint64_t start, uint64_t end,
 				    unsigned int tag, struct folio **folios, unsigned int max);

@@ -71,7 +71,7 @@ check_eq "unlinked file: its folios dropped" 0 "$(counter cache_dirty)"
 # ---- counters
 check "counters readable" quiet get counters
 check "counters: one 'name value' per line" sh -c "getfattr --only-values -n xfsfuse.counters '$MNT' 2>/dev/null | awk 'NF != 2 || \$2 !~ /^[0-9]+\$/ { exit 1 }'"
-for n in stale_iomaps remaps short_writes folios_zeroed folios_read delalloc_punched_bytes \
+for n in stale_iomaps remaps short_writes folios_zeroed folios_read delalloc_punched_bytes read_preadvs \
 	 delalloc_reserved_blocks delalloc_punched_blocks delalloc_converted_blocks \
 	 unwritten_converted_bytes eofblocks_trimmed_blocks ioends folios_written bytes_written \
 	 map_revalidated map_invalidated write_errors folios_reclaimed reclaim_scans \

@@ -29,6 +29,7 @@ struct fake_file {
 	pthread_mutex_t ilock; /* the fake ILOCK: type[], new[], seq */
 	int type[MAXBLK];
 	bool mapped_new[MAXBLK]; /* report MAPPED blocks as F_NEW */
+	bool bad[MAXBLK];	 /* a medium error: mapped past the end of the disk */
 	_Atomic uint64_t seq;
 	/* a log of the engine's calls */
 	int nr_begin, nr_end;
@@ -114,8 +115,9 @@ static int fake_iomap_begin(struct vfs_inode *inode, loff_t pos, loff_t length, 
 		type = IOMAP_DELALLOC;
 		new = true;
 	} else {
-		for (n = 1; b + n < end && ff->type[b + n] == type &&
-			    ff->mapped_new[b + n] == ff->mapped_new[b];
+		for (n = 1;
+		     b + n < end && ff->type[b + n] == type &&
+		     ff->mapped_new[b + n] == ff->mapped_new[b] && ff->bad[b + n] == ff->bad[b];
 		     n++)
 			;
 	}
@@ -126,7 +128,7 @@ static int fake_iomap_begin(struct vfs_inode *inode, loff_t pos, loff_t length, 
 	if (new || (type == IOMAP_MAPPED && ff->mapped_new[b]))
 		iomap->flags |= IOMAP_F_NEW;
 	if (type == IOMAP_MAPPED || type == IOMAP_UNWRITTEN)
-		iomap->addr = DISK_BASE + (b << bits);
+		iomap->addr = (ff->bad[b] ? DISK_SIZE : DISK_BASE) + (b << bits);
 	else
 		iomap->addr = IOMAP_NULL_ADDR;
 	iomap->validity_cookie = atomic_load(&ff->seq);
@@ -624,6 +626,236 @@ static void test_no_zeroing_needed(void)
 	CHECK_EQ(iomap_file_buffered_write(&ff.inode, buf, 5, 3000, &fake_ops), 5);
 	CHECK_EQ(iomap_stats.folios_read + iomap_stats.folios_zeroed, 0);
 	fake_teardown(&ff);
+}
+
+/* =================================================================== */
+/* 2b. batched fills (iomap_readahead)                                  */
+/* =================================================================== */
+
+/* Is the folio at @index cached and wholly uptodate? */
+static bool cached_uptodate(struct fake_file *ff, uint64_t index)
+{
+	struct folio *f = filemap_get_folio(&ff->inode.i_mapping, index);
+	bool up = f && folio_test_uptodate(f);
+
+	if (f)
+		folio_put(f);
+	return up;
+}
+
+/* Per block of the cached folio at @index: 'u'ptodate, 'd'irty too, '-' neither. */
+static void folio_blocks(struct fake_file *ff, uint64_t index, char *out)
+{
+	struct folio *f = filemap_get_folio(&ff->inode.i_mapping, index);
+	unsigned int i, nb = folio_nr_blocks(&ff->inode.i_mapping);
+
+	for (i = 0; i < nb; i++)
+		out[i] = !f			       ? 'x'
+			 : ifs_block_is_dirty(f, i)    ? 'd'
+			 : ifs_block_is_uptodate(f, i) ? 'u'
+						       : '-';
+	out[nb] = 0;
+	if (f)
+		folio_put(f);
+}
+
+/*
+ * One READ over 1 KiB blocks in 4 KiB folios: a partly uptodate folio, an
+ * uptodate one (which splits the batch), a hole, an unwritten and a
+ * delalloc extent, EOF in the middle of the last folio.  Every byte as the
+ * per-folio fill would give it, one preadv per run contiguous in the image.
+ */
+static void test_readahead_batch(void)
+{
+	struct fake_file ff;
+	const uint64_t isize = 15 * 4096 + 1500;
+	unsigned char *exp = malloc(isize), w1[1024], w2[4096];
+	char blocks[8];
+
+	fake_setup(&ff, 10, 4096, isize);
+	set_blocks(&ff, 0, 64, IOMAP_MAPPED);
+	set_blocks(&ff, 16, 4, IOMAP_HOLE);	 /* folio 4 */
+	set_blocks(&ff, 20, 8, IOMAP_UNWRITTEN); /* folios 5-6 */
+	set_blocks(&ff, 48, 4, IOMAP_DELALLOC);	 /* folio 12 */
+	for (uint64_t i = 0; i < isize; i++)
+		exp[i] = disk_byte(DISK_BASE + i);
+	memset(exp + 16 * 1024, 0, 12 * 1024);
+	memset(exp + 48 * 1024, 0, 4 * 1024);
+	fill_buf(w1, sizeof(w1), 3); /* folio 1: block 5 written, dirty */
+	CHECK_EQ(iomap_file_buffered_write(&ff.inode, w1, 1024, 5 * 1024, &fake_ops), 1024);
+	memcpy(exp + 5 * 1024, w1, 1024);
+	fill_buf(w2, sizeof(w2), 5); /* folio 2: wholly uptodate */
+	CHECK_EQ(iomap_file_buffered_write(&ff.inode, w2, 4096, 2 * 4096, &fake_ops), 4096);
+	memcpy(exp + 2 * 4096, w2, 4096);
+	CHECK_EQ(iomap_stats.read_preadvs, 0);
+
+	CHECK_EQ(read_cmp(&ff, 0, isize, exp), -1);
+	/*
+	 * Folios 0-1: blocks 0-4, then 6-7 (5 is uptodate): 2 preadvs.
+	 * Folios 3-15: blocks 12-15, 28-47, 52-61 (62-63 are past EOF): 3.
+	 */
+	CHECK_EQ(iomap_stats.read_preadvs, 5);
+	for (uint64_t i = 0; i < 16; i++)
+		CHECK(cached_uptodate(&ff, i));
+	folio_blocks(&ff, 1, blocks);
+	CHECK(strcmp(blocks, "uduu") == 0);
+	CHECK_EQ(read_cmp(&ff, 0, isize, exp), -1); /* all cached now */
+	CHECK_EQ(iomap_stats.read_preadvs, 5);
+	free(exp);
+	fake_teardown(&ff);
+}
+
+/* A folio another thread holds locked is skipped, not waited for. */
+static void test_readahead_busy_folio(void)
+{
+	struct fake_file ff;
+	struct folio *busy;
+	unsigned char exp[8 * 4096];
+
+	fake_setup(&ff, 12, 4096, sizeof(exp));
+	set_blocks(&ff, 0, 8, IOMAP_MAPPED);
+	for (size_t i = 0; i < sizeof(exp); i++)
+		exp[i] = disk_byte(DISK_BASE + i);
+	busy = filemap_grab_folio(&ff.inode.i_mapping, 2);
+	CHECK(busy != NULL);
+	CHECK_EQ(iomap_readahead(&ff.inode, 0, sizeof(exp), &fake_ops), 0);
+	CHECK_EQ(iomap_stats.read_preadvs, 2); /* folios 0-1 and 3-7 */
+	for (uint64_t i = 0; i < 8; i++)
+		CHECK_EQ(cached_uptodate(&ff, i), i != 2);
+	folio_unlock(busy);
+	folio_put(busy);
+	CHECK_EQ(read_cmp(&ff, 0, sizeof(exp), exp), -1);
+	CHECK_EQ(iomap_stats.read_preadvs, 3);
+	fake_teardown(&ff);
+}
+
+/*
+ * A medium error in the second extent of a batch: the first extent's
+ * folios are uptodate, none of the failed extent's blocks is (but a dirty
+ * block there keeps its data), the rest of the batch stays unread; reads
+ * then return what is good and the error where it is.
+ */
+static void test_readahead_error(void)
+{
+	struct fake_file ff;
+	unsigned char exp[10 * 4096], w[1024], got[10 * 4096];
+	char blocks[8];
+
+	fake_setup(&ff, 10, 4096, sizeof(exp));
+	set_blocks(&ff, 0, 40, IOMAP_MAPPED);
+	set_blocks(&ff, 24, 8, IOMAP_HOLE);    /* folios 6-7 */
+	for (unsigned int b = 16; b < 24; b++) /* folios 4-5 */
+		ff.bad[b] = true;
+	for (size_t i = 0; i < sizeof(exp); i++)
+		exp[i] = disk_byte(DISK_BASE + i);
+	memset(exp + 24 * 1024, 0, 8 * 1024);
+	fill_buf(w, sizeof(w), 7); /* block 21 (folio 5) written, dirty */
+	CHECK_EQ(iomap_file_buffered_write(&ff.inode, w, 1024, 21 * 1024, &fake_ops), 1024);
+
+	CHECK_EQ(iomap_readahead(&ff.inode, 0, sizeof(exp), &fake_ops), -EIO);
+	CHECK_EQ(iomap_stats.read_preadvs, 2); /* blocks 0-15 ok, 16-20 failed */
+	for (uint64_t i = 0; i < 4; i++)
+		CHECK(cached_uptodate(&ff, i));
+	folio_blocks(&ff, 4, blocks);
+	CHECK(strcmp(blocks, "----") == 0);
+	folio_blocks(&ff, 5, blocks);
+	CHECK(strcmp(blocks, "-d--") == 0);
+	for (uint64_t i = 6; i < 10; i++) {
+		folio_blocks(&ff, i, blocks);
+		CHECK(strcmp(blocks, "----") == 0);
+	}
+
+	/* a READ of everything: short, up to the bad folio */
+	CHECK_EQ(iomap_file_buffered_read(&ff.inode, got, sizeof(got), 0, &fake_ops), 4 * 4096);
+	CHECK(memcmp(got, exp, 4 * 4096) == 0);
+	CHECK_EQ(iomap_file_buffered_read(&ff.inode, got, 4096, 4 * 4096, &fake_ops), -EIO);
+	CHECK_EQ(iomap_file_buffered_read(&ff.inode, got, 1024, 21 * 1024, &fake_ops), 1024);
+	CHECK(memcmp(got, w, 1024) == 0);
+	CHECK_EQ(iomap_file_buffered_read(&ff.inode, got, 4 * 4096, 6 * 4096, &fake_ops), 4 * 4096);
+	CHECK(memcmp(got, exp + 6 * 4096, 4 * 4096) == 0);
+	folio_blocks(&ff, 4, blocks);
+	CHECK(strcmp(blocks, "----") == 0);
+	fake_teardown(&ff);
+}
+
+/* The bytes under the pinned iovecs, gathered. */
+static size_t pins_gather(const struct iomap_read_pins *pins, unsigned char *out)
+{
+	size_t n = 0;
+
+	for (unsigned int i = 0; i < pins->nr_iov; i++) {
+		memcpy(out + n, pins->iov[i].iov_base, pins->iov[i].iov_len);
+		n += pins->iov[i].iov_len;
+	}
+	return n;
+}
+
+/*
+ * Zero-copy reads: the iovecs show what a copying read returns (a partly
+ * uptodate folio, EOF inside a folio), every folio locked after phase 2;
+ * a folio truncated between the phases sends the caller back to the copy;
+ * a size shrunk between them clips the reply; too many folios: -EAGAIN.
+ */
+static void test_read_pin(void)
+{
+	struct fake_file ff;
+	struct iomap_read_pins pins;
+	const uint64_t isize = 5 * 4096 + 100;
+	unsigned char exp[6 * 4096], got[6 * 4096], w[1024];
+
+	fake_setup(&ff, 10, 4096, isize);
+	set_blocks(&ff, 0, 64, IOMAP_MAPPED);
+	for (size_t i = 0; i < sizeof(exp); i++)
+		exp[i] = disk_byte(DISK_BASE + i);
+	fill_buf(w, sizeof(w), 11);
+	CHECK_EQ(iomap_file_buffered_write(&ff.inode, w, 1024, 6 * 1024, &fake_ops), 1024);
+	memcpy(exp + 6 * 1024, w, 1024);
+
+	CHECK_EQ(iomap_read_pin(&ff.inode, sizeof(got), 1000, &fake_ops, &pins),
+		 (ssize_t) (isize - 1000));
+	CHECK_EQ(pins.nr, 6);
+	CHECK_EQ(pins.nr_locked, 0);
+	CHECK_EQ(iomap_read_pin_lock(&ff.inode, &pins), (ssize_t) (isize - 1000));
+	CHECK_EQ(pins.nr_locked, 6);
+	for (unsigned int i = 0; i < pins.nr; i++)
+		CHECK(!folio_trylock(pins.folio[i]));
+	CHECK_EQ(pins_gather(&pins, got), isize - 1000);
+	CHECK(memcmp(got, exp + 1000, isize - 1000) == 0);
+	iomap_read_unpin(&pins);
+	CHECK_EQ(pins.nr, 0);
+
+	/* folio 2 truncated between the phases */
+	CHECK_EQ(iomap_read_pin(&ff.inode, 4 * 4096, 0, &fake_ops, &pins), 4 * 4096);
+	filemap_invalidate_lock(&ff.inode);
+	truncate_inode_pages_range(&ff.inode.i_mapping, 2 * 4096, 3 * 4096 - 1);
+	filemap_invalidate_unlock(&ff.inode);
+	CHECK_EQ(iomap_read_pin_lock(&ff.inode, &pins), -EAGAIN);
+	iomap_read_unpin(&pins);
+
+	/* the size shrunk between the phases: the reply ends at the new EOF */
+	CHECK_EQ(iomap_read_pin(&ff.inode, 4 * 4096, 0, &fake_ops, &pins), 4 * 4096);
+	vfs_i_size_write(&ff.inode, 4096 + 10);
+	CHECK_EQ(iomap_read_pin_lock(&ff.inode, &pins), 4096 + 10);
+	CHECK_EQ(pins.nr_iov, 2);
+	CHECK_EQ(pins_gather(&pins, got), 4096 + 10);
+	CHECK(memcmp(got, exp, 4096 + 10) == 0);
+	iomap_read_unpin(&pins);
+
+	/* more folios than a pin set holds */
+	fake_teardown(&ff);
+	fake_setup(&ff, 12, 4096, (IOMAP_PIN_MAX + 2) * 4096ULL);
+	CHECK_EQ(iomap_read_pin(&ff.inode, (IOMAP_PIN_MAX + 1) * 4096ULL, 0, &fake_ops, &pins),
+		 -EAGAIN);
+	CHECK_EQ(pins.nr, 0);
+	fake_teardown(&ff);
+}
+
+static void test_readahead(void)
+{
+	test_readahead_batch();
+	test_readahead_busy_folio();
+	test_readahead_error();
+	test_read_pin();
 }
 
 /* =================================================================== */
@@ -1266,6 +1498,7 @@ int main(void)
 	test_iter();
 	test_zeroing_rule();
 	test_no_zeroing_needed();
+	test_readahead();
 	test_model();
 	test_stale();
 	test_punch();
