@@ -57,7 +57,10 @@ bool xb_rw_refused(struct xb_mount *m, char *why, size_t whylen)
 /* Back to read-only after a refusal before anything was written. */
 static void xb_remount_rw_undo(struct xb_mount *m, int ro_fd)
 {
-	dup2(ro_fd, m->xi.dfd);
+	if (ro_fd >= 0) {
+		dup2(ro_fd, m->xi.dfd);
+		close(ro_fd);
+	}
 	if (flock(m->lock_fd, LOCK_SH | LOCK_NB) < 0)
 		fprintf(stderr, "xfsfuse: %s: lost the shared lock of the image\n", m->image);
 }
@@ -119,13 +122,12 @@ static int xb_remount_rw_locked(struct xb_mount *m, char *why, size_t whylen)
 	close(ro_fd);
 	close(m->rw_fd);
 	m->rw_fd = -1;
+	if (error) /* shut down: read-only for good, and xfsfuse.mode says why */
+		snprintf(m->rw_refusal, sizeof(m->rw_refusal), "%s", why);
 	return error;
 
 out_undo:
-	if (ro_fd >= 0) {
-		xb_remount_rw_undo(m, ro_fd);
-		close(ro_fd);
-	}
+	xb_remount_rw_undo(m, ro_fd);
 	return error;
 }
 
