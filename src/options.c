@@ -580,6 +580,7 @@ void xf_print_options_help(void)
 {
 	printf("xfsfuse options:\n"
 	       "    -o ro                  mount read-only: nothing is written to the image\n"
+	       "                           (until mount -o remount,rw)\n"
 	       "    -o cache=kernel|none   kernel: the kernel page cache is used (default)\n"
 	       "                           none: every open is FOPEN_DIRECT_IO (no kernel cache)\n"
 	       "    -o direct_io=iomap|buffered  O_DIRECT opens: straight to the image (default),\n"

@@ -8,10 +8,12 @@
  * and the VFS then refuses writes on a read-only mount.  What the kernel
  * cannot do is tell the daemon, so before going read-only this asks it
  * (xfsfuse.sync) to write everything back and checkpoint the log -- the
- * kernel's XFS quiesces its log on remount,ro the same way -- and going
- * back read-write is refused when the daemon itself opened the image
- * read-only (xfsfuse.mode).  The mount's other flags (nosuid, nodev, ...)
- * are kept.
+ * kernel's XFS quiesces its log on remount,ro the same way.  Going
+ * read-write when the daemon itself is read-only (-o ro) tells it to go
+ * read-write too (xfsfuse.mode, the kernel's xfs_remount_rw), and is
+ * refused up front when the image could not be opened read-write, as the
+ * kernel refuses remount,rw on a read-only device.  The mount's other
+ * flags (nosuid, nodev, ...) are kept.
  *
  * Access times are the daemon's business (the FUSE kernel never updates
  * them), so it is told through xfsfuse.atime: "ro" before the mount goes
@@ -135,13 +137,54 @@ static int xf_remount_tell_atime(const char *mnt, const struct xf_remount_args *
 	return -1;
 }
 
+/*
+ * The daemon's xfsfuse.mode ("rw", "ro", "ro-only: REASON") into @mode,
+ * and the mount's flags: -1 (with a message) if @mnt is no xfsfuse mount.
+ */
+static int xf_remount_probe(const char *mnt, char *mode, size_t size, struct statvfs *sv)
+{
+	ssize_t n = getxattr(mnt, "xfsfuse.mode", mode, size - 1);
+
+	if (n < 0 || statvfs(mnt, sv) < 0) {
+		fprintf(stderr, "xfsfuse: remount: %s is not an xfsfuse mount (%s)\n", mnt,
+			strerror(errno));
+		return -1;
+	}
+	mode[n] = '\0';
+	return 0;
+}
+
+/*
+ * The kernel's mount is read-write now; the daemon, which opened the image
+ * read-only, becomes read-write too (xfsfuse.mode, xb_remount_rw).  The
+ * kernel refuses setxattr on a read-only mount, so this cannot come first.
+ * Refused (someone else holds the image, the log moved under us): the
+ * mount goes back to read-only, as it was.
+ */
+static int xf_remount_daemon_rw(const char *mnt, unsigned long kept)
+{
+	int err;
+
+	if (setxattr(mnt, "xfsfuse.mode", "rw", 2, 0) == 0)
+		return 0;
+	err = errno;
+	if (mount(NULL, mnt, NULL, MS_REMOUNT | MS_RDONLY | kept, NULL) < 0)
+		fprintf(stderr, "xfsfuse: remount: %s: back to read-only: %s\n", mnt,
+			strerror(errno));
+	fprintf(stderr,
+		"xfsfuse: remount: %s: the daemon cannot go read-write: %s (its log says why)\n",
+		mnt, strerror(err));
+	return -1;
+}
+
 int xf_remount(int argc, char *argv[])
 {
 	struct xf_remount_args a;
 	const char *mnt;
 	struct statvfs sv;
-	char mode[8] = "", old_atime[96];
-	ssize_t n, old_len;
+	char mode[512], old_atime[96];
+	unsigned long kept;
+	ssize_t old_len;
 
 	xf_remount_scan(&a, argc, argv);
 	mnt = a.nnonopt == 2 ? a.nonopt[1] : a.nonopt[0];
@@ -149,18 +192,12 @@ int xf_remount(int argc, char *argv[])
 		fprintf(stderr, "xfsfuse: remount: no mount point\n");
 		return 1;
 	}
-	n = getxattr(mnt, "xfsfuse.mode", mode, sizeof(mode) - 1);
-	if (n < 0 || statvfs(mnt, &sv) < 0) {
-		fprintf(stderr, "xfsfuse: remount: %s is not an xfsfuse mount (%s)\n", mnt,
-			strerror(errno));
+	if (xf_remount_probe(mnt, mode, sizeof(mode), &sv))
 		return 1;
-	}
-	mode[n] = '\0';
-	if (!a.ro && !strcmp(mode, "ro")) {
-		fprintf(stderr,
-			"xfsfuse: remount: %s: the image was opened read-only; unmount and mount "
-			"it read-write\n",
-			mnt);
+	/* As the kernel refuses remount,rw of a read-only device: before anything. */
+	if (!a.ro && !strncmp(mode, "ro-only", 7)) {
+		fprintf(stderr, "xfsfuse: remount: %s: cannot go read-write: %s\n", mnt,
+			mode[7] == ':' ? mode + 9 : "the image was opened read-only");
 		return 1;
 	}
 	if (a.ro && !(sv.f_flag & ST_RDONLY) && setxattr(mnt, "xfsfuse.sync", "1", 1, 0) < 0) {
@@ -172,9 +209,8 @@ int xf_remount(int argc, char *argv[])
 	old_len = getxattr(mnt, "xfsfuse.atime", old_atime, sizeof(old_atime));
 	if (!(sv.f_flag & ST_RDONLY) && xf_remount_tell_atime(mnt, &a, a.ro))
 		return 1;
-	if (mount(NULL, mnt, NULL,
-		  MS_REMOUNT | xf_remount_kept_flags(&sv, &a.atime) | (a.ro ? MS_RDONLY : 0),
-		  NULL) < 0) {
+	kept = xf_remount_kept_flags(&sv, &a.atime);
+	if (mount(NULL, mnt, NULL, MS_REMOUNT | kept | (a.ro ? MS_RDONLY : 0), NULL) < 0) {
 		fprintf(stderr, "xfsfuse: remount %s %s: %s\n", a.ro ? "read-only" : "read-write",
 			mnt, strerror(errno));
 		/* Nothing changed: neither may the daemon's atime flags. */
@@ -182,6 +218,8 @@ int xf_remount(int argc, char *argv[])
 			(void) setxattr(mnt, "xfsfuse.atime", old_atime, (size_t) old_len, 0);
 		return 1;
 	}
+	if (!a.ro && !strcmp(mode, "ro") && xf_remount_daemon_rw(mnt, kept))
+		return 1;
 	/*
 	 * Read-only before: the daemon learns it is read-write again (and the
 	 * atime options) only now.  A remount that stays read-only cannot tell

@@ -20,6 +20,7 @@
 
 #include "atime.h"
 #include "fault.h"
+#include "fuse_ops.h"
 #include "trace.h"
 
 /* The kernel's XATTR_SIZE_MAX: no xattr value can be longer. */
@@ -396,15 +397,47 @@ static int xf_set_shutdown(const struct xf_knob *k, const char *v)
 	return -EINVAL;
 }
 
-/* mode: how the daemon opened the image ("rw" or "ro"), whatever the mount says. */
+/*
+ * mode: "rw", "ro", or "ro-only: REASON" (read-only and unable to go
+ * read-write: the image could not be opened read-write, or its features
+ * forbid writing), whatever the kernel's mount flags say.  remount.c reads
+ * it before remount,rw and refuses "ro-only" with the reason.
+ */
 static int xf_get_mode(const struct xf_knob *k, struct xb_inode *ip, struct xf_text *t)
 {
+	char why[256];
+
 	(void) k;
 	(void) ip;
 	if (!xf_ctl.engine || !xf_ctl.engine->m)
 		return -EIO;
-	xf_text_printf(t, "%s", xb_readonly(xf_ctl.engine->m) ? "ro" : "rw");
+	if (xb_rw_refused(xf_ctl.engine->m, why, sizeof(why)))
+		xf_text_printf(t, "ro-only: %s", why);
+	else
+		xf_text_printf(t, "%s", xb_readonly(xf_ctl.engine->m) ? "ro" : "rw");
 	return 0;
+}
+
+/*
+ * Setting "rw" makes a read-only daemon read-write (xb_remount_rw): what
+ * remount,rw does once the kernel's mount is read-write, since the kernel
+ * refuses setxattr on a read-only one.  Why a refusal: in the daemon's log.
+ */
+static int xf_set_mode(const struct xf_knob *k, const char *v)
+{
+	char why[512];
+	int error;
+
+	(void) k;
+	if (strcmp(v, "rw"))
+		return -EINVAL;
+	if (!xf_ctl.engine || !xf_ctl.engine->m)
+		return -EIO;
+	error = xb_remount_rw(xf_ctl.engine->m, why, sizeof(why));
+	if (error)
+		xf_log("remount,rw refused: %s", why[0] ? why : strerror(-error));
+	xf_trace("set_mode", 0, 0, 0, "value=rw error=%d", error);
+	return error;
 }
 
 /*
@@ -482,7 +515,7 @@ static const struct xf_knob xf_knobs[] = {
 	{"counters", xf_get_counters, xf_set_counters, 0, true},
 	{"sync", xf_get_sync, xf_set_sync, 0, false},
 	{"shutdown", xf_get_shutdown, xf_set_shutdown, 0, false},
-	{"mode", xf_get_mode, NULL, 0, false},
+	{"mode", xf_get_mode, xf_set_mode, 0, false},
 	{"atime", xf_get_atime, xf_set_atime, 0, false},
 	{"trace", xf_get_trace, xf_set_trace, 0, true},
 	{"bmap", xf_get_bmap, NULL, 0, true},

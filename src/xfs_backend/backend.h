@@ -38,7 +38,7 @@ struct vfs_inode;
 
 struct xb_mount_opts {
 	const char *image;	      /* image file or block device */
-	bool readonly;		      /* never write a byte to the image */
+	bool readonly;		      /* never write a byte to the image (until xb_remount_rw) */
 	bool quiet;		      /* no informational messages on stderr */
 	unsigned int log_interval_ms; /* timer checkpoints; 0: default, XB_LOG_NO_TIMER: none */
 };
@@ -72,6 +72,16 @@ int xb_sync(struct xb_mount *m);
  */
 void xb_goingdown(struct xb_mount *m, bool logflush);
 bool xb_is_shutdown(struct xb_mount *m);
+/*
+ * remount,rw of a read-only mount (the kernel's xfs_remount_rw): from now on
+ * the image is written, the log takes new checkpoints.  0 when already
+ * read-write; else a negative errno and a one-line reason in @why: -EROFS
+ * when the image could not be opened read-write at mount (or its features
+ * forbid writing), -EBUSY when someone else holds it, -EIO shut down.
+ */
+int xb_remount_rw(struct xb_mount *m, char *why, size_t whylen);
+/* Read-only for good (xb_remount_rw would answer -EROFS)?  Why in @why. */
+bool xb_rw_refused(struct xb_mount *m, char *why, size_t whylen);
 uint64_t xb_root_ino(const struct xb_mount *m);
 bool xb_readonly(const struct xb_mount *m);
 unsigned int xb_blocksize(const struct xb_mount *m);

@@ -245,3 +245,30 @@ void xb_release_image(int lock_fd)
 	if (lock_fd >= 0)
 		close(lock_fd);
 }
+
+/*
+ * A read-only mount shares the image with other read-only users (flock
+ * LOCK_SH, read-only loop devices); a writer may not.  Linux converts a
+ * flock by dropping the old lock first, so a refused LOCK_EX leaves none:
+ * the shared one is taken back.
+ */
+int xb_claim_image_rw(const char *image, int lock_fd, char *why, size_t whylen)
+{
+	struct stat st;
+
+	if (fstat(lock_fd, &st) < 0) {
+		snprintf(why, whylen, "%s: fstat: %s", image, strerror(errno));
+		return -errno;
+	}
+	if (S_ISREG(st.st_mode) && xb_is_loop_backing(&st, false)) {
+		snprintf(why, whylen, "%s: image is attached to a loop device", image);
+		return -EBUSY;
+	}
+	if (flock(lock_fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	snprintf(why, whylen, "%s: image is in use by another process (%s)", image,
+		 strerror(errno));
+	if (flock(lock_fd, LOCK_SH | LOCK_NB) < 0)
+		fprintf(stderr, "xfsfuse: %s: lost the shared lock of the image\n", image);
+	return -EBUSY;
+}

@@ -37,9 +37,26 @@ static void xb_rcu_key_create(void)
 	pthread_key_create(&xb_rcu_key, xb_rcu_thread_exit);
 }
 
+/*
+ * fork() without exec: the daemon mounts, then fuse_daemonize forks.  By
+ * then libxfs has freed per-AG structures with call_rcu (every unmount of a
+ * mount that replayed the log first), which started liburcu's call_rcu
+ * thread; forked while that thread held liburcu's registry lock (inside a
+ * grace period), the child inherits the lock held by no thread, and its
+ * first FUSE worker hangs for good registering itself (fstests generic/417,
+ * now and then).  liburcu's answer: pause the call_rcu threads around fork.
+ */
+static pthread_once_t xb_rcu_fork_once = PTHREAD_ONCE_INIT;
+
+static void xb_rcu_fork_handlers(void)
+{
+	pthread_atfork(call_rcu_before_fork, call_rcu_after_fork_parent, call_rcu_after_fork_child);
+}
+
 /* Called by the thread that runs libxfs_init() (which registers it). */
 void xb_lock_init_main_thread(void)
 {
+	pthread_once(&xb_rcu_fork_once, xb_rcu_fork_handlers);
 	xb_rcu_registered = 2;
 }
 

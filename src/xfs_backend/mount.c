@@ -243,6 +243,8 @@ int xb_mount(const struct xb_mount_opts *opts, struct xb_mount **mpp, char *why,
 	m->quiet = opts->quiet;
 	m->image = strdup(opts->image);
 	m->lock_fd = -1;
+	m->rw_fd = -1;
+	m->log_interval_ms = opts->log_interval_ms;
 	why[0] = '\0';
 
 	error = xb_claim_image(m->image, m->readonly, &m->lock_fd, why, whylen);
@@ -261,6 +263,11 @@ int xb_mount(const struct xb_mount_opts *opts, struct xb_mount **mpp, char *why,
 	}
 	if (error)
 		goto out_unclaim;
+	if (m->readonly) {
+		xb_lock();
+		xb_reserve_rw(m);
+		xb_unlock();
+	}
 	*mpp = m;
 	return 0;
 
@@ -325,6 +332,8 @@ int xb_unmount(struct xb_mount *m)
 		error = -EIO;
 	xb_libxfs_teardown(m);
 	xb_unlock();
+	if (m->rw_fd >= 0)
+		close(m->rw_fd);
 	xb_release_image(m->lock_fd);
 	free(m->image);
 	free(m);
@@ -373,7 +382,7 @@ uint64_t xb_root_ino(const struct xb_mount *m)
 
 bool xb_readonly(const struct xb_mount *m)
 {
-	return m->readonly;
+	return atomic_load(&m->readonly);
 }
 
 unsigned int xb_blocksize(const struct xb_mount *m)

@@ -166,3 +166,8 @@ out_free:
 	free(buf);
 	return error;
 }
+
+int xb_sb_check_rw(const char *image, const struct xfs_sb *sb, char *why, size_t whylen)
+{
+	return xb_sb_features(image, sb, false, why, whylen);
+}

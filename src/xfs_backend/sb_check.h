@@ -5,5 +5,7 @@
 
 struct xfs_sb;
 int xb_sb_check(const char *image, bool readonly, struct xfs_sb *sb, char *why, size_t whylen);
+/* Could a read-only mount of @sb (already checked) go read-write? */
+int xb_sb_check_rw(const char *image, const struct xfs_sb *sb, char *why, size_t whylen);
 
 #endif

@@ -55,8 +55,22 @@ struct xb_mount {
 	struct xfs_mount *mp;  /* == &xmnt after libxfs_mount */
 	struct libxfs_xinit xi;
 	char *image;
-	int lock_fd; /* flock(LOCK_EX) held for the whole mount */
-	bool readonly;
+	int lock_fd; /* flock held for the whole mount: LOCK_EX read-write, LOCK_SH read-only */
+	/*
+	 * Read-only: no write reaches the image (its libxfs descriptor is
+	 * O_RDONLY).  Cleared once, under xb_lock, by xb_remount_rw; read
+	 * without the lock by the FUSE glue, hence atomic.
+	 */
+	_Atomic bool readonly;
+	/*
+	 * Read-only mounts keep the image open O_RDWR here, unused, so that
+	 * remount,rw can go read-write (remount_rw.c); -1 when it cannot,
+	 * @rw_refusal then says why.  Under xb_lock.
+	 */
+	int rw_fd;
+	char rw_refusal[256];
+	bool going_rw;		      /* xb_remount_rw under way (it drops xb_lock) */
+	unsigned int log_interval_ms; /* -o log_interval, for a log started at remount,rw */
 	bool quiet;
 	bool marked;	   /* sb_inprogress set by us, clear at unmount */
 	bool shutdown;	   /* a dirty transaction failed, or asked for: no more writes */
@@ -107,6 +121,10 @@ void xb_lock_retake(void);
 struct xb_log;
 int xb_log_mount(struct xb_mount *m, unsigned int interval_ms, char *why, size_t whylen);
 int xb_log_mark_in_use(struct xb_mount *m);
+/* Why the log could not be written read-write ("" and 0 if it can). */
+int xb_log_rw_refusal(struct xb_mount *m, char *why, size_t whylen);
+/* remount,rw of a read-only mount: the clean log opened for writing. */
+int xb_log_mount_rw(struct xb_mount *m, char *why, size_t whylen);
 int xb_log_unmount(struct xb_mount *m);
 /* A refused mount: drop the log without writing a byte. */
 void xb_log_abort(struct xb_mount *m);
@@ -126,6 +144,9 @@ int xb_log_start_timer(struct xb_log *log);
 void xb_log_stop_timer(struct xb_log *log);
 /* mount.c: the superblock (free counters) into a transaction of its own. */
 int xb_write_sb(struct xb_mount *m);
+
+/* remount_rw.c: at mount, read-only: open the image O_RDWR in reserve, or say why not. */
+void xb_reserve_rw(struct xb_mount *m);
 
 /* inode_table.c (callers hold xb_lock) */
 int xb_itable_init(struct xb_mount *m);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Mounting: accepted geometries, refusals with a reason and no writes, the
- * in-progress mark and its clearing, read-only mounts that write nothing.
+ * in-progress mark and its clearing, read-only mounts that write nothing,
+ * and remount,rw of a read-only mount.
  */
 #include "harness.h"
 
@@ -203,11 +204,63 @@ static void test_readonly_writes_nothing(void)
 	free(img);
 }
 
+/* Create @name in the root: 0 or the error. */
+static int create_in_root(struct xb_mount *m, const char *name)
+{
+	static const struct xb_cred cr = {.uid = 0, .gid = 0};
+	struct xb_inode *root, *ip = NULL;
+	int error;
+
+	CHECK_EQ(xb_iget(m, xb_root_ino(m), &root), 0);
+	error = xb_create(root, name, S_IFREG | 0644, 0, &cr, &ip);
+	if (ip)
+		xb_iput(ip);
+	xb_iput(root);
+	return error;
+}
+
+/*
+ * remount,rw (remount_rw.c): a read-only mount refuses writes and writes
+ * nothing until xb_remount_rw; then it is a read-write mount (in-progress
+ * mark set, new files), and its unmount leaves a clean image.  A V4 image
+ * stays read-only, with a reason.
+ */
+static void test_remount_rw(void)
+{
+	char *img = th_mkfs("", 0), *v4 = th_mkfs("-m crc=0", 300), why[512];
+	unsigned long long before = image_sum(img);
+	struct xb_mount *m = th_mount(img, true);
+	char cmd[512];
+
+	CHECK_EQ(create_in_root(m, "before"), -EROFS);
+	CHECK(!xb_rw_refused(m, why, sizeof(why)));
+	CHECK_EQ(image_sum(img), before);
+	CHECK_EQ(xb_remount_rw(m, why, sizeof(why)), 0);
+	CHECK(!xb_readonly(m));
+	snprintf(cmd, sizeof(cmd),
+		 "xfs_db -r -c 'sb 0' -c 'print inprogress' %s | grep -q 'inprogress = 1'", img);
+	CHECK_EQ(system(cmd), 0);
+	CHECK_EQ(create_in_root(m, "after"), 0);
+	CHECK_EQ(xb_remount_rw(m, why, sizeof(why)), 0); /* already: nothing to do */
+	th_umount(m);
+	CHECK(th_repair_clean(img));
+
+	m = th_mount(v4, true);
+	CHECK(xb_rw_refused(m, why, sizeof(why)));
+	CHECK(strstr(why, "V4") != NULL);
+	CHECK_EQ(xb_remount_rw(m, why, sizeof(why)), -EROFS);
+	CHECK(xb_readonly(m));
+	th_umount(m);
+	free(img);
+	free(v4);
+}
+
 int main(void)
 {
 	test_block_sizes();
 	test_refusals();
 	test_inprogress_mark();
 	test_readonly_writes_nothing();
+	test_remount_rw();
 	return th_done("test_mount");
 }

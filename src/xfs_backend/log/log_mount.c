@@ -165,11 +165,49 @@ static int xb_log_recover(struct xb_mount *m, struct xlog *xl, xfs_daddr_t head,
 	return 1;
 }
 
+int xb_log_rw_refusal(struct xb_mount *m, char *why, size_t whylen)
+{
+	if (m->mp->m_sb.sb_inprogress) {
+		xb_why(why, whylen, m->image,
+		       "filesystem was being modified offline and not cleanly unmounted "
+		       "(sb_inprogress set, log clean): run xfs_repair");
+		return -EUCLEAN;
+	}
+	if (m->mp->m_sb.sb_logsunit > XB_LOG_RECORD_SIZE) {
+		xb_why(why, whylen, m->image,
+		       "log stripe units above 32 KiB are not supported read-write");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+/* A clean log, opened for new checkpoints from its head on. */
+static int xb_log_open(struct xb_mount *m, struct xlog *xl, unsigned int interval_ms, char *why,
+		       size_t whylen)
+{
+	struct xb_log *log;
+	int error = xb_log_rw_refusal(m, why, whylen);
+
+	if (error)
+		return error;
+	log = calloc(1, sizeof(*log));
+	if (!log)
+		return -ENOMEM;
+	xb_log_init_geometry(log, m, xl);
+	/* The kernel pushes its CIL at 1/8 of the log; whole buffers cost more. */
+	log->dirty_limit = BBTOB((uint64_t) log->bb_size) / 8;
+	log->interval_ms = interval_ms ? interval_ms : XB_LOG_DEFAULT_INTERVAL_MS;
+	if (interval_ms == XB_LOG_NO_TIMER)
+		log->interval_ms = 0;
+	m->log = log;
+	xb_log_install_cache_hooks(log);
+	return 0;
+}
+
 int xb_log_mount(struct xb_mount *m, unsigned int interval_ms, char *why, size_t whylen)
 {
 	struct xlog xl;
 	xfs_daddr_t head, tail;
-	struct xb_log *log;
 
 	if (xb_log_find_head(m, &xl, &head, &tail)) {
 		xb_why(why, whylen, m->image, "cannot find the log head/tail; run xfs_repair");
@@ -186,29 +224,30 @@ int xb_log_mount(struct xb_mount *m, unsigned int interval_ms, char *why, size_t
 		return xb_log_recover(m, &xl, head, tail, why, whylen);
 	if (m->readonly)
 		return 0;
-	if (m->mp->m_sb.sb_inprogress) {
-		xb_why(why, whylen, m->image,
-		       "filesystem was being modified offline and not cleanly unmounted "
-		       "(sb_inprogress set, log clean): run xfs_repair");
+	return xb_log_open(m, &xl, interval_ms, why, whylen);
+}
+
+/*
+ * remount,rw (remount_rw.c).  The read-only mount wrote nothing, so the log
+ * is as clean as it found it -- unless something else wrote the image
+ * under us, which is refused rather than replayed over live caches.  The
+ * caller has already made the descriptor writable: the log writes to it.
+ */
+int xb_log_mount_rw(struct xb_mount *m, char *why, size_t whylen)
+{
+	struct xlog xl;
+	xfs_daddr_t head, tail;
+
+	if (xb_log_find_head(m, &xl, &head, &tail)) {
+		xb_why(why, whylen, m->image, "cannot find the log head/tail; run xfs_repair");
 		return -EUCLEAN;
 	}
-	if (m->mp->m_sb.sb_logsunit > XB_LOG_RECORD_SIZE) {
+	if (head != tail) {
 		xb_why(why, whylen, m->image,
-		       "log stripe units above 32 KiB are not supported read-write");
-		return -EOPNOTSUPP;
+		       "the log became dirty under the read-only mount: unmount, mount again");
+		return -EUCLEAN;
 	}
-	log = calloc(1, sizeof(*log));
-	if (!log)
-		return -ENOMEM;
-	xb_log_init_geometry(log, m, &xl);
-	/* The kernel pushes its CIL at 1/8 of the log; whole buffers cost more. */
-	log->dirty_limit = BBTOB((uint64_t) log->bb_size) / 8;
-	log->interval_ms = interval_ms ? interval_ms : XB_LOG_DEFAULT_INTERVAL_MS;
-	if (interval_ms == XB_LOG_NO_TIMER)
-		log->interval_ms = 0;
-	m->log = log;
-	xb_log_install_cache_hooks(log);
-	return 0;
+	return xb_log_open(m, &xl, m->log_interval_ms, why, whylen);
 }
 
 /* After xb_log_mount: the first checkpoint carries the mark to the image. */
