@@ -223,6 +223,16 @@ static ssize_t xf_buffered_write(struct xf_engine *e, struct xb_inode *ip, struc
 	return n;
 }
 
+/* xfs_free_eofblocks, and the kernel told when st_blocks went down. */
+static void xf_trim_eofblocks(struct xf_engine *e, struct xb_inode *ip)
+{
+	uint64_t trimmed;
+
+	xfs_free_eofblocks(ip, &trimmed);
+	if (trimmed && e->attr_changed)
+		e->attr_changed(e, xb_ino(ip));
+}
+
 /*
  * xfs_blockgc_free_space: trim the blocks past EOF of every cached file.
  * A file whose i_rwsem is busy is skipped, as the kernel's trylock does.
@@ -238,7 +248,7 @@ static void xf_blockgc_free_space(struct xf_engine *e)
 		struct vfs_inode *v = xb_vfs_inode(list[i]);
 
 		if (inode_trylock(v)) {
-			xfs_free_eofblocks(list[i]);
+			xf_trim_eofblocks(e, list[i]);
 			inode_unlock(v);
 		}
 		xb_iput(list[i]);
@@ -525,7 +535,7 @@ void xf_file_release(struct xf_engine *e, struct xb_inode *ip)
 	if (!v || atomic_fetch_sub(&v->i_opens, 1) != 1 || !e->running || xb_readonly(e->m))
 		return;
 	inode_lock(v);
-	xfs_free_eofblocks(ip);
+	xf_trim_eofblocks(e, ip);
 	inode_unlock(v);
 }
 

@@ -47,6 +47,13 @@ struct xf_engine {
 	 * without locks.
 	 */
 	_Atomic unsigned int atime_flags;
+	/*
+	 * The engine changed @ino's attributes where no request of the
+	 * kernel's drops its cached ones (speculative preallocation trimmed
+	 * at last close or for free space: st_blocks).  Set by the FUSE layer
+	 * before start; called holding at most the inode's i_rwsem.
+	 */
+	void (*attr_changed)(struct xf_engine *e, uint64_t ino);
 };
 
 int xf_engine_start(struct xf_engine *e, struct xb_mount *m);

@@ -40,7 +40,7 @@ static int xf_shift_modified(struct xf_engine *e, struct xb_inode *ip)
 static int xf_prepare_shift(struct xf_engine *e, struct vfs_inode *v, struct xb_inode *ip,
 			    uint64_t off)
 {
-	int error = xfs_free_eofblocks(ip);
+	int error = xfs_free_eofblocks(ip, NULL); /* fallocate's reply drops the attrs */
 
 	if (error)
 		return error;

@@ -48,7 +48,7 @@ void xf_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	if (error == -ENOENT) {
 		/* A negative entry the kernel may cache: only we change the tree. */
 		memset(&e, 0, sizeof(e));
-		e.entry_timeout = XF_TIMEOUT;
+		e.entry_timeout = xf_fs(req)->entry_timeout;
 		fuse_reply_entry(req, &e);
 		return;
 	}

@@ -200,17 +200,51 @@ bool xf_is_shutdown(fuse_req_t req)
  * it after the reply: a READ in flight holds its page locked until another
  * thread answers it, and the invalidation waits for that.
  */
-void xf_shutdown_invalidate(struct xf_fs *fs)
+static void xf_invalidate_all(struct xf_fs *fs, off_t off)
 {
 	uint64_t *inos;
 	size_t i, n;
 
-	if (!xb_is_shutdown(fs->m) || atomic_exchange(&fs->shutdown_noticed, true))
-		return;
 	n = xb_itable_inos(fs->m, &inos);
 	for (i = 0; i < n; i++)
-		fuse_lowlevel_notify_inval_inode(fs->se, xf_ino_to_nodeid(fs, inos[i]), 0, 0);
+		fuse_lowlevel_notify_inval_inode(fs->se, xf_ino_to_nodeid(fs, inos[i]), off, 0);
 	free(inos);
+}
+
+void xf_shutdown_invalidate(struct xf_fs *fs)
+{
+	if (!xb_is_shutdown(fs->m) || atomic_exchange(&fs->shutdown_noticed, true))
+		return;
+	xf_invalidate_all(fs, 0);
+}
+
+/*
+ * Before the shutdown request's reply: attributes only (offset < 0 waits for
+ * no page), so that once the caller returns no stat, and no read that asks
+ * for the size (a read reaching EOF), is answered from the kernel's cache
+ * for up to attr_timeout.  The pages follow after the reply.
+ */
+void xf_shutdown_invalidate_attrs(struct xf_fs *fs)
+{
+	if (xb_is_shutdown(fs->m))
+		xf_invalidate_all(fs, -1);
+}
+
+/*
+ * The engine trimmed blocks of @ino behind the kernel's back: drop its
+ * cached attributes (offset < 0: not its pages), so that a long
+ * attr_timeout never shows a stale st_blocks.  ENOENT: nothing cached.
+ */
+static void xf_engine_attr_changed(struct xf_engine *e, uint64_t ino)
+{
+	struct xf_fs *fs = (struct xf_fs *) ((char *) e - offsetof(struct xf_fs, engine));
+
+	fuse_lowlevel_notify_inval_inode(fs->se, xf_ino_to_nodeid(fs, ino), -1, 0);
+}
+
+void xf_fs_init_hooks(struct xf_fs *fs)
+{
+	fs->engine.attr_changed = xf_engine_attr_changed;
 }
 
 struct xf_file *xf_fh(const struct fuse_file_info *fi)
@@ -274,8 +308,8 @@ int xf_fill_entry(struct xf_fs *fs, struct xb_inode *ip, struct fuse_entry_param
 	e->ino = xf_ino_to_nodeid(fs, xs.ino);
 	e->generation = xs.generation;
 	xf_stat_to_kernel(&xs, &e->attr);
-	e->attr_timeout = XF_TIMEOUT;
-	e->entry_timeout = XF_TIMEOUT;
+	e->attr_timeout = fs->attr_timeout;
+	e->entry_timeout = fs->entry_timeout;
 	return 0;
 }
 
@@ -307,7 +341,7 @@ void xf_reply_attr(fuse_req_t req, const char *op, struct xb_inode *ip, const st
 		return;
 	}
 	xf_stat_to_kernel(xs, &st);
-	fuse_reply_attr(req, &st, XF_TIMEOUT);
+	fuse_reply_attr(req, &st, xf_fs(req)->attr_timeout);
 }
 
 /* ---------------------------------------------------------------- session */

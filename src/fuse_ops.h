@@ -17,9 +17,6 @@
 #include "backend.h"
 #include "file_ops.h"
 
-/* Attribute and entry validity handed to the kernel (seconds). */
-#define XF_TIMEOUT 1.0
-
 /* Default and largest WRITE the kernel may send (conn->max_write). */
 #define XF_MAX_WRITE (1024u * 1024u)
 
@@ -31,6 +28,8 @@ struct xf_fs {
 	bool direct_io_buffered; /* -o direct_io=buffered: O_DIRECT opens stay buffered */
 	bool io_uring;		 /* -o io_uring asked libfuse for FUSE-over-io_uring */
 	bool debug;		 /* -d: log backend errors too */
+	double attr_timeout;	 /* -o attr_timeout=: validity of attributes (s) */
+	double entry_timeout;	 /* -o entry_timeout=: of names and negative entries */
 	struct fuse_conn_info_opts *conn_opts; /* -o max_write=... and friends */
 	struct xf_engine engine;	       /* page cache, writeback, reclaim (file_ops.c) */
 	struct fuse_session *se;	       /* for notifications to the kernel */
@@ -45,6 +44,9 @@ int xf_iget(fuse_req_t req, fuse_ino_t nodeid, struct xb_inode **ipp);
 int xf_iget_any(fuse_req_t req, fuse_ino_t nodeid, struct xb_inode **ipp);
 bool xf_is_shutdown(fuse_req_t req);
 void xf_shutdown_invalidate(struct xf_fs *fs);
+void xf_shutdown_invalidate_attrs(struct xf_fs *fs);
+/* The engine's callbacks into the FUSE layer (before xf_engine_start). */
+void xf_fs_init_hooks(struct xf_fs *fs);
 void xf_reply_err(fuse_req_t req, const char *op, uint64_t ino, int error);
 
 /*

@@ -81,6 +81,8 @@ void xf_setxattr(fuse_req_t req, fuse_ino_t nodeid, const char *name, const char
 	}
 	if (!error)
 		xf_acl_attr_changed(req, nodeid, name);
+	if (!error && !strcmp(name, XF_CONTROL_PREFIX "shutdown"))
+		xf_shutdown_invalidate_attrs(fs);
 	xf_reply_err(req, "setxattr", nodeid, error);
 	if (!error && !strcmp(name, XF_CONTROL_PREFIX "shutdown"))
 		xf_shutdown_invalidate(fs);

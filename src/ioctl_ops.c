@@ -234,6 +234,7 @@ static void xf_ioctl_goingdown(fuse_req_t req, fuse_ino_t nodeid, void *arg, siz
 		fuse_reply_err(req, -error);
 		return;
 	}
+	xf_shutdown_invalidate_attrs(fs);
 	fuse_reply_ioctl(req, 0, NULL, 0); /* no data: the caller's word stays */
 	xf_shutdown_invalidate(fs);
 }

@@ -216,7 +216,8 @@ int main(int argc, char *argv[])
 	fs.cache_none = o.cache_none;
 	fs.direct_io_buffered = o.direct_io_buffered;
 	fs.io_uring = o.io_uring;
-	if (xf_engine_options(&o, &fs.engine.opts) || xf_control_options(&o, &copts))
+	if (xf_engine_options(&o, &fs.engine.opts) || xf_control_options(&o, &copts) ||
+	    xf_cache_options(&o, &fs.attr_timeout, &fs.entry_timeout))
 		goto out_args;
 	fs.debug = co.debug;
 	fs.conn_opts = fuse_parse_conn_info_opts(&args);
@@ -225,6 +226,7 @@ int main(int argc, char *argv[])
 
 	se = fuse_session_new(&args, &xf_ops, sizeof(xf_ops), &fs);
 	fs.se = se;
+	xf_fs_init_hooks(&fs);
 	if (!se) {
 		fprintf(stderr, "xfsfuse: see xfsfuse --help\n");
 		goto out_conn;

@@ -43,6 +43,7 @@ static const struct fuse_opt xf_opt_spec[] = {
 	XF_OPT("prealloc=%s", prealloc), XF_OPT("writeback_interval=%s", writeback_interval),
 	XF_OPT("dirty_expire=%s", dirty_expire), XF_OPT("dirty_background=%s", dirty_background),
 	XF_OPT("dirty_ratio=%s", dirty_ratio), XF_OPT("log_interval=%s", log_interval),
+	XF_OPT("attr_timeout=%s", attr_timeout), XF_OPT("entry_timeout=%s", entry_timeout),
 	XF_OPT("inject_write_delay_ms=%s", inject_write_delay_ms),
 	XF_OPT("inject_folio_delay_ms=%s", inject_folio_delay_ms),
 	XF_OPT("inject_wb_delay_ms=%s", inject_wb_delay_ms),
@@ -314,6 +315,8 @@ void xf_free_options(struct xf_options *o)
 	free(o->dirty_background);
 	free(o->dirty_ratio);
 	free(o->log_interval);
+	free(o->attr_timeout);
+	free(o->entry_timeout);
 	free(o->inject_write_delay_ms);
 	free(o->inject_folio_delay_ms);
 	free(o->inject_wb_delay_ms);
@@ -576,6 +579,28 @@ int xf_log_options(const struct xf_options *o, unsigned int *interval_ms)
 	return 0;
 }
 
+/* Whole seconds up to a year: the kernel keeps the validity in jiffies. */
+static int xf_parse_seconds(const char *name, const char *v, double *out)
+{
+	unsigned int s;
+
+	if (!v)
+		return 0;
+	if (xf_parse_ms(name, v, 365u * 86400u, &s))
+		return -1;
+	*out = s;
+	return 0;
+}
+
+int xf_cache_options(const struct xf_options *o, double *attr_s, double *entry_s)
+{
+	*attr_s = *entry_s = XF_CACHE_TIMEOUT_DEFAULT;
+	if (xf_parse_seconds("attr_timeout", o->attr_timeout, attr_s) ||
+	    xf_parse_seconds("entry_timeout", o->entry_timeout, entry_s))
+		return -1;
+	return 0;
+}
+
 void xf_print_options_help(void)
 {
 	printf("xfsfuse options:\n"
@@ -589,6 +614,10 @@ void xf_print_options_help(void)
 	       "    -o fsname=NAME         source shown in /proc/mounts (default: IMAGE)\n"
 	       "    -o max_write=N         largest WRITE request (default and maximum 1 MiB)\n"
 	       "    -o readdirplus=yes|no|auto   readdirplus mode (default auto)\n"
+	       "    -o attr_timeout=S      seconds the kernel may cache attributes (default "
+	       "86400)\n"
+	       "    -o entry_timeout=S     seconds the kernel may cache names, negative ones too "
+	       "(86400)\n"
 	       "  access times, as the kernel's XFS (doc/options.md; getfattr -n xfsfuse.atime "
 	       "MNT):\n"
 	       "    -o relatime            update atime on a read when it is not newer than\n"

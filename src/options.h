@@ -36,7 +36,8 @@ struct xf_options {
 	char *folio_size, *cache_size, *reclaim, *iomap_validate, *delalloc_punch, *prealloc;
 	char *stale_remedy;
 	char *writeback_interval, *dirty_expire, *dirty_background, *dirty_ratio;
-	char *log_interval; /* the XFS log's timer (validated by xf_log_options) */
+	char *log_interval;		    /* the XFS log's timer (validated by xf_log_options) */
+	char *attr_timeout, *entry_timeout; /* kernel cache validity (xf_cache_options) */
 	/* run-time control (validated into struct xf_control_opts, src/control) */
 	char *inject_write_delay_ms, *inject_folio_delay_ms, *inject_wb_delay_ms;
 	char *inject_ioend_delay_ms, *inject_evict_delay_ms, *inject_log_flush_delay_ms;
@@ -54,6 +55,14 @@ struct xf_control_opts;
 int xf_control_options(const struct xf_options *o, struct xf_control_opts *co);
 /* 0, or -1 after printing: the log timer period in ms (UINT32_MAX: none). */
 int xf_log_options(const struct xf_options *o, unsigned int *interval_ms);
+/*
+ * How long the kernel may trust attributes and names (doc/options.md
+ * "Kernel caches"): only the daemon changes the image while it is mounted,
+ * and it tells the kernel whenever it changes them behind its back.
+ */
+#define XF_CACHE_TIMEOUT_DEFAULT 86400.0
+/* 0, or -1 after printing: the kernel's attribute and entry validity (s). */
+int xf_cache_options(const struct xf_options *o, double *attr_s, double *entry_s);
 void xf_free_options(struct xf_options *o);
 void xf_print_options_help(void);
 

@@ -154,7 +154,7 @@ static bool xfs_can_free_eofblocks(struct xb_inode *xi)
 	return ip->i_delayed_blks || xfs_iext_lookup_extent(ip, &ip->i_df, end_fsb, &icur, &imap);
 }
 
-static int xfs_free_eofblocks_locked(struct xb_inode *xi)
+static int xfs_free_eofblocks_locked(struct xb_inode *xi, uint64_t *trimmed)
 {
 	struct xb_mount *m = xi->m;
 	struct xfs_inode *ip = xi->ip;
@@ -175,18 +175,23 @@ static int xfs_free_eofblocks_locked(struct xb_inode *xi)
 		/* The on-disk size is not touched (the NULL-files rule). */
 		error = xb_itruncate_extents(m, ip, XFS_DATA_FORK, XFS_B_TO_FSB(m->mp, isize));
 	}
-	if (before > ip->i_nblocks + ip->i_delayed_blks)
-		atomic_fetch_add(&xfs_iomap_stats.eofblocks_trimmed_blocks,
-				 before - ip->i_nblocks - ip->i_delayed_blks);
+	if (before > ip->i_nblocks + ip->i_delayed_blks) {
+		*trimmed = before - ip->i_nblocks - ip->i_delayed_blks;
+		atomic_fetch_add(&xfs_iomap_stats.eofblocks_trimmed_blocks, *trimmed);
+	}
 	return error;
 }
 
-int xfs_free_eofblocks(struct xb_inode *xi)
+int xfs_free_eofblocks(struct xb_inode *xi, uint64_t *trimmed)
 {
+	uint64_t none;
 	int error;
 
+	if (!trimmed)
+		trimmed = &none;
+	*trimmed = 0;
 	xb_lock();
-	error = xfs_free_eofblocks_locked(xi);
+	error = xfs_free_eofblocks_locked(xi, trimmed);
 	xb_unlock();
 	return error;
 }

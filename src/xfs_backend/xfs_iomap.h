@@ -65,8 +65,12 @@ int xfs_insert_file_space(struct xb_inode *ip, uint64_t offset, uint64_t len);
 /* The block before @offset's: a COW completion there could merge across the boundary. */
 uint64_t xfs_shift_boundary(struct xb_inode *ip, uint64_t offset);
 
-/* Trim speculative preallocation past EOF (last close: xfs_release). */
-int xfs_free_eofblocks(struct xb_inode *ip);
+/*
+ * Trim speculative preallocation past EOF (last close: xfs_release).
+ * @trimmed (may be NULL): the blocks st_blocks lost, which the kernel's
+ * cached attributes still count.
+ */
+int xfs_free_eofblocks(struct xb_inode *ip, uint64_t *trimmed);
 /* Referenced files with blocks past EOF (xfs_blockgc_free_space's walk). */
 int xfs_blockgc_candidates(struct xb_mount *m, struct xb_inode ***listp, size_t *np);
 

@@ -153,7 +153,8 @@ check_out "bad direct_io= says why" "^xfsfuse: .*direct_io="
 check_fails "writeback_cache refused" "$XFSFUSE" "$IMG" "$MNT" -o writeback_cache
 # Values that make no sense: each refused with its one-line reason.
 for o in cache_size=-1 cache_size=99999999999999999g max_write=0 max_write=4 \
-	writeback_interval=0 dirty_ratio=0 dirty_background=30,dirty_ratio=20 log_interval=-5; do
+	writeback_interval=0 dirty_ratio=0 dirty_background=30,dirty_ratio=20 log_interval=-5 \
+	attr_timeout=-1 attr_timeout=99999999 entry_timeout=soon; do
 	check_fails "-o $o refused" "$XFSFUSE" "$IMG" "$MNT" -o "$o"
 	check_out "-o $o: reason line" "^xfsfuse: -o "
 done
@@ -453,6 +454,32 @@ else
 import mmap, os
 mmap.mmap(os.open('$MNT/dir/mapped', os.O_RDWR), 4096)"
 fi
+fuse_umount
+repair_clean "$IMG"
+
+# ------------------------------------------------------------------ kernel caches
+# Attributes and names are cached for a day (doc/options.md "Kernel
+# caches"): what the daemon changes behind the kernel's back it must
+# invalidate.  Last close trims the speculative preallocation past EOF: a
+# stat of the open file counted it, the kernel must not keep that count.
+fuse_mount "$IMG"
+TRIM=$(python3 -c "
+import os, time
+p = '$MNT/prealloc'
+with open(p, 'wb') as f:
+    for _ in range(64):
+        f.write(b'x' * 65536)
+    f.flush()
+    before = os.stat(p).st_blocks
+time.sleep(0.3)  # RELEASE is asynchronous
+print(before, os.stat(p).st_blocks)")
+check "open file counts preallocation past EOF ($TRIM)" test "${TRIM% *}" -gt 8192
+check_eq "last close: the kernel sees the trimmed st_blocks" 8192 "${TRIM#* }"
+check_eq "a new name is found at once (negative entries dropped by create)" ok \
+	"$(stat "$MNT/later" 2>/dev/null || { : >"$MNT/later" && stat -c ok "$MNT/later"; })"
+fuse_umount
+fuse_mount "$IMG" -o attr_timeout=0,entry_timeout=0
+check_eq "attr_timeout=0 mounts and serves" 8192 "$(stat -c %b "$MNT/prealloc")"
 fuse_umount
 repair_clean "$IMG"
 

@@ -500,7 +500,7 @@ static void test_cycle(struct xb_mount *m, unsigned int bs)
 	CHECK(s.delayed > wblocks - (BIG + bs - 1) / bs); /* plus speculative preallocation */
 	trimmed0 = xfs_iomap_stats.eofblocks_trimmed_blocks;
 	inode_lock(v);
-	CHECK_EQ(xfs_free_eofblocks(xi), 0);
+	CHECK_EQ(xfs_free_eofblocks(xi, NULL), 0);
 	inode_unlock(v);
 	s = snap(xi);
 	CHECK(xfs_iomap_stats.eofblocks_trimmed_blocks > trimmed0);
