@@ -628,10 +628,15 @@ static void test_expire_and_background(void)
  */
 static void test_dirty_throttle(void)
 {
-	/* 1 MiB cache, 4 KiB folios: limit 20% = 51 folios; background 10%. */
+	/*
+	 * 1 MiB cache, 4 KiB folios: limit 20% = 51 folios.  Background
+	 * writeback starts at the limit too: with it at 10% the flusher could
+	 * drain whole ioends while a slow writer (TSan on a loaded machine)
+	 * dirtied its way up, and the writer was then never throttled.
+	 */
 	struct bdi_config cfg = {.writeback_interval_ms = 60000,
 				 .dirty_expire_ms = 60000,
-				 .dirty_background_pct = 10,
+				 .dirty_background_pct = 20,
 				 .dirty_pct = 20};
 	const uint64_t limit = (1u << 20) / 100 * 20 / 4096, chunk = 16 * 1024;
 	const struct writeback_stats *st;
