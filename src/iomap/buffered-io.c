@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "iomap_internal.h"
@@ -22,34 +23,16 @@ void (*iomap_dirty_hook)(struct vfs_inode *inode);
 
 /* ---- reading blocks from the image ---- */
 
-/* pread all of it or fail: a short read of the image is an I/O error. */
-static int iomap_pread(int fd, char *dst, size_t len, uint64_t addr)
-{
-	while (len) {
-		ssize_t n = pread(fd, dst, len, (off_t) addr);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO;
-		dst += n;
-		len -= (size_t) n;
-		addr += (uint64_t) n;
-	}
-	return 0;
-}
-
 /* Read [poff, poff+plen) of @folio, file offset @block_start, from @iomap. */
 static int iomap_read_folio_sync(struct vfs_inode *inode, loff_t block_start, struct folio *folio,
 				 size_t poff, size_t plen, const struct iomap *iomap)
 {
 	uint64_t addr = iomap->addr + (uint64_t) (block_start - iomap->offset);
+	struct iovec iov = {.iov_base = folio->data + poff, .iov_len = plen};
 
 	if (iomap->addr == IOMAP_NULL_ADDR)
 		return -EIO;
-	return iomap_pread(inode->bdev_fd, folio->data + poff, plen, addr);
+	return iomap_preadv_all(inode->bdev_fd, &iov, 1, addr);
 }
 
 /*

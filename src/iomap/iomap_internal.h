@@ -116,4 +116,8 @@ struct folio *iomap_read_folio_at(struct vfs_inode *inode, loff_t pos, size_t le
 /* buffered-io.c: read the missing blocks of a locked folio (its cache fill). */
 int iomap_read_folio(struct vfs_inode *inode, struct folio *folio, const struct iomap_ops *ops);
 
+struct iovec;
+/* preadv of the image, all of it or an error (readahead.c). */
+int iomap_preadv_all(int fd, struct iovec *iov, int cnt, uint64_t addr);
+
 #endif

@@ -53,8 +53,11 @@ struct ra_ctx {
 	uint64_t next; /* image offset just past the last iovec */
 };
 
-/* preadv all of it or fail: a short read of the image is an I/O error. */
-static int ra_preadv(int fd, struct iovec *iov, int cnt, uint64_t addr)
+/*
+ * preadv all of it or fail: a short read of the image is an I/O error.
+ * Consumes @iov (the single-folio fill in buffered-io.c uses it too).
+ */
+int iomap_preadv_all(int fd, struct iovec *iov, int cnt, uint64_t addr)
 {
 	while (cnt) {
 		ssize_t n = preadv(fd, iov, cnt, (off_t) addr);
@@ -89,7 +92,7 @@ static int ra_submit(struct ra_ctx *ctx)
 	if (!nr)
 		return 0;
 	ctx->nr_iov = 0;
-	error = ra_preadv(inode->bdev_fd, ctx->iov, (int) nr, ctx->addr);
+	error = iomap_preadv_all(inode->bdev_fd, ctx->iov, (int) nr, ctx->addr);
 	atomic_fetch_add(&iomap_stats.read_preadvs, 1);
 	if (error) {
 		xf_trace("read_batch_error", inode->i_ino,
