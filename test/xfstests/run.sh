@@ -152,11 +152,23 @@ done
 
 # ------------------------------------------------------------------ users
 # fstests runs its permission tests as these users (its README asks for them);
-# without them those tests are "not run".
+# without them those tests are "not run".  Each needs a home that exists:
+# fstests runs them with "su - USER", which otherwise prints "su: warning:
+# cannot change directory to ..." into the test's output and fails it
+# (generic/128, 683, 684 and the other setuid/setgid tests).  Users made by
+# an older run.sh had the home /nonexistent: they get /home/USER.
 getent group fsgqa >/dev/null || groupadd fsgqa
-getent passwd fsgqa >/dev/null || useradd -g fsgqa -M -d /nonexistent -s /bin/bash fsgqa
-getent passwd fsgqa2 >/dev/null || useradd -M -d /nonexistent -s /bin/bash fsgqa2
-getent passwd 123456-fsgqa >/dev/null || useradd -M -d /nonexistent -s /bin/bash 123456-fsgqa
+getent passwd fsgqa >/dev/null || useradd -g fsgqa -m -d /home/fsgqa -s /bin/bash fsgqa
+getent passwd fsgqa2 >/dev/null || useradd -m -d /home/fsgqa2 -s /bin/bash fsgqa2
+getent passwd 123456-fsgqa >/dev/null || useradd -m -d /home/123456-fsgqa -s /bin/bash 123456-fsgqa
+for u in fsgqa fsgqa2 123456-fsgqa; do
+	h=$(getent passwd "$u" | cut -d: -f6)
+	[ -n "$h" ] && [ -d "$h" ] && continue
+	if [ "$h" != "/home/$u" ]; then
+		usermod -d "/home/$u" "$u" || die "cannot give $u a home"
+	fi
+	{ mkdir -p "/home/$u" && chown "$u:" "/home/$u"; } || die "cannot make /home/$u"
+done
 
 # ------------------------------------------------------------------ images
 RUN=$WORK/$MODE
