@@ -217,6 +217,17 @@ int iomap_readahead(struct vfs_inode *inode, loff_t pos, size_t len, const struc
  * referenced, then locked, with one iovec each over the bytes to reply.
  */
 #define IOMAP_PIN_MAX 256 /* folios: a 1 MiB FUSE READ of 4 KiB folios */
+/*
+ * Folio locks one thread may hold at once (a readahead batch, a pinned
+ * reply).  TSan's deadlock detector tracks at most 64 locks per thread and
+ * aborts past that, so its builds take batches of 32 (128 KiB of 4 KiB
+ * folios, a typical FUSE READ); a larger READ then goes by the copying path.
+ */
+#ifdef __SANITIZE_THREAD__
+#define IOMAP_MAX_LOCKED_FOLIOS 32
+#else
+#define IOMAP_MAX_LOCKED_FOLIOS IOMAP_PIN_MAX
+#endif
 struct iomap_read_pins {
 	struct folio *folio[IOMAP_PIN_MAX];
 	struct iovec iov[IOMAP_PIN_MAX];

@@ -52,7 +52,7 @@ ssize_t iomap_read_pin(struct vfs_inode *inode, size_t len, loff_t pos, const st
 		size_t n, off = offset_in_mapping_folio(m, pos);
 		struct folio *folio;
 
-		if (pins->nr == IOMAP_PIN_MAX) {
+		if (pins->nr == IOMAP_MAX_LOCKED_FOLIOS) {
 			iomap_read_unpin(pins);
 			return -EAGAIN;
 		}

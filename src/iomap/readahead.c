@@ -29,8 +29,8 @@
 #include "iomap_internal.h"
 #include "trace.h"
 
-/* A batch's bound: 1 MiB of 4 KiB folios, the largest FUSE READ. */
-#define RA_MAX_FOLIOS 256
+/* A batch's bound: 1 MiB of 4 KiB folios, the largest FUSE READ (iomap.h). */
+#define RA_MAX_FOLIOS IOMAP_MAX_LOCKED_FOLIOS
 /* iovecs of one preadv; IOV_MAX is 1024. */
 #define RA_MAX_IOV 256
 
