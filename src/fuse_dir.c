@@ -252,6 +252,38 @@ void xf_cred(fuse_req_t req, struct xb_cred *cr)
 	cr->fsetid = ctx->uid == 0;
 }
 
+/*
+ * The caller's supplementary groups, for the setgid rules that need them
+ * (posix_acl_update_mode, setattr_should_drop_sgid): FUSE does not send
+ * them, so they come from /proc (fuse_req_getgroups).
+ * Returns an allocated list for @cr, or NULL (none, or they could not be
+ * read: then only the primary group counts, the safe direction).
+ */
+uint32_t *xf_cred_groups(fuse_req_t req, struct xb_cred *cr)
+{
+	gid_t small[32], *list = small;
+	uint32_t *groups = NULL;
+	int n, i;
+
+	n = fuse_req_getgroups(req, 32, small);
+	if (n > 32) {
+		list = malloc((size_t) n * sizeof(*list));
+		if (list)
+			n = fuse_req_getgroups(req, n, list);
+	}
+	if (list && n > 0)
+		groups = malloc((size_t) n * sizeof(*groups));
+	if (groups) {
+		for (i = 0; i < n; i++)
+			groups[i] = list[i];
+		cr->groups = groups;
+		cr->ngroups = (size_t) n;
+	}
+	if (list != small)
+		free(list);
+	return groups;
+}
+
 /* mknod, mkdir and create: @mode has its file type, the umask is in the cred. */
 int xf_make_node(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev,
 		 struct xb_inode **ipp)

@@ -261,6 +261,29 @@ static int xf_write_sync_mode(fuse_req_t req, struct fuse_file_info *fi)
 }
 
 /*
+ * file_remove_privs for a write, copy or fallocate that reaches us without
+ * the kernel's SETATTR (xb_file_remove_privs).  Root stands for
+ * CAP_FSETID.  Returns 0 or a negative errno.
+ */
+static int xf_remove_privs(fuse_req_t req, fuse_ino_t nodeid, struct xb_inode *ip)
+{
+	struct xb_cred cr;
+	uint32_t *groups;
+	int ret;
+
+	if (fuse_req_ctx(req)->uid == 0)
+		return 0;
+	xf_cred(req, &cr);
+	groups = xf_cred_groups(req, &cr);
+	ret = xb_file_remove_privs(ip, &cr);
+	free(groups);
+	/* The kernel's cached mode is stale now: attributes only (offset < 0). */
+	if (ret > 0)
+		fuse_lowlevel_notify_inval_inode(xf_fs(req)->se, nodeid, -1, 0);
+	return ret < 0 ? ret : 0;
+}
+
+/*
  * Without writeback_cache, every write(2) arrives here with its exact range.
  * fi->writepage marks the kernel writing back pages dirtied through a shared
  * mmap: those are page faults for the engine (IOMAP_FAULT: never punch).
@@ -271,20 +294,14 @@ void xf_write(fuse_req_t req, fuse_ino_t nodeid, const char *buf, size_t size, o
 	ssize_t n;
 	int sync;
 
-	/*
-	 * Not root (no CAP_FSETID): setuid/setgid go, as file_remove_privs.
-	 * Page writeback of a shared mapping carries no writer's identity.
-	 */
-	if (!fi->writepage && fuse_req_ctx(req)->uid != 0) {
-		int ret = xb_file_remove_privs(xf_fh_inode(fi));
+	/* Page writeback of a shared mapping carries no writer's identity. */
+	if (!fi->writepage) {
+		int ret = xf_remove_privs(req, nodeid, xf_fh_inode(fi));
 
 		if (ret < 0) {
 			xf_reply_err(req, "write", nodeid, ret);
 			return;
 		}
-		/* The kernel's cached mode is stale now: attributes only (offset < 0). */
-		if (ret > 0)
-			fuse_lowlevel_notify_inval_inode(xf_fs(req)->se, nodeid, -1, 0);
 	}
 	if (!fi->writepage && xf_open_is_direct(xf_fs(req), fi))
 		n = xf_file_dio_write(&xf_fs(req)->engine, xf_fh_inode(fi), buf, size, off);
@@ -326,11 +343,8 @@ void xf_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
 		return;
 	}
 	err = xf_may_copy_to(dst);
-	if (!err && fuse_req_ctx(req)->uid != 0) {
-		err = xb_file_remove_privs(dst);
-		if (err > 0)
-			fuse_lowlevel_notify_inval_inode(xf_fs(req)->se, ino_out, -1, 0);
-	}
+	if (!err)
+		err = xf_remove_privs(req, ino_out, dst);
 	if (err < 0) {
 		xf_reply_err(req, "copy_file_range", ino_out, err);
 		return;
@@ -386,6 +400,8 @@ void xf_fallocate(fuse_req_t req, fuse_ino_t nodeid, int mode, off_t off, off_t 
 		return;
 	}
 	error = xf_may_fallocate(xf_fh_inode(fi), mode);
+	if (!error) /* file_modified, as vfs_fallocate's filesystems call it */
+		error = xf_remove_privs(req, nodeid, xf_fh_inode(fi));
 	if (error) {
 		xf_reply_err(req, "fallocate", nodeid, error);
 		return;

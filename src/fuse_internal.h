@@ -33,6 +33,8 @@ void xf_reply_entry(fuse_req_t req, const char *op, struct xb_inode *ip);
 
 /* fuse_dir.c: names (the kernel's dir.c) */
 void xf_cred(fuse_req_t req, struct xb_cred *cr);
+/* cr->groups from /proc: an allocated list to free, or NULL (then none). */
+uint32_t *xf_cred_groups(fuse_req_t req, struct xb_cred *cr);
 void xf_forget(fuse_req_t req, fuse_ino_t nodeid, uint64_t nlookup);
 void xf_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets);
 void xf_getattr(fuse_req_t req, fuse_ino_t nodeid, struct fuse_file_info *fi);

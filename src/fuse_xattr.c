@@ -20,38 +20,6 @@ static void xf_acl_attr_changed(fuse_req_t req, fuse_ino_t nodeid, const char *n
 		fuse_lowlevel_notify_inval_inode(xf_fs(req)->se, nodeid, -1, 0);
 }
 
-/*
- * Setting an access ACL clears setgid unless the caller is in the file's
- * group (posix_acl_update_mode); the kernel cannot tell us through libfuse
- * 3.14, so the supplementary groups come from /proc (fuse_req_getgroups).
- * Returns an allocated list for @cr, or NULL (none, or they could not be
- * read: then only the primary group counts, the safe direction).
- */
-static uint32_t *xf_cred_groups(fuse_req_t req, struct xb_cred *cr)
-{
-	gid_t small[32], *list = small;
-	uint32_t *groups = NULL;
-	int n, i;
-
-	n = fuse_req_getgroups(req, 32, small);
-	if (n > 32) {
-		list = malloc((size_t) n * sizeof(*list));
-		if (list)
-			n = fuse_req_getgroups(req, n, list);
-	}
-	if (list && n > 0)
-		groups = malloc((size_t) n * sizeof(*groups));
-	if (groups) {
-		for (i = 0; i < n; i++)
-			groups[i] = list[i];
-		cr->groups = groups;
-		cr->ngroups = (size_t) n;
-	}
-	if (list != small)
-		free(list);
-	return groups;
-}
-
 void xf_setxattr(fuse_req_t req, fuse_ino_t nodeid, const char *name, const char *value,
 		 size_t size, int flags)
 {

@@ -103,20 +103,6 @@ static int xb_acl_set_mode(struct xb_inode *xi, uint32_t mode)
 	return xb_trans_commit(tp);
 }
 
-/* in_group_or_capable: NULL is a caller that may (tools, tests). */
-static bool xb_acl_may_keep_sgid(const struct xb_cred *cr, uint32_t gid)
-{
-	size_t i;
-
-	if (!cr || cr->fsetid || cr->gid == gid)
-		return true;
-	for (i = 0; i < cr->ngroups; i++) {
-		if (cr->groups[i] == gid)
-			return true;
-	}
-	return false;
-}
-
 /*
  * Store @acl (NULL: none) as the access ACL and make the mode follow, the
  * way xfs_set_acl does: posix_acl_update_mode first (an ACL the mode bits
@@ -139,7 +125,7 @@ static int xb_acl_set_access_locked(struct xb_inode *xi, struct xb_acl *acl,
 			free(acl);
 			acl = NULL;
 		}
-		if (check_sgid && !xb_acl_may_keep_sgid(cr, inode->i_gid))
+		if (check_sgid && !xb_in_group_or_capable(cr, inode->i_gid))
 			mode &= ~(uint32_t) S_ISGID;
 	}
 	error = xb_acl_store_locked(xi, XB_ACL_ACCESS, acl);

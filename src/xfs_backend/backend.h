@@ -175,7 +175,8 @@ struct xb_time_stats {
 extern struct xb_time_stats xb_time_stats;
 /* A write by an unprivileged user: drop setuid/setgid as file_remove_privs.
  * Returns 1 if the mode changed, 0 if not, or a negative errno. */
-int xb_file_remove_privs(struct xb_inode *ip);
+struct xb_cred;
+int xb_file_remove_privs(struct xb_inode *ip, const struct xb_cred *cr);
 
 /*
  * ---- inode flags (inode_flags.c, doc/backend.md "Inode flags") ----

@@ -143,14 +143,30 @@ out_unlock:
 	return error;
 }
 
+/* in_group_or_capable: NULL is a caller that may (tools, tests). */
+bool xb_in_group_or_capable(const struct xb_cred *cr, uint32_t gid)
+{
+	size_t i;
+
+	if (!cr || cr->fsetid || cr->gid == gid)
+		return true;
+	for (i = 0; i < cr->ngroups; i++) {
+		if (cr->groups[i] == gid)
+			return true;
+	}
+	return false;
+}
+
 /*
- * A write by someone without CAP_FSETID drops setuid, and setgid when group
- * execute is set (the kernel's file_remove_privs / should_remove_suid).  The
- * kernel does it for FUSE's cached writes by sending SETATTR; direct-I/O
- * writes (cache=none, O_DIRECT) reach us without it, so the write path calls
- * this for every write that does not come from root.
+ * A write, fallocate or copy_file_range by someone without CAP_FSETID drops
+ * setuid, and setgid when group execute is set or the caller is not in the
+ * file's group (the kernel's file_remove_privs: should_remove_suid and, since
+ * Linux 6.2, setattr_should_drop_sgid; generic/683-685).  The kernel does it
+ * for FUSE's cached writes by sending SETATTR; direct-I/O writes (cache=none,
+ * O_DIRECT) and fallocate reach us without it, so those paths call this for
+ * every caller but root.  Returns 1 when the mode changed.
  */
-int xb_file_remove_privs(struct xb_inode *xi)
+int xb_file_remove_privs(struct xb_inode *xi, const struct xb_cred *cr)
 {
 	struct xfs_trans *tp;
 	struct inode *inode;
@@ -165,9 +181,10 @@ int xb_file_remove_privs(struct xb_inode *xi)
 	inode = VFS_I(xi->ip);
 	if (inode->i_mode & S_ISUID)
 		kill |= S_ISUID;
-	if ((inode->i_mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP))
+	if ((inode->i_mode & S_ISGID) &&
+	    ((inode->i_mode & S_IXGRP) || !xb_in_group_or_capable(cr, inode->i_gid)))
 		kill |= S_ISGID;
-	if (!kill || !S_ISREG(inode->i_mode))
+	if (!kill || !S_ISREG(inode->i_mode) || (cr && cr->fsetid))
 		goto out_unlock;
 	error = xb_trans_alloc(xi->m, &M_RES(xi->m->mp)->tr_ichange, 0, &tp);
 	if (error)

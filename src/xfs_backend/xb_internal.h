@@ -166,6 +166,8 @@ int xb_iunlink_recover(struct xb_mount *m, uint64_t *freed);
 
 /* trans.c: every transaction goes through these (free-space set-aside, ro) */
 bool xb_space_available(struct xb_mount *m, uint64_t blocks);
+/* in_group_or_capable: may @cr keep a setgid of group @gid? (inode_attr.c) */
+bool xb_in_group_or_capable(const struct xb_cred *cr, uint32_t gid);
 /* The reserve pool only I/O completion may dip into (xfs_default_resblks). */
 uint64_t xb_reserve_blocks(struct xfs_mount *mp);
 int xb_trans_alloc(struct xb_mount *m, struct xfs_trans_res *resv, unsigned int blocks,

@@ -651,25 +651,42 @@ check_fails "corrupt inode: xfs_repair -n reports it" xfs_repair -n "$CIMG"
 
 # ------------------------------------------------------------------ setuid on write
 # A write by a user without CAP_FSETID drops setuid, and setgid when group
-# execute is set (file_remove_privs).  The kernel does it for cached writes;
-# direct-I/O writes (cache=none, O_DIRECT) reach the daemon without it.
+# execute is set or the writer is not in the file's group (file_remove_privs;
+# setattr_should_drop_sgid since Linux 6.2).  The kernel does it for cached
+# writes; direct-I/O writes (cache=none, O_DIRECT) and fallocate reach the
+# daemon without it (generic/683-685: fallocate, punch, zero range).
 PIMG=$TMP/privs.img
 mkimage "$PIMG"
 chmod 755 "$TMP" # the unprivileged writer must reach the mount point
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 for mode in cache=none cache=kernel; do
 	fuse_mount "$PIMG" -o "$mode,allow_other"
-	for f in suid sgid sgid_noexec; do : >"$MNT/$f"; done
+	for f in suid sgid sgid_noexec sgid_mygroup fa_sgid punch_sgid zero_sgid fa_mygroup; do
+		: >"$MNT/$f"
+	done
 	chmod 06777 "$MNT/suid"
 	chmod 02777 "$MNT/sgid"
 	chmod 02767 "$MNT/sgid_noexec"
-	for f in suid sgid sgid_noexec; do
-		setpriv --reuid=65534 --regid=65534 --clear-groups \
-			dd if=/dev/zero of="$MNT/$f" bs=4096 count=1 oflag=direct conv=notrunc status=none ||
+	chgrp 65534 "$MNT/sgid_mygroup" "$MNT/fa_mygroup"
+	chmod 02766 "$MNT/sgid_mygroup" "$MNT/fa_mygroup" "$MNT/fa_sgid" "$MNT/punch_sgid" "$MNT/zero_sgid"
+	for f in suid sgid sgid_noexec sgid_mygroup; do
+		as_nobody dd if=/dev/zero of="$MNT/$f" bs=4096 count=1 oflag=direct conv=notrunc status=none ||
 			fail "$mode: unprivileged write to $f"
 	done
 	check_eq "$mode: unprivileged write drops setuid and setgid" 777 "$(stat -c %a "$MNT/suid")"
 	check_eq "$mode: setgid with group execute dropped" 777 "$(stat -c %a "$MNT/sgid")"
-	check_eq "$mode: setgid without group execute kept" 2767 "$(stat -c %a "$MNT/sgid_noexec")"
+	check_eq "$mode: setgid without group execute, writer not in the group: dropped" 767 \
+		"$(stat -c %a "$MNT/sgid_noexec")"
+	check_eq "$mode: setgid without group execute, writer in the group: kept" 2766 \
+		"$(stat -c %a "$MNT/sgid_mygroup")"
+	as_nobody fallocate -o 0 -l 8192 "$MNT/fa_sgid" || fail "$mode: unprivileged fallocate"
+	as_nobody fallocate -p -o 0 -l 4096 "$MNT/punch_sgid" || fail "$mode: unprivileged punch"
+	as_nobody fallocate -z -o 0 -l 4096 "$MNT/zero_sgid" || fail "$mode: unprivileged zero range"
+	as_nobody fallocate -o 0 -l 8192 "$MNT/fa_mygroup" || fail "$mode: fallocate in the group"
+	check_eq "$mode: fallocate drops setgid (generic/683)" 766 "$(stat -c %a "$MNT/fa_sgid")"
+	check_eq "$mode: punch hole drops setgid (generic/684)" 766 "$(stat -c %a "$MNT/punch_sgid")"
+	check_eq "$mode: zero range drops setgid (generic/685)" 766 "$(stat -c %a "$MNT/zero_sgid")"
+	check_eq "$mode: fallocate by a group member keeps setgid" 2766 "$(stat -c %a "$MNT/fa_mygroup")"
 	chmod 06777 "$MNT/suid"
 	dd if=/dev/zero of="$MNT/suid" bs=4096 count=1 oflag=direct conv=notrunc status=none
 	check_eq "$mode: root's write keeps them" 6777 "$(stat -c %a "$MNT/suid")"
