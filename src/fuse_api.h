@@ -24,5 +24,7 @@
 
 /* 1 with libfuse >= 3.17: fuse_set_feature_flag(), the tmpfile operation. */
 #define XF_FUSE_317 (FUSE_VERSION >= FUSE_MAKE_VERSION(3, 17))
+/* 1 with libfuse >= 3.18: the statx operation (FUSE_STATX). */
+#define XF_FUSE_318 (FUSE_VERSION >= FUSE_MAKE_VERSION(3, 18))
 
 #endif

@@ -38,6 +38,9 @@ uint32_t *xf_cred_groups(fuse_req_t req, struct xb_cred *cr);
 void xf_forget(fuse_req_t req, fuse_ino_t nodeid, uint64_t nlookup);
 void xf_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets);
 void xf_getattr(fuse_req_t req, fuse_ino_t nodeid, struct fuse_file_info *fi);
+#if XF_FUSE_318
+void xf_statx(fuse_req_t req, fuse_ino_t nodeid, int flags, int mask, struct fuse_file_info *fi);
+#endif
 void xf_link(fuse_req_t req, fuse_ino_t nodeid, fuse_ino_t newparent, const char *newname);
 void xf_lookup(fuse_req_t req, fuse_ino_t parent, const char *name);
 int xf_make_node(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev,

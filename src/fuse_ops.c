@@ -472,6 +472,9 @@ const struct fuse_lowlevel_ops xf_ops = {
 	.forget = xf_forget,
 	.forget_multi = xf_forget_multi,
 	.getattr = xf_getattr,
+#if XF_FUSE_318
+	.statx = xf_statx,
+#endif
 	.setattr = xf_setattr,
 	.readlink = xf_readlink,
 	.mknod = xf_mknod,

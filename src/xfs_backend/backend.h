@@ -124,6 +124,7 @@ struct xb_stat {
 	uint64_t blocks; /* 512-byte units, like st_blocks */
 	uint32_t blksize;
 	uint32_t generation;
+	uint32_t iflags; /* XB_IFLAG_* */
 	struct timespec atime, mtime, ctime, crtime;
 };
 int xb_getattr(struct xb_inode *ip, struct xb_stat *st);
@@ -206,6 +207,7 @@ enum {
 	XB_IFLAG_APPEND = 1 << 1,
 	XB_IFLAG_SYNC = 1 << 2,
 	XB_IFLAG_NOATIME = 1 << 3,
+	XB_IFLAG_NODUMP = 1 << 4, /* statx's STATX_ATTR_NODUMP only */
 };
 unsigned int xb_iflags(struct xb_inode *ip);
 

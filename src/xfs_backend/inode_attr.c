@@ -51,6 +51,7 @@ void xb_fill_stat(struct xb_inode *xi, struct xb_stat *st)
 	st->blocks = XFS_FSB_TO_BB(mp, ip->i_nblocks + ip->i_delayed_blks);
 	st->blksize = mp->m_sb.sb_blocksize > 4096 ? mp->m_sb.sb_blocksize : 4096;
 	st->generation = inode->i_generation;
+	st->iflags = xb_diflags_to_iflags(ip);
 	xb_ts(&st->atime, &inode->i_atime);
 	xb_ts(&st->mtime, &inode->i_mtime);
 	xb_ts(&st->ctime, &inode->i_ctime);

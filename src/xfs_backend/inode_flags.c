@@ -292,18 +292,27 @@ out_unlock:
 	return error;
 }
 
-unsigned int xb_iflags(struct xb_inode *xi)
+/* di_flags -> XB_IFLAG_*; the caller holds xb_lock. */
+unsigned int xb_diflags_to_iflags(const struct xfs_inode *ip)
 {
+	uint16_t di = ip->i_diflags;
 	unsigned int flags = 0;
-	uint16_t di;
 
-	xb_lock();
-	di = xi->ip ? xi->ip->i_diflags : 0;
-	xb_unlock();
 	flags |= (di & XFS_DIFLAG_IMMUTABLE) ? XB_IFLAG_IMMUTABLE : 0;
 	flags |= (di & XFS_DIFLAG_APPEND) ? XB_IFLAG_APPEND : 0;
 	flags |= (di & XFS_DIFLAG_SYNC) ? XB_IFLAG_SYNC : 0;
 	flags |= (di & XFS_DIFLAG_NOATIME) ? XB_IFLAG_NOATIME : 0;
+	flags |= (di & XFS_DIFLAG_NODUMP) ? XB_IFLAG_NODUMP : 0;
+	return flags;
+}
+
+unsigned int xb_iflags(struct xb_inode *xi)
+{
+	unsigned int flags;
+
+	xb_lock();
+	flags = xi->ip ? xb_diflags_to_iflags(xi->ip) : 0;
+	xb_unlock();
 	return flags;
 }
 

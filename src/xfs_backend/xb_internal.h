@@ -178,6 +178,8 @@ void xb_shutdown(struct xb_mount *m, const char *reason);
 
 /* inode_attr.c */
 void xb_fill_stat(struct xb_inode *xi, struct xb_stat *st);
+/* inode_flags.c: di_flags -> XB_IFLAG_* (caller holds xb_lock). */
+unsigned int xb_diflags_to_iflags(const struct xfs_inode *ip);
 /* inode_times.c: log lazytime's timestamps of one inode / of every cached inode. */
 int xb_flush_dirty_time_locked(struct xb_inode *xi);
 int xb_flush_dirty_times_locked(struct xb_mount *m);
