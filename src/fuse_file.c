@@ -271,7 +271,8 @@ static int xf_remove_privs(fuse_req_t req, fuse_ino_t nodeid, struct xb_inode *i
 	uint32_t *groups;
 	int ret;
 
-	if (fuse_req_ctx(req)->uid == 0)
+	/* Most files have neither bit: no /proc read for their groups. */
+	if (fuse_req_ctx(req)->uid == 0 || !xb_file_has_privs(ip))
 		return 0;
 	xf_cred(req, &cr);
 	groups = xf_cred_groups(req, &cr);

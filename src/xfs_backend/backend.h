@@ -178,6 +178,8 @@ extern struct xb_time_stats xb_time_stats;
  * Returns 1 if the mode changed, 0 if not, or a negative errno. */
 struct xb_cred;
 int xb_file_remove_privs(struct xb_inode *ip, const struct xb_cred *cr);
+/* A regular file with setuid or setgid: xb_file_remove_privs may change it. */
+bool xb_file_has_privs(struct xb_inode *ip);
 
 /*
  * ---- inode flags (inode_flags.c, doc/backend.md "Inode flags") ----

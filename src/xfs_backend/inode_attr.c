@@ -159,6 +159,26 @@ bool xb_in_group_or_capable(const struct xb_cred *cr, uint32_t gid)
 }
 
 /*
+ * Could xb_file_remove_privs change anything: a regular file with setuid or
+ * setgid (IS_NOSEC's question)?  Lets a caller skip gathering the
+ * credentials that call needs -- the supplementary groups come from /proc --
+ * on every write of an ordinary file.
+ */
+bool xb_file_has_privs(struct xb_inode *xi)
+{
+	bool privs = true; /* a stale inode: xb_file_remove_privs says ESTALE */
+
+	xb_lock();
+	if (xi->ip) {
+		umode_t mode = VFS_I(xi->ip)->i_mode;
+
+		privs = S_ISREG(mode) && (mode & (S_ISUID | S_ISGID));
+	}
+	xb_unlock();
+	return privs;
+}
+
+/*
  * A write, fallocate or copy_file_range by someone without CAP_FSETID drops
  * setuid, and setgid when group execute is set or the caller is not in the
  * file's group (the kernel's file_remove_privs: should_remove_suid and, since
