@@ -234,6 +234,10 @@ static void op_write(struct tstate *t, int f, off_t lo, off_t hi, bool append)
 
 	if (append && !fstat(t->sfd[f], &st))
 		off = st.st_size;
+	if (off >= hi) { /* an append to a file already at the limit */
+		free(buf);
+		return;
+	}
 	if (off + (off_t) len > hi)
 		len = (size_t) (hi - off);
 	if (!len) {
@@ -463,6 +467,10 @@ static void op_clone(struct tstate *t, int a, int b)
 		off_t at = (w == a ? in : out) + (off_t) below(t, (uint64_t) span);
 
 		wlen = 1 + below(t, 20000);
+		if (at + (off_t) wlen > t->c->max_size) /* files stay within max_size */
+			wlen = (size_t) (t->c->max_size - at);
+		if (!wlen)
+			goto compare;
 		buf = malloc(wlen);
 		fill(t, buf, wlen);
 		logop(t, "cow pwrite f%d off=%lld len=%zu", w, (long long) at, wlen);
@@ -471,6 +479,7 @@ static void op_clone(struct tstate *t, int a, int b)
 			fail(t, "cow pwrite: %s", strerror(errno));
 		free(buf);
 	}
+compare:
 	compare_range(t, t->fd[a], t->sfd[a], in, (size_t) span + 20000, "copy source");
 	compare_range(t, t->fd[b], t->sfd[b], out, (size_t) span + 20000, "copy destination");
 }
