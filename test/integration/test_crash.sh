@@ -16,14 +16,14 @@
 #   - every file whose fsync returned before the kill has exactly its
 #     fsynced size, bytes and xattr; every removal that was fsynced stays.
 # The next round works on the recovered image.
-#   test_crash.sh XFSFUSE [ROUNDS]   (ROUNDS default 12, 20 with
+#   test_crash.sh XFSFUSE [ROUNDS]   (ROUNDS default 8, 20 with
 #   XFSFUSE_FULL=1; env CRASH_ROUNDS)
 set -u
 HERE="$(cd "$(dirname "$0")" && pwd)"
 . "$HERE/lib.sh"
 . "$HERE/crash_lib.sh"
 XFSFUSE="$1"
-ROUNDS="${2:-${CRASH_ROUNDS:-$(ci_or_full 12 20)}}"
+ROUNDS="${2:-${CRASH_ROUNDS:-$(ci_or_full 8 20)}}"
 lib_init crash
 IMG="$WORK/img"
 KIMG="$WORK/kimg"

@@ -3,16 +3,16 @@
 # xfs_repair -n finds nothing, and the kernel's XFS (loop, read-only) sees the
 # same tree: names, types, modes, owners, sizes, link targets, xattrs,
 # timestamps and bytes.  Runs on 1 KiB and 4 KiB block images, with a deep
-# tree and a 50,000-entry directory (XFSFUSE_BIGDIR; 100,000 with
+# tree and a 25,000-entry directory (XFSFUSE_BIGDIR; 100,000 with
 # XFSFUSE_FULL=1): node format either way, its hash btree a root node over
-# about 150 leaf blocks (300 for 100,000).  Needs root and /dev/fuse.
+# about 75 leaf blocks (300 for 100,000).  Needs root and /dev/fuse.
 #   usage: test_tree_oracle.sh XFSFUSE_BINARY
 set -uo pipefail
 XFSFUSE="$1"
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ORACLE="$HERE/../oracle"
 . "$HERE/lib.sh"
-BIG=${XFSFUSE_BIGDIR:-$(ci_or_full 50000 100000)}
+BIG=${XFSFUSE_BIGDIR:-$(ci_or_full 25000 100000)}
 lib_init oracle
 
 populate() { # DIR
