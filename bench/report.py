@@ -133,6 +133,28 @@ def ratio(summary, key, a, b):
     return None
 
 
+def modes_table(w, summary, rows, meta, base, have):
+    """The other xfsfuse modes (cache=none, io_uring, writeback_cache, ...)
+    against the default mount and against passthrough_hp, the FUSE ceiling."""
+    modes = [s for s in have if s.startswith("xfsfuse") and s != base]
+    refs = [o for o in (base, "passthrough_hp") if o in have]
+    if not base or not modes:
+        return
+    w("## The other xfsfuse modes")
+    w("")
+    w("Each mode's median divided by the default mount's and by passthrough_hp's "
+      "(the issue's targets are about the default mount).")
+    w("")
+    cols = [f"{m} ÷ {SHORT.get(o, o)}" for m in modes for o in refs]
+    w("| workload | " + " | ".join(cols) + " |")
+    w("|---|" + "---:|" * len(cols))
+    for r in rows:
+        key = f"{r[0]}.{r[1]}"
+        w(f"| {label(r, meta)} | "
+          + " | ".join(fmt_ratio(ratio(summary, key, m, o)) for m in modes for o in refs) + " |")
+    w("")
+
+
 def main():
     run_dir, prefix = sys.argv[1], sys.argv[2]
     recs, checks, meta = load(run_dir)
@@ -201,6 +223,8 @@ def main():
     w("Higher is better everywhere.  `~`: the runs of that cell spread by more than 25 % "
       "of the median.  `–`: not measured; `fail`: the workload failed (see the JSON).")
     w("")
+
+    modes_table(w, summary, rows, meta, base, have)
 
     # CPU and memory of the daemons
     daemons = [s for s in have if s != "kernel"]

@@ -196,8 +196,9 @@ static int xf_zero_eof_gap(struct vfs_inode *v, loff_t pos)
 				&xfs_buffered_write_iomap_ops);
 }
 
+/* @stamp: move mtime/ctime (false: the kernel's writeback cache owns them). */
 static ssize_t xf_buffered_write(struct xf_engine *e, struct xb_inode *ip, struct vfs_inode *v,
-				 const void *buf, size_t len, off_t off)
+				 const void *buf, size_t len, off_t off, bool stamp)
 {
 	ssize_t n;
 	int error;
@@ -209,7 +210,7 @@ static ssize_t xf_buffered_write(struct xf_engine *e, struct xb_inode *ip, struc
 	 * xfs_file_write_checks: once data is in the page cache and the size
 	 * has moved, nothing may turn the write into a failure.
 	 */
-	if (!error)
+	if (!error && stamp)
 		error = xb_file_update_time(ip, xf_lazytime(e));
 	n = error ? error
 		  : iomap_file_buffered_write(v, buf, len, off, &xfs_buffered_write_iomap_ops);
@@ -265,6 +266,26 @@ void xf_engine_free_space(struct xf_engine *e)
 	xb_inodegc_wait(e->m);
 }
 
+static ssize_t xf_buffered_write_retry(struct xf_engine *e, struct xb_inode *ip,
+				       struct vfs_inode *v, const void *buf, size_t len, off_t off,
+				       bool stamp)
+{
+	ssize_t n = xf_buffered_write(e, ip, v, buf, len, off, stamp);
+
+	if (n == -ENOSPC) {
+		/*
+		 * As xfs_file_buffered_write: write everything back (indirect-block
+		 * reservations come back: xfs_flush_inodes), then trim every
+		 * file's speculative preallocation past EOF (xfs_blockgc_free_space)
+		 * and wait for unlinked files being freed (xfs_inodegc_flush), and
+		 * retry once.
+		 */
+		xf_engine_free_space(e);
+		n = xf_buffered_write(e, ip, v, buf, len, off, stamp);
+	}
+	return n;
+}
+
 ssize_t xf_file_write(struct xf_engine *e, struct xb_inode *ip, const void *buf, size_t len,
 		      off_t off, bool writepage)
 {
@@ -293,19 +314,17 @@ ssize_t xf_file_write(struct xf_engine *e, struct xb_inode *ip, const void *buf,
 		}
 		return n;
 	}
-	n = xf_buffered_write(e, ip, v, buf, len, off);
-	if (n == -ENOSPC) {
-		/*
-		 * As xfs_file_buffered_write: write everything back (indirect-block
-		 * reservations come back: xfs_flush_inodes), then trim every
-		 * file's speculative preallocation past EOF (xfs_blockgc_free_space)
-		 * and wait for unlinked files being freed (xfs_inodegc_flush), and
-		 * retry once.
-		 */
-		xf_engine_free_space(e);
-		n = xf_buffered_write(e, ip, v, buf, len, off);
-	}
-	return n;
+	return xf_buffered_write_retry(e, ip, v, buf, len, off, true);
+}
+
+ssize_t xf_file_write_cached(struct xf_engine *e, struct xb_inode *ip, const void *buf, size_t len,
+			     off_t off)
+{
+	struct vfs_inode *v = xb_vfs_inode(ip);
+
+	if (!v || !e->running)
+		return xb_write(ip, buf, len, (uint64_t) off);
+	return xf_buffered_write_retry(e, ip, v, buf, len, off, false);
 }
 
 int xf_file_setsize(struct xf_engine *e, struct xb_inode *ip, uint64_t size)

@@ -91,6 +91,14 @@ bool xf_file_atime_pending(struct xf_engine *e, struct xb_inode *ip);
 ssize_t xf_file_write(struct xf_engine *e, struct xb_inode *ip, const void *buf, size_t len,
 		      off_t off, bool writepage);
 /*
+ * A page the kernel's writeback cache (-o writeback_cache) writes back: a
+ * buffered write that may extend the file, but leaves mtime and ctime
+ * alone: the kernel moved them at write(2) time and sends them with
+ * SETATTR (doc/options.md "Writeback cache").
+ */
+ssize_t xf_file_write_cached(struct xf_engine *e, struct xb_inode *ip, const void *buf, size_t len,
+			     off_t off);
+/*
  * O_DIRECT (src/file_dio.c, doc/engine.md "Direct I/O"): straight between
  * @buf and the image, the page cache over the range written back (and, for
  * a write, dropped) first.  A write's @off and @len must be multiples of

@@ -285,34 +285,43 @@ static int xf_remove_privs(fuse_req_t req, fuse_ino_t nodeid, struct xb_inode *i
 }
 
 /*
- * Without writeback_cache, every write(2) arrives here with its exact range.
- * fi->writepage marks the kernel writing back pages dirtied through a shared
- * mmap: those are page faults for the engine (IOMAP_FAULT: never punch).
+ * Without writeback_cache, every write(2) arrives here with its exact range,
+ * and fi->writepage marks the kernel writing back pages dirtied through a
+ * shared mmap: those are page faults for the engine (IOMAP_FAULT: never
+ * punch, never past EOF).  With -o writeback_cache every buffered write
+ * comes as a writepage, possibly extending the file (the kernel's i_size
+ * leads ours): those are plain buffered writes of whole pages.
  */
 void xf_write(fuse_req_t req, fuse_ino_t nodeid, const char *buf, size_t size, off_t off,
 	      struct fuse_file_info *fi)
 {
+	struct xf_engine *e = &xf_fs(req)->engine;
+	struct xb_inode *ip = xf_fh_inode(fi);
 	ssize_t n;
 	int sync;
 
-	/* Page writeback of a shared mapping carries no writer's identity. */
+	/*
+	 * Page writeback carries no writer's identity; with writeback_cache
+	 * the kernel cleared suid/sgid with SETATTR(mode) at write(2) time.
+	 */
 	if (!fi->writepage) {
-		int ret = xf_remove_privs(req, nodeid, xf_fh_inode(fi));
+		int ret = xf_remove_privs(req, nodeid, ip);
 
 		if (ret < 0) {
 			xf_reply_err(req, "write", nodeid, ret);
 			return;
 		}
 	}
-	if (!fi->writepage && xf_open_is_direct(xf_fs(req), fi))
-		n = xf_file_dio_write(&xf_fs(req)->engine, xf_fh_inode(fi), buf, size, off);
+	if (fi->writepage && xf_fs(req)->writeback_cache)
+		n = xf_file_write_cached(e, ip, buf, size, off);
+	else if (!fi->writepage && xf_open_is_direct(xf_fs(req), fi))
+		n = xf_file_dio_write(e, ip, buf, size, off);
 	else
-		n = xf_file_write(&xf_fs(req)->engine, xf_fh_inode(fi), buf, size, off,
-				  fi->writepage != 0);
+		n = xf_file_write(e, ip, buf, size, off, fi->writepage != 0);
 	sync = n > 0 ? xf_write_sync_mode(req, fi) : 0;
 	if (sync) {
-		int err = xf_file_fsync(&xf_fs(req)->engine, xf_fh_inode(fi), sync == 1,
-					&xf_fh(fi)->wb_err);
+		int err = xf_file_fsync(e, ip, sync == 1, &xf_fh(fi)->wb_err);
+
 		if (err)
 			n = err;
 	}

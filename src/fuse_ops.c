@@ -379,6 +379,28 @@ static void xf_unwant(struct fuse_conn_info *conn, uint64_t cap)
 #endif
 }
 
+/*
+ * The kernel's writeback cache only with -o writeback_cache (doc/options.md
+ * "Writeback cache"): without it every write(2) reaches the engine with its
+ * exact range, as the race harness and the model tester need.  With it the
+ * kernel owns size, mtime and ctime of regular files, copies writes into
+ * its page cache and sends them later as page-sized WRITEs (fi->writepage),
+ * and clears suid/sgid with SETATTR(mode) itself.
+ */
+static void xf_init_writeback_cache(struct xf_fs *fs, struct fuse_conn_info *conn)
+{
+	if (!fs->writeback_cache) {
+		xf_unwant(conn, FUSE_CAP_WRITEBACK_CACHE);
+		return;
+	}
+	if (xf_capable(conn, FUSE_CAP_WRITEBACK_CACHE)) {
+		xf_want(conn, FUSE_CAP_WRITEBACK_CACHE);
+		return;
+	}
+	xf_log("-o writeback_cache: the kernel does not offer it: writes go through");
+	fs->writeback_cache = false;
+}
+
 static void xf_init(void *userdata, struct fuse_conn_info *conn)
 {
 	struct xf_fs *fs = userdata;
@@ -393,13 +415,12 @@ static void xf_init(void *userdata, struct fuse_conn_info *conn)
 	xf_want(conn, FUSE_CAP_READDIRPLUS_AUTO);
 	if (fs->conn_opts)
 		fuse_apply_conn_info_opts(fs->conn_opts, conn);
+	xf_init_writeback_cache(fs, conn);
 	/*
-	 * Whatever the options said: no writeback cache (every write must
-	 * reach us with its exact range); O_TRUNC arrives as SETATTR(size)
-	 * from the kernel, not as an open flag; suid/sgid are cleared by the
-	 * kernel through SETATTR(mode) on write and chown.
+	 * O_TRUNC arrives as SETATTR(size) from the kernel, not as an open
+	 * flag; suid/sgid are cleared by the kernel through SETATTR(mode) on
+	 * write and chown.
 	 */
-	xf_unwant(conn, FUSE_CAP_WRITEBACK_CACHE);
 	xf_unwant(conn, FUSE_CAP_ATOMIC_O_TRUNC);
 	xf_unwant(conn, FUSE_CAP_HANDLE_KILLPRIV);
 	xf_unwant(conn, FUSE_CAP_DONT_MASK);

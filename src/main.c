@@ -216,6 +216,7 @@ int main(int argc, char *argv[])
 	fs.cache_none = o.cache_none;
 	fs.direct_io_buffered = o.direct_io_buffered;
 	fs.io_uring = o.io_uring;
+	fs.writeback_cache = o.writeback_cache;
 	if (xf_engine_options(&o, &fs.engine.opts) || xf_control_options(&o, &copts) ||
 	    xf_cache_options(&o, &fs.attr_timeout, &fs.entry_timeout))
 		goto out_args;

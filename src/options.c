@@ -148,9 +148,8 @@ static int xf_opt_proc(void *data, const char *arg, int key, struct fuse_args *o
 		o->io_uring = true;
 		return 0; /* xf_io_uring_setup() decides whether libfuse sees it */
 	case XF_KEY_WRITEBACK_CACHE:
-		fprintf(stderr, "xfsfuse: -o writeback_cache is not supported (writes must reach "
-				"xfsfuse with their exact ranges)\n");
-		return -1;
+		o->writeback_cache = true;
+		return 0; /* xf_init() asks the kernel for it, not libfuse's option */
 	case FUSE_OPT_KEY_OPT:
 		if (xf_atime_opt(arg, &o->atime))
 			return 0; /* ours; noatime goes back to libfuse below */
@@ -292,6 +291,12 @@ int xf_parse_options(struct fuse_args *args, struct xf_options *o)
 		return -1;
 	if (xf_check_cache(o) || xf_check_direct_io(o))
 		return -1;
+	if (o->writeback_cache && o->cache_none) {
+		/* cache=none opens bypass the kernel's page cache: nothing to write back. */
+		fprintf(stderr, "xfsfuse: -o writeback_cache needs cache=kernel (cache=none "
+				"keeps no kernel page cache)\n");
+		return -1;
+	}
 	if (xf_add_default_opts(args, o) || (o->io_uring && xf_io_uring_setup(args, o))) {
 		fprintf(stderr, "xfsfuse: out of memory\n");
 		return -1;
@@ -608,6 +613,9 @@ void xf_print_options_help(void)
 	       "                           (until mount -o remount,rw)\n"
 	       "    -o cache=kernel|none   kernel: the kernel page cache is used (default)\n"
 	       "                           none: every open is FOPEN_DIRECT_IO (no kernel cache)\n"
+	       "    -o writeback_cache     the kernel caches writes and sends them as pages\n"
+	       "                           (faster; writes lose their exact ranges: not for "
+	       "races)\n"
 	       "    -o direct_io=iomap|buffered  O_DIRECT opens: straight to the image (default),\n"
 	       "                           or exact ranges through the buffered engine (races)\n"
 	       "    -o allow_other         let other users access the mount\n"
@@ -669,5 +677,5 @@ void xf_print_options_help(void)
 	       "    -o short_copy_at=OFFSET      write() copies fall short at this file offset\n"
 	       "    -o trace=PATH                append an engine event trace to PATH (absolute)\n"
 	       "  always on: default_permissions (the kernel checks permissions),\n"
-	       "  subtype=xfsfuse; never on: writeback_cache\n\n");
+	       "  subtype=xfsfuse\n\n");
 }

@@ -28,6 +28,7 @@ struct xf_options {
 	bool direct_io_buffered; /* O_DIRECT opens use the buffered engine */
 	bool readonly;		 /* -o ro or -r (and not a later -o rw) */
 	bool io_uring;		 /* -o io_uring, and the kernel may give it (xf_io_uring_setup) */
+	bool writeback_cache;	 /* -o writeback_cache: the kernel's writeback cache (opt-in) */
 	bool has_fsname;	 /* the user chose fsname= / subtype= */
 	bool has_subtype;
 	int nonopts;		    /* positional arguments seen */

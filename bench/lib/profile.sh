@@ -7,7 +7,8 @@
 #              it with --quick and a few workloads.
 #   perf       perf record -g on the daemon's PID during each phase (with
 #              -e cpu-clock when the machine has no hardware counters),
-#              summarised with perf report --no-children.
+#              summarised with perf report --no-children and drawn as a
+#              flame graph (lib/flamegraph.py, perf.TAG.svg).
 # Profiles and their summaries go to $PROFILE_DIR (kept, printed at the end).
 PROFILE="${PROFILE:-}"
 PROFILE_PID=
@@ -57,6 +58,10 @@ profile_stop() { # PID TAG
 		perf report -i "$PROFILE_DIR/perf.$2.data" --no-children --stdio -g none --percent-limit 0.5 \
 			2>/dev/null | head -80 >"$PROFILE_DIR/perf.$2.self.txt"
 		perf report -i "$PROFILE_DIR/perf.$2.data" --children --stdio -g none --percent-limit 2 \
-			2>/dev/null | head -80 >"$PROFILE_DIR/perf.$2.inclusive.txt" ;;
+			2>/dev/null | head -80 >"$PROFILE_DIR/perf.$2.inclusive.txt"
+		# lib/flamegraph.py: the same samples as an SVG flame graph
+		perf script -i "$PROFILE_DIR/perf.$2.data" 2>/dev/null |
+			"$PYTHON" "$BENCH/lib/flamegraph.py" "xfsfuse daemon, $2 (perf, cpu-clock)" \
+				>"$PROFILE_DIR/perf.$2.svg" ;;
 	esac
 }

@@ -2,6 +2,8 @@
 #   xfsfuse        the default mount (cache=kernel, 4 KiB folios, 256 MiB cache, log on)
 #   xfsfuse-none   -o cache=none: every open FOPEN_DIRECT_IO, no kernel page cache
 #   xfsfuse-64k    -o folio_size=64k
+#   xfsfuse-uring  -o io_uring: FUSE-over-io_uring (libfuse 3.18, Linux 6.14+), else /dev/fuse
+#   xfsfuse-wbc    -o writeback_cache: the kernel's writeback cache (writes lose their exact ranges)
 # The daemon runs in the foreground (-f) as a child of run-bench.sh: its PID
 # is the one measured.  Sourced by bench/run-bench.sh.
 
@@ -11,6 +13,8 @@ xfsfuse_desc() {
 	xfsfuse) echo "xfsfuse, default mount" ;;
 	xfsfuse-none) echo "xfsfuse -o cache=none" ;;
 	xfsfuse-64k) echo "xfsfuse -o folio_size=64k" ;;
+	xfsfuse-uring) echo "xfsfuse -o io_uring" ;;
+	xfsfuse-wbc) echo "xfsfuse -o writeback_cache" ;;
 	esac
 }
 xfsfuse_opts() {
@@ -18,6 +22,8 @@ xfsfuse_opts() {
 	xfsfuse) echo "" ;;
 	xfsfuse-none) echo "cache=none" ;;
 	xfsfuse-64k) echo "folio_size=64k" ;;
+	xfsfuse-uring) echo "io_uring" ;;
+	xfsfuse-wbc) echo "writeback_cache" ;;
 	*) return 1 ;;
 	esac
 }

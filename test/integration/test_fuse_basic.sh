@@ -150,7 +150,8 @@ check_fails "bad cache= refused" "$XFSFUSE" "$IMG" "$MNT" -o cache=sometimes
 check_out "bad cache= says why" "^xfsfuse: .*cache="
 check_fails "bad direct_io= refused" "$XFSFUSE" "$IMG" "$MNT" -o direct_io=sometimes
 check_out "bad direct_io= says why" "^xfsfuse: .*direct_io="
-check_fails "writeback_cache refused" "$XFSFUSE" "$IMG" "$MNT" -o writeback_cache
+check_fails "writeback_cache with cache=none refused" "$XFSFUSE" "$IMG" "$MNT" -o writeback_cache,cache=none
+check_out "writeback_cache with cache=none says why" "^xfsfuse: -o writeback_cache needs cache=kernel"
 # Values that make no sense: each refused with its one-line reason.
 for o in cache_size=-1 cache_size=99999999999999999g max_write=0 max_write=4 \
 	writeback_interval=0 dirty_ratio=0 dirty_background=30,dirty_ratio=20 log_interval=-5 \
