@@ -5,6 +5,8 @@
 # (scripts/build-libfuse.sh; XFSFUSE_LIBFUSE_PREFIX says where, default
 # deps/libfuse; without it, meson.build falls back to the system's 3.14).
 # Idempotent: installed packages, a built libxfs and a built libfuse are reused.
+#   --packages-only: the Debian packages only (run-tests.sh, before it starts
+#   other installers beside the build).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -52,8 +54,9 @@ if ! have_all_pkgs || [ ! -d "$XFSPROGS_DIR" ]; then
 	if [ "$APT_UPDATED" = 0 ] || ! have_all_pkgs || [ ! -d "$XFSPROGS_DIR" ]; then
 		apt-get update -qq
 	fi
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${PKGS[@]}" >/dev/null
+	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq "${PKGS[@]}" >/dev/null
 fi
+[ "${1:-}" = --packages-only ] && exit 0
 
 # libxfs from the xfsprogs source package.
 if [ ! -f "$XFSPROGS_DIR/libxfs/.libs/libxfs.a" ] || [ ! -f "$XFSPROGS_DIR/libxlog/.libs/libxlog.a" ]; then

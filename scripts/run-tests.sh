@@ -15,6 +15,17 @@ cd "$ROOT"
 # The tests run python3 hundreds of times: the system's, not a version
 # manager's shim in front of it (pyenv's costs 100+ ms a call).
 [ -x /usr/bin/python3 ] && export PATH="/usr/bin:$PATH"
+# fstests for the suite's xfstests test, built from the start at full
+# priority: that test is the longest path of the parallel part (minutes of
+# compiling, then minutes of tests), and everything else waits for the build
+# of xfsfuse anyway.  Only for the whole suite: a run of named tests rarely
+# includes it, and that test builds it anyway.  Our packages come first, so
+# that its apt-get and ours never meet.
+if [ $# -eq 0 ]; then
+	bash scripts/install-deps.sh --packages-only || { echo "0 passed, 1 failed"; exit 1; }
+	mkdir -p build
+	bash test/xfstests/run.sh --build-only >build/xfstests-build.log 2>&1 &
+fi
 bash scripts/build.sh || { echo "0 passed, 1 failed"; exit 1; }
 rm -f build/meson-logs/testlog.json build-asan/meson-logs/testlog.json \
 	build-tsan/meson-logs/testlog.json build-tsan/meson-logs/testlog-daemon.json
@@ -26,10 +37,6 @@ if [ -z "${XFSFUSE_NO_SANITIZERS:-}" ]; then
 	nice -n 19 bash scripts/run-sanitizers.sh build >build/sanitizer-build.log 2>&1 &
 	san_build=$!
 fi
-# fstests for the suite's xfstests test, built meanwhile as well (that test
-# waits for this build and reports its failure).  Only for the whole suite:
-# a run of named tests rarely includes it, and that test builds it anyway.
-[ $# -eq 0 ] && { nice -n 19 bash test/xfstests/run.sh --build-only >build/xfstests-build.log 2>&1 & }
 # The tests Meson may run side by side (is_parallel) wait on FUSE round
 # trips, mounts and xfs_repair more than on the CPU: three at a time.
 MESON_TESTTHREADS=${MESON_TESTTHREADS:-3} meson test -C build --print-errorlogs "$@"
