@@ -5,7 +5,7 @@
 #              (callgrind_control -i on / off) and dumped after it, then
 #              summarised with callgrind_annotate.  50-100 times slower: use
 #              it with --quick and a few workloads.
-#   perf       perf record -g on the daemon's PID during each phase (with
+#   perf       perf record --call-graph dwarf on the daemon's PID during each phase (with
 #              -e cpu-clock when the machine has no hardware counters),
 #              summarised with perf report --no-children and drawn as a
 #              flame graph (lib/flamegraph.py, perf.TAG.svg).
@@ -32,7 +32,10 @@ profile_start() { # PID
 	perf)
 		local ev=()
 		perf stat -e instructions true 2>&1 | grep -q 'not supported' && ev=(-e cpu-clock)
-		perf record "${ev[@]}" -g -p "$1" -o "$PROFILE_DIR/perf.$PROFILE_TAG.data" >/dev/null 2>&1 &
+		# DWARF unwinding: neither the daemon, nor libxfs, nor Debian's
+		# glibc keeps frame pointers; 250 Hz keeps the stack copies small.
+		perf record "${ev[@]}" -F 250 --call-graph dwarf,16384 -p "$1" \
+			-o "$PROFILE_DIR/perf.$PROFILE_TAG.data" >/dev/null 2>&1 &
 		PROFILE_PID=$!
 		sleep 0.5 ;;
 	esac
