@@ -41,6 +41,9 @@ run() { # CACHE BS FOLIO SEED
 	local opts="cache=$cache,folio_size=$folio,writeback_interval=10,dirty_expire=20,reclaim=aggressive,cache_size=8M"
 	local mm=""
 	[ "$cache" = none ] && mm="--no-mmap"
+	# XFSFUSE_MODEL_NO_DROP=1: no drop_caches op (a run beside other
+	# suites: the FORGETs it sends to their daemons move their counters).
+	[ "${XFSFUSE_MODEL_NO_DROP:-0}" = 1 ] && mm="$mm --no-drop"
 	rm -rf "$shadow" "$img"; mkdir -p "$shadow"
 	truncate -s 1G "$img" && mkfs.xfs -q -f -b size="$bs" "$img"
 	check_mount "$img" "$opts" || return
