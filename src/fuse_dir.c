@@ -252,21 +252,46 @@ static int xf_setattr_size(struct xf_fs *fs, struct xb_inode *ip, struct xb_seta
 	return 0;
 }
 
+/*
+ * FATTR_KILL_SUIDGID (KILLPRIV_V2; libfuse calls it FUSE_SET_ATTR_KILL_SUID):
+ * the kernel sends it with every chown of a non-directory and with a
+ * truncate by a caller without CAP_FSETID, and leaves the mode change to
+ * us (doc/backend.md "setuid and setgid").  A truncate's caller lacks
+ * CAP_FSETID by that rule; for a chown, root stands for it (it keeps
+ * setgid on a file without group execute).  Returns the groups to free.
+ */
+static uint32_t *xf_setattr_kill_privs(fuse_req_t req, int to_set, struct xb_cred *cr,
+				       struct xb_setattr *sa)
+{
+	if (!(to_set & FUSE_SET_ATTR_KILL_SUID))
+		return NULL;
+	xf_cred(req, cr);
+	if (!(to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)))
+		cr->fsetid = false;
+	sa->valid |= XB_SET_KILL_PRIVS;
+	sa->kill_cr = cr;
+	return cr->fsetid ? NULL : xf_cred_groups(req, cr);
+}
+
 void xf_setattr(fuse_req_t req, fuse_ino_t nodeid, struct stat *attr, int to_set,
 		struct fuse_file_info *fi)
 {
 	struct xb_setattr sa;
 	struct xb_inode *ip;
 	struct xb_stat xs;
+	struct xb_cred cr;
+	uint32_t *groups;
 	int error;
 
 	xf_setattr_from_kernel(attr, to_set, &sa);
+	groups = xf_setattr_kill_privs(req, to_set, &cr, &sa);
 	if (fi) {
 		ip = xf_fh_inode(fi);
 		xb_igrab(ip);
 	} else {
 		error = xf_iget(req, nodeid, &ip);
 		if (error) {
+			free(groups);
 			xf_reply_err(req, "setattr", nodeid, error);
 			return;
 		}
@@ -276,6 +301,7 @@ void xf_setattr(fuse_req_t req, fuse_ino_t nodeid, struct stat *attr, int to_set
 		error = xf_setattr_size(xf_fs(req), ip, &sa);
 	if (!error)
 		error = xb_setattr(ip, &sa, &xs);
+	free(groups);
 	xf_reply_attr(req, "setattr", ip, &xs, error);
 	xb_iput(ip);
 }

@@ -261,20 +261,22 @@ static int xf_write_sync_mode(fuse_req_t req, struct fuse_file_info *fi)
 }
 
 /*
- * file_remove_privs for a write, copy or fallocate that reaches us without
- * the kernel's SETATTR (xb_file_remove_privs).  Root stands for
- * CAP_FSETID.  Returns 0 or a negative errno.
+ * file_remove_privs, done here (doc/backend.md "setuid and setgid"):
+ * @unprivileged says the caller lacks CAP_FSETID.  Returns 0 or a negative
+ * errno.
  */
-static int xf_remove_privs(fuse_req_t req, fuse_ino_t nodeid, struct xb_inode *ip)
+static int xf_remove_privs_as(fuse_req_t req, fuse_ino_t nodeid, struct xb_inode *ip,
+			      bool unprivileged)
 {
 	struct xb_cred cr;
 	uint32_t *groups;
 	int ret;
 
 	/* Most files have neither bit: no /proc read for their groups. */
-	if (fuse_req_ctx(req)->uid == 0 || !xb_file_has_privs(ip))
+	if (!unprivileged || !xb_file_has_privs(ip))
 		return 0;
 	xf_cred(req, &cr);
+	cr.fsetid = false;
 	groups = xf_cred_groups(req, &cr);
 	ret = xb_file_remove_privs(ip, &cr);
 	free(groups);
@@ -282,6 +284,39 @@ static int xf_remove_privs(fuse_req_t req, fuse_ino_t nodeid, struct xb_inode *i
 	if (ret > 0)
 		fuse_lowlevel_notify_inval_inode(xf_fs(req)->se, nodeid, -1, 0);
 	return ret < 0 ? ret : 0;
+}
+
+/*
+ * fallocate and copy_file_range: the kernel does not say whether the caller
+ * holds CAP_FSETID (FUSE sends no capabilities); root stands for it.
+ */
+static int xf_remove_privs(fuse_req_t req, fuse_ino_t nodeid, struct xb_inode *ip)
+{
+	return xf_remove_privs_as(req, nodeid, ip, fuse_req_ctx(req)->uid != 0);
+}
+
+/*
+ * A WRITE of write(2) (not page writeback): with KILLPRIV_V2 the kernel
+ * flags every writer without CAP_FSETID (FUSE_WRITE_KILL_SUIDGID) and no
+ * longer sends the mode change itself; without it, root stands for
+ * CAP_FSETID.  The kernel drops the file's capabilities itself, except
+ * through an open without its page cache (FOPEN_DIRECT_IO: cache=none or
+ * O_DIRECT, xf_set_open_flags), where it never calls file_remove_privs.
+ */
+static int xf_write_remove_privs(fuse_req_t req, fuse_ino_t nodeid, struct fuse_file_info *fi)
+{
+	struct xb_inode *ip = xf_fh_inode(fi);
+	bool unprivileged = fuse_req_ctx(req)->uid != 0;
+	int ret;
+
+#ifdef FUSE_CAP_HANDLE_KILLPRIV_V2
+	if (xf_fs(req)->killpriv_v2)
+		unprivileged = fi->kill_suidgid;
+#endif
+	ret = xf_remove_privs_as(req, nodeid, ip, unprivileged);
+	if (!ret && (xf_fs(req)->cache_none || (fi->flags & O_DIRECT)))
+		ret = xb_file_kill_caps(ip);
+	return ret;
 }
 
 /*
@@ -297,15 +332,17 @@ void xf_write(fuse_req_t req, fuse_ino_t nodeid, const char *buf, size_t size, o
 {
 	struct xf_engine *e = &xf_fs(req)->engine;
 	struct xb_inode *ip = xf_fh_inode(fi);
+	bool direct = !fi->writepage && xf_open_is_direct(xf_fs(req), fi);
 	ssize_t n;
 	int sync;
 
 	/*
 	 * Page writeback carries no writer's identity; with writeback_cache
-	 * the kernel cleared suid/sgid with SETATTR(mode) at write(2) time.
+	 * the kernel writes a setuid or setgid file through (KILLPRIV_V2) or
+	 * cleared the bits with SETATTR(mode) at write(2) time.
 	 */
 	if (!fi->writepage) {
-		int ret = xf_remove_privs(req, nodeid, ip);
+		int ret = xf_write_remove_privs(req, nodeid, fi);
 
 		if (ret < 0) {
 			xf_reply_err(req, "write", nodeid, ret);
@@ -314,7 +351,7 @@ void xf_write(fuse_req_t req, fuse_ino_t nodeid, const char *buf, size_t size, o
 	}
 	if (fi->writepage && xf_fs(req)->writeback_cache)
 		n = xf_file_write_cached(e, ip, buf, size, off);
-	else if (!fi->writepage && xf_open_is_direct(xf_fs(req), fi))
+	else if (direct)
 		n = xf_file_dio_write(e, ip, buf, size, off);
 	else
 		n = xf_file_write(e, ip, buf, size, off, fi->writepage != 0);

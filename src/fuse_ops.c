@@ -401,6 +401,29 @@ static void xf_init_writeback_cache(struct xf_fs *fs, struct fuse_conn_info *con
 	fs->writeback_cache = false;
 }
 
+/*
+ * HANDLE_KILLPRIV_V2 (doc/backend.md "setuid and setgid"): we drop setuid
+ * and setgid on write, truncate and chown, told by the kernel which
+ * callers lack CAP_FSETID.  In return the kernel marks its superblock
+ * SB_NOSEC: once a file is known to have no setuid, setgid or capability,
+ * its writes no longer cost a GETXATTR of security.capability each -- half
+ * the round trips of small writes.  Without it, the kernel clears the bits
+ * with SETATTR(mode) (with the pre-6.2 setgid rule, which xf_write's own
+ * check completes).
+ */
+static void xf_init_killpriv(struct xf_fs *fs, struct fuse_conn_info *conn)
+{
+	fs->killpriv_v2 = false;
+#ifdef FUSE_CAP_HANDLE_KILLPRIV_V2
+	if (xf_capable(conn, FUSE_CAP_HANDLE_KILLPRIV_V2)) {
+		xf_want(conn, FUSE_CAP_HANDLE_KILLPRIV_V2);
+		fs->killpriv_v2 = true;
+	}
+#else
+	(void) conn;
+#endif
+}
+
 static void xf_init(void *userdata, struct fuse_conn_info *conn)
 {
 	struct xf_fs *fs = userdata;
@@ -416,13 +439,10 @@ static void xf_init(void *userdata, struct fuse_conn_info *conn)
 	if (fs->conn_opts)
 		fuse_apply_conn_info_opts(fs->conn_opts, conn);
 	xf_init_writeback_cache(fs, conn);
-	/*
-	 * O_TRUNC arrives as SETATTR(size) from the kernel, not as an open
-	 * flag; suid/sgid are cleared by the kernel through SETATTR(mode) on
-	 * write and chown.
-	 */
+	/* O_TRUNC arrives as SETATTR(size) from the kernel, not as an open flag. */
 	xf_unwant(conn, FUSE_CAP_ATOMIC_O_TRUNC);
 	xf_unwant(conn, FUSE_CAP_HANDLE_KILLPRIV);
+	xf_init_killpriv(fs, conn);
 	xf_unwant(conn, FUSE_CAP_DONT_MASK);
 	xf_unwant(conn, FUSE_CAP_POSIX_ACL);
 	/*

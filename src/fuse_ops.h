@@ -28,6 +28,7 @@ struct xf_fs {
 	bool direct_io_buffered; /* -o direct_io=buffered: O_DIRECT opens stay buffered */
 	bool io_uring;		 /* -o io_uring asked libfuse for FUSE-over-io_uring */
 	bool writeback_cache;	 /* -o writeback_cache: asked of the kernel at INIT */
+	bool killpriv_v2;	 /* we drop setuid/setgid (HANDLE_KILLPRIV_V2, INIT) */
 	bool debug;		 /* -d: log backend errors too */
 	double attr_timeout;	 /* -o attr_timeout=: validity of attributes (s) */
 	double entry_timeout;	 /* -o entry_timeout=: of names and negative entries */

@@ -129,6 +129,7 @@ struct xb_stat {
 };
 int xb_getattr(struct xb_inode *ip, struct xb_stat *st);
 
+struct xb_cred;
 /* Which fields of struct xb_setattr to apply. */
 enum {
 	XB_SET_MODE = 1 << 0,
@@ -140,12 +141,18 @@ enum {
 	XB_SET_ATIME_NOW = 1 << 6,
 	XB_SET_MTIME_NOW = 1 << 7,
 	XB_SET_CTIME = 1 << 8, /* to .ctime (else ctime = now when anything changes) */
+	/*
+	 * Drop setuid/setgid as a truncate or chown by .kill_cr must
+	 * (KILLPRIV_V2's FATTR_KILL_SUIDGID; the rule is xb_file_remove_privs').
+	 */
+	XB_SET_KILL_PRIVS = 1 << 9,
 };
 struct xb_setattr {
 	unsigned int valid;
 	uint32_t mode, uid, gid;
 	uint64_t size;
 	struct timespec atime, mtime, ctime;
+	const struct xb_cred *kill_cr;
 };
 int xb_setattr(struct xb_inode *ip, const struct xb_setattr *sa, struct xb_stat *st);
 /*
@@ -176,10 +183,15 @@ struct xb_time_stats {
 extern struct xb_time_stats xb_time_stats;
 /* A write by an unprivileged user: drop setuid/setgid as file_remove_privs.
  * Returns 1 if the mode changed, 0 if not, or a negative errno. */
-struct xb_cred;
 int xb_file_remove_privs(struct xb_inode *ip, const struct xb_cred *cr);
 /* A regular file with setuid or setgid: xb_file_remove_privs may change it. */
 bool xb_file_has_privs(struct xb_inode *ip);
+/*
+ * security_inode_killpriv for the writes the kernel never passes through
+ * file_remove_privs (direct I/O of cache=none): remove the file capability
+ * (security.capability).  0 if there was none, or a negative errno.
+ */
+int xb_file_kill_caps(struct xb_inode *ip);
 
 /*
  * ---- inode flags (inode_flags.c, doc/backend.md "Inode flags") ----

@@ -109,6 +109,43 @@ static int xb_setattr_nonsize(struct xb_inode *xi, const struct xb_setattr *sa)
 	return xb_trans_commit(tp);
 }
 
+/*
+ * The bits a write, truncate or chown by @cr drops: setuid, and setgid when
+ * group execute is set or the caller is neither in the file's group nor
+ * holds CAP_FSETID (should_remove_suid and, since Linux 6.2,
+ * setattr_should_drop_sgid).  Whether @cr's CAP_FSETID spares setuid too is
+ * the caller's rule: it does for a write or truncate, not for a chown.
+ */
+static umode_t xb_privs_to_kill(const struct inode *inode, const struct xb_cred *cr)
+{
+	umode_t kill = 0;
+
+	if (inode->i_mode & S_ISUID)
+		kill |= S_ISUID;
+	if ((inode->i_mode & S_ISGID) &&
+	    ((inode->i_mode & S_IXGRP) || !xb_in_group_or_capable(cr, inode->i_gid)))
+		kill |= S_ISGID;
+	return kill;
+}
+
+/*
+ * XB_SET_KILL_PRIVS: turn the request into the mode change it implies, from
+ * the mode as it is under the lock (the kernel computes it before the
+ * truncate or chown, from the old owner).  Directories keep theirs.
+ */
+static void xb_setattr_kill_privs(struct xfs_inode *ip, struct xb_setattr *sa)
+{
+	struct inode *inode = VFS_I(ip);
+	umode_t kill = S_ISDIR(inode->i_mode) ? 0 : xb_privs_to_kill(inode, sa->kill_cr);
+	uint32_t mode = (sa->valid & XB_SET_MODE) ? sa->mode : inode->i_mode;
+
+	sa->valid &= ~XB_SET_KILL_PRIVS;
+	if (!kill || !(mode & kill))
+		return;
+	sa->valid |= XB_SET_MODE;
+	sa->mode = mode & ~kill;
+}
+
 int xb_setattr(struct xb_inode *xi, const struct xb_setattr *sa, struct xb_stat *st)
 {
 	struct xb_setattr rest = *sa;
@@ -119,6 +156,8 @@ int xb_setattr(struct xb_inode *xi, const struct xb_setattr *sa, struct xb_stat 
 		error = -ESTALE;
 		goto out_unlock;
 	}
+	if (sa->valid & XB_SET_KILL_PRIVS)
+		xb_setattr_kill_privs(xi->ip, &rest);
 	if (sa->valid & XB_SET_SIZE) {
 		if (!S_ISREG(VFS_I(xi->ip)->i_mode)) {
 			error = S_ISDIR(VFS_I(xi->ip)->i_mode) ? -EISDIR : -EINVAL;
@@ -180,18 +219,18 @@ bool xb_file_has_privs(struct xb_inode *xi)
 
 /*
  * A write, fallocate or copy_file_range by someone without CAP_FSETID drops
- * setuid, and setgid when group execute is set or the caller is not in the
- * file's group (the kernel's file_remove_privs: should_remove_suid and, since
- * Linux 6.2, setattr_should_drop_sgid; generic/683-685).  The kernel does it
- * for FUSE's cached writes by sending SETATTR; direct-I/O writes (cache=none,
- * O_DIRECT) and fallocate reach us without it, so those paths call this for
- * every caller but root.  Returns 1 when the mode changed.
+ * setuid and setgid as xb_privs_to_kill says (the kernel's
+ * file_remove_privs; generic/683-685).  With KILLPRIV_V2 the FUSE kernel
+ * leaves that to us on every path (doc/backend.md "setuid and setgid");
+ * the FUSE layer calls this for every writer the kernel flags, and for
+ * every caller but root where it flags none (fallocate, copy).  Returns 1
+ * when the mode changed.
  */
 int xb_file_remove_privs(struct xb_inode *xi, const struct xb_cred *cr)
 {
 	struct xfs_trans *tp;
 	struct inode *inode;
-	umode_t kill = 0;
+	umode_t kill;
 	int error = 0;
 
 	xb_lock();
@@ -200,11 +239,7 @@ int xb_file_remove_privs(struct xb_inode *xi, const struct xb_cred *cr)
 		goto out_unlock;
 	}
 	inode = VFS_I(xi->ip);
-	if (inode->i_mode & S_ISUID)
-		kill |= S_ISUID;
-	if ((inode->i_mode & S_ISGID) &&
-	    ((inode->i_mode & S_IXGRP) || !xb_in_group_or_capable(cr, inode->i_gid)))
-		kill |= S_ISGID;
+	kill = xb_privs_to_kill(inode, cr);
 	if (!kill || !S_ISREG(inode->i_mode) || (cr && cr->fsetid))
 		goto out_unlock;
 	error = xb_trans_alloc(xi->m, &M_RES(xi->m->mp)->tr_ichange, 0, &tp);

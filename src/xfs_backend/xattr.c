@@ -288,3 +288,22 @@ int xb_removexattr(struct xb_inode *xi, const char *name)
 		return xb_acl_setxattr(xi, type, NULL, 0, NULL);
 	return xb_xattr_change(xi, name, NULL, 0, 0);
 }
+
+/*
+ * cap_inode_killpriv: a write drops the file's capabilities.  The FUSE
+ * kernel does it itself (GETXATTR, then REMOVEXATTR) wherever it calls
+ * file_remove_privs; its direct-I/O write path (cache=none) never does, so
+ * that path asks us.  Files without an attribute fork pay one test.
+ */
+int xb_file_kill_caps(struct xb_inode *xi)
+{
+	int error = 0;
+
+	xb_lock();
+	if (!xi->ip)
+		error = -ESTALE;
+	else if (xfs_inode_has_attr_fork(xi->ip))
+		error = xb_xattr_set_locked(xi, XFS_ATTR_SECURE, "capability", NULL, 0, 0);
+	xb_unlock();
+	return error == -ENODATA ? 0 : error;
+}
