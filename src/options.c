@@ -641,7 +641,7 @@ void xf_print_options_help(void)
 	       "/dev/fuse)\n"
 	       "  the iomap engine (doc/options.md):\n"
 	       "    -o folio_size=4k|16k|64k     page cache folio size (default 4k)\n"
-	       "    -o cache_size=SIZE           page cache limit (default 256M)\n"
+	       "    -o cache_size=SIZE           page cache and in-core inodes (default 256M)\n"
 	       "    -o writeback_interval=MS     flusher period (default 500)\n"
 	       "    -o dirty_expire=MS           age at which dirty data is written (default "
 	       "3000)\n"

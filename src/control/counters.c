@@ -186,6 +186,7 @@ static void xf_collect_reclaim(struct xf_counters *cs, struct xf_engine *e)
 	xf_add(cs, "reclaim_skipped_busy", atomic_load(&s->skipped_busy), false);
 	xf_add(cs, "reclaim_skipped_dirty", atomic_load(&s->skipped_dirty), false);
 	xf_add(cs, "reclaim_waits_for_writeback", atomic_load(&s->waits_for_writeback), false);
+	xf_add(cs, "reclaim_heap_trims", atomic_load(&s->heap_trims), false);
 }
 
 static void xf_collect_cache(struct xf_counters *cs, struct xf_engine *e)
@@ -200,6 +201,9 @@ static void xf_collect_cache(struct xf_counters *cs, struct xf_engine *e)
 	xf_add(cs, "cache_folios", atomic_load(&pc->nr_folios), true);
 	xf_add(cs, "cache_dirty", atomic_load(&pc->nr_dirty), true);
 	xf_add(cs, "cache_writeback", atomic_load(&pc->nr_writeback), true);
+	if (pc->limit_bytes)
+		xf_add(cs, "cache_limit_folios", page_cache_limit_folios(pc), true);
+	xf_add(cs, "cache_charged_bytes", (uint64_t) atomic_load(&pc->charged_bytes), true);
 }
 
 /* The XFS log (doc/log.md). */

@@ -26,6 +26,21 @@ uint64_t pc_now_ms(void)
 
 /* ---- the cache and mappings ---- */
 
+void page_cache_charge(struct page_cache *pc, int64_t bytes)
+{
+	atomic_fetch_add(&pc->charged_bytes, bytes);
+}
+
+uint64_t page_cache_limit_folios(struct page_cache *pc)
+{
+	int64_t charged = atomic_load(&pc->charged_bytes);
+	uint64_t beside = (charged > 0 ? (uint64_t) charged : 0) + pc->limit_bytes / 16; /* spare */
+
+	if (beside > pc->limit_bytes / 2)
+		beside = pc->limit_bytes / 2;
+	return (pc->limit_bytes - beside) / (pc->folio_size + pc->pool.hdr_size);
+}
+
 int page_cache_init(struct page_cache *pc, size_t folio_size, uint64_t limit_bytes)
 {
 	pthread_condattr_t ca;
@@ -237,7 +252,7 @@ struct folio *filemap_lock_folio(struct address_space *m, uint64_t index)
 
 static bool pc_over_limit(struct page_cache *pc, uint64_t extra)
 {
-	return (atomic_load(&pc->nr_folios) + extra) * pc->folio_size > pc->limit_bytes;
+	return atomic_load(&pc->nr_folios) + extra > page_cache_limit_folios(pc);
 }
 
 /*
@@ -267,7 +282,7 @@ static void pc_check_limit(struct page_cache *pc)
 
 	if (!pc->limit_bytes || !pc_over_limit(pc, 1))
 		return;
-	if ((atomic_load(&pc->nr_folios) + 1) * pc->folio_size > 2 * pc->limit_bytes)
+	if (atomic_load(&pc->nr_folios) + 1 > 2 * page_cache_limit_folios(pc))
 		pc_direct_reclaim(pc);
 	hook = __atomic_load_n(&pc->over_limit, __ATOMIC_ACQUIRE);
 	if (hook)

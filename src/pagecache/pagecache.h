@@ -134,6 +134,14 @@ struct page_cache {
 	 */
 	void (*over_limit)(struct page_cache *pc); /* reclaim's kick, may be NULL */
 	void *over_limit_data;
+	/*
+	 * Memory outside the folios that cache_size covers too, in bytes:
+	 * the in-core inodes, charged by the backend as they come and go
+	 * (page_cache_charge).  The kernel's inodes and page cache share one
+	 * memory as well; without this, a tree of small files the kernel
+	 * keeps grew the daemon past cache_size (doc/performance.md, "Memory").
+	 */
+	_Atomic int64_t charged_bytes;
 	struct folio_pool pool; /* folio memory (folio_pool.h) */
 	struct pc_stats stats;
 };
@@ -153,6 +161,15 @@ struct address_space {
 /* ---- the cache and mappings ---- */
 int page_cache_init(struct page_cache *pc, size_t folio_size, uint64_t limit_bytes);
 void page_cache_destroy(struct page_cache *pc); /* all mappings must be empty */
+/* Charge (@bytes > 0) or uncharge memory held beside the folios. */
+void page_cache_charge(struct page_cache *pc, int64_t bytes);
+/*
+ * How many folios cache_size leaves room for: cache_size less what is
+ * charged and the folio pool's spare chunks, each folio counted with its
+ * slot header -- but at least half of cache_size for folios, whatever is
+ * charged.  Only meaningful with a limit (limit_bytes != 0).
+ */
+uint64_t page_cache_limit_folios(struct page_cache *pc);
 void mapping_init(struct address_space *m, struct page_cache *pc, void *host, unsigned int blkbits);
 void mapping_destroy(struct address_space *m); /* must be empty */
 static inline unsigned int folio_nr_blocks(const struct address_space *m)

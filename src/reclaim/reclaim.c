@@ -15,6 +15,7 @@
  * while evicting.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -24,9 +25,11 @@
 #include "trace.h"
 
 #define RECLAIM_BATCH	      32
-#define RECLAIM_AGGRESSIVE_MS 2	  /* pass interval in aggressive mode */
-#define RECLAIM_THROTTLE_MS   100 /* bounded wait for writeback (HZ/10) */
-#define RECLAIM_MAX_ROUNDS    8	  /* scan/kick/wait rounds per wake-up */
+#define RECLAIM_AGGRESSIVE_MS 2		   /* pass interval in aggressive mode */
+#define RECLAIM_THROTTLE_MS   100	   /* bounded wait for writeback (HZ/10) */
+#define RECLAIM_MAX_ROUNDS    8		   /* scan/kick/wait rounds per wake-up */
+#define RECLAIM_TRIM_FREE     (32UL << 20) /* heap bytes free before a malloc_trim */
+#define RECLAIM_TRIM_MS	      1000	   /* at most one malloc_trim a second */
 
 struct reclaimer {
 	struct page_cache *pc;
@@ -38,6 +41,7 @@ struct reclaimer {
 	pthread_cond_t cond;
 	bool stop;
 	bool kicked;
+	uint64_t last_trim_ms; /* reclaim thread only */
 	struct reclaim_stats stats;
 };
 
@@ -54,7 +58,7 @@ static bool reclaim_should_stop(struct reclaimer *r)
 /* Kswapd's high watermark: once over the limit, go down to 15/16 of it. */
 static uint64_t reclaim_target_folios(struct page_cache *pc)
 {
-	uint64_t limit = pc->limit_bytes / pc->folio_size;
+	uint64_t limit = page_cache_limit_folios(pc);
 
 	return limit - limit / 16;
 }
@@ -123,7 +127,7 @@ static void reclaim_throttle_writeback(struct reclaimer *r)
 static void shrink_page_cache(struct reclaimer *r)
 {
 	struct page_cache *pc = r->pc;
-	uint64_t limit = pc->limit_bytes / pc->folio_size;
+	uint64_t limit = page_cache_limit_folios(pc);
 	uint64_t target = reclaim_target_folios(pc);
 	int round;
 
@@ -147,8 +151,37 @@ static void shrink_all(struct reclaimer *r)
 {
 	shrink_lru(r, atomic_load(&r->pc->nr_folios), 0);
 	if (r->bdi && atomic_load(&r->pc->nr_dirty) && r->pc->limit_bytes &&
-	    pc_above(r->pc, r->pc->limit_bytes / r->pc->folio_size))
+	    pc_above(r->pc, page_cache_limit_folios(r->pc)))
 		bdi_kick(r->bdi);
+}
+
+static uint64_t reclaim_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+}
+
+/*
+ * Memory freed goes back to the system (doc/performance.md, "Memory"):
+ * glibc keeps what free() returns in its arenas, so the inodes the kernel
+ * forgot and the buffers of deleted files stayed resident.  Once more
+ * than RECLAIM_TRIM_FREE sit free in the heap, malloc_trim gives their
+ * pages back (MADV_DONTNEED), at most once a second.  Folio memory is not
+ * malloc's (the folio pool unmaps its empty chunks itself).
+ */
+static void reclaim_trim_heap(struct reclaimer *r)
+{
+	uint64_t now = reclaim_now_ms();
+
+	if (now - r->last_trim_ms < RECLAIM_TRIM_MS)
+		return;
+	r->last_trim_ms = now;
+	if (mallinfo2().fordblks < RECLAIM_TRIM_FREE)
+		return;
+	malloc_trim(0);
+	atomic_fetch_add(&r->stats.heap_trims, 1);
 }
 
 /* Sleep until kicked, stopped or the interval passes.  False: stop. */
@@ -181,6 +214,7 @@ static void *reclaim_thread(void *arg)
 			shrink_all(r);
 		else
 			shrink_page_cache(r);
+		reclaim_trim_heap(r);
 	}
 	return NULL;
 }

@@ -31,6 +31,7 @@ struct reclaim_stats {
 	_Atomic uint64_t skipped_busy; /* locked, referenced or under writeback */
 	_Atomic uint64_t skipped_dirty;
 	_Atomic uint64_t waits_for_writeback;
+	_Atomic uint64_t heap_trims; /* malloc_trim calls (reclaim_trim_heap) */
 };
 
 struct reclaimer;

@@ -109,6 +109,20 @@ static void xb_vfs_free(struct vfs_inode *v)
 	free(v);
 }
 
+/*
+ * An in-core inode's memory, charged to cache_size while it lives
+ * (page_cache_charge; doc/performance.md, "Memory"): libxfs's xfs_inode,
+ * our xb_inode, the engine's vfs_inode of a regular file, and
+ * XB_INODE_SLACK for the data fork's extent list and malloc's headers.
+ */
+#define XB_INODE_SLACK 256
+
+static uint32_t xb_inode_charge(const struct xb_inode *xi)
+{
+	return (uint32_t) (sizeof(struct xfs_inode) + sizeof(*xi) +
+			   (xi->vfs ? sizeof(*xi->vfs) : 0) + XB_INODE_SLACK);
+}
+
 static struct xb_inode *xb_itable_add(struct xb_mount *m, struct xfs_inode *ip)
 {
 	struct xb_inode *xi = calloc(1, sizeof(*xi));
@@ -130,6 +144,10 @@ static struct xb_inode *xb_itable_add(struct xb_mount *m, struct xfs_inode *ip)
 			free(xi);
 			return NULL;
 		}
+	}
+	if (m->pc) {
+		xi->charge = xb_inode_charge(xi);
+		page_cache_charge(m->pc, xi->charge);
 	}
 	h = xb_hash(m, xi->ino);
 	xi->hnext = m->htab[h];
@@ -224,6 +242,8 @@ void xb_iput_locked(struct xb_inode *xi, uint64_t n)
 		libxfs_irele(xi->ip);
 	}
 	xb_itable_remove(m, xi);
+	if (xi->charge)
+		page_cache_charge(m->pc, -(int64_t) xi->charge);
 	if (xi->vfs)
 		xb_vfs_free(xi->vfs);
 	free(xi);

@@ -48,6 +48,8 @@ struct xb_inode {
 	 * that logs the inode (inode_times.c).
 	 */
 	bool dirty_time;
+	/* What xb_itable_add charged to the page cache for us (bytes, 0: none). */
+	uint32_t charge;
 };
 
 struct xb_mount {
