@@ -161,6 +161,8 @@ struct address_space {
 /* ---- the cache and mappings ---- */
 int page_cache_init(struct page_cache *pc, size_t folio_size, uint64_t limit_bytes);
 void page_cache_destroy(struct page_cache *pc); /* all mappings must be empty */
+/* CLOCK_MONOTONIC in milliseconds (the cache's and reclaim's clock). */
+uint64_t pc_now_ms(void);
 /* Charge (@bytes > 0) or uncharge memory held beside the folios. */
 void page_cache_charge(struct page_cache *pc, int64_t bytes);
 /*

@@ -94,6 +94,5 @@ void filemap_free_removed_folio(struct page_cache *pc, struct folio *f);
 void ifs_drop_state(struct folio *f);
 /* iomap_invalidate_folio for a partial range: whole blocks lose their state. */
 void ifs_invalidate_range(struct folio *f, size_t off, size_t len);
-uint64_t pc_now_ms(void);
 
 #endif

@@ -155,14 +155,6 @@ static void shrink_all(struct reclaimer *r)
 		bdi_kick(r->bdi);
 }
 
-static uint64_t reclaim_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
-}
-
 /*
  * Memory freed goes back to the system (doc/performance.md, "Memory"):
  * glibc keeps what free() returns in its arenas, so the inodes the kernel
@@ -173,7 +165,7 @@ static uint64_t reclaim_now_ms(void)
  */
 static void reclaim_trim_heap(struct reclaimer *r)
 {
-	uint64_t now = reclaim_now_ms();
+	uint64_t now = pc_now_ms();
 
 	if (now - r->last_trim_ms < RECLAIM_TRIM_MS)
 		return;
