@@ -167,7 +167,18 @@ static int iomap_write_delalloc_release(struct vfs_inode *inode, loff_t start_by
 		/* the end of this contiguous cached data range */
 		data_end = mapping_seek_hole_range(m, (uint64_t) start_byte,
 						   (uint64_t) scan_end_byte, true);
-		if (data_end <= start_byte) {
+		/*
+		 * The folio found at start_byte went between the two seeks
+		 * (reclaim, or a direct write's invalidation: the invalidate
+		 * lock keeps neither out): no data there now, look again.
+		 * The kernel's fix, "iomap: handle a post-direct I/O
+		 * invalidation race in iomap_write_delalloc_release"; before
+		 * it, this was an EIO to the writer (the race tool's mmap
+		 * workload under CPU load hit it: doc/race.md).
+		 */
+		if (data_end == start_byte)
+			continue;
+		if (data_end < start_byte) {
 			error = -EIO;
 			goto out_unlock;
 		}

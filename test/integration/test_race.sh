@@ -11,7 +11,7 @@
 #    racing mmap stores): with delalloc_punch=legacy (pre-6.2) stores are
 #    lost (it stops at the first); with delalloc_punch=safe none is;
 #  - every image repair=clean.
-# Total run time about 2 minutes: off 20 s, on 60 s, mmap 2 x 15 s
+# Total run time about 1.5 minutes: off 20 s, on 40 s, mmap 2 x 15 s
 # (RACE_OFF_SECONDS, RACE_ON_SECONDS, RACE_MMAP_SECONDS); XFSFUSE_FULL=1
 # runs off 60 s and on 90 s (about 3 minutes).  The "ten times as long" run
 # of the issue is a manual command (about 10 minutes):
@@ -24,7 +24,7 @@ XFSFUSE_ARGS=()
 HERE="$(cd "$(dirname "$0")" && pwd)"
 . "$HERE/lib.sh"
 OFF_SECONDS="${RACE_OFF_SECONDS:-$(ci_or_full 20 60)}"
-ON_SECONDS="${RACE_ON_SECONDS:-$(ci_or_full 60 90)}"
+ON_SECONDS="${RACE_ON_SECONDS:-$(ci_or_full 40 90)}"
 MMAP_SECONDS="${RACE_MMAP_SECONDS:-15}"
 lib_init race-test
 
