@@ -21,15 +21,20 @@ static bool xf_open_is_direct(const struct xf_fs *fs, const struct fuse_file_inf
 	return (fi->flags & O_DIRECT) && !fs->direct_io_buffered;
 }
 
+/*
+ * Opens the kernel keeps no page cache for (FOPEN_DIRECT_IO): cache=none,
+ * where our page cache is the only one, and O_DIRECT (the kernel then
+ * sends the exact ranges of the application's I/O).
+ */
+static bool xf_open_bypasses_kernel_cache(const struct xf_fs *fs, const struct fuse_file_info *fi)
+{
+	return fs->cache_none || (fi->flags & O_DIRECT);
+}
+
 /* @ip: the inode of an existing file (NULL for a create: nothing is cached yet). */
 static void xf_set_open_flags(struct xf_fs *fs, struct fuse_file_info *fi, struct xb_inode *ip)
 {
-	/*
-	 * cache=none: our page cache is the only one.  O_DIRECT: no kernel
-	 * page cache for this open either (the kernel then sends the exact
-	 * ranges of the application's I/O).
-	 */
-	if (fs->cache_none || (fi->flags & O_DIRECT)) {
+	if (xf_open_bypasses_kernel_cache(fs, fi)) {
 		fi->direct_io = 1;
 		return;
 	}
@@ -300,8 +305,8 @@ static int xf_remove_privs(fuse_req_t req, fuse_ino_t nodeid, struct xb_inode *i
  * flags every writer without CAP_FSETID (FUSE_WRITE_KILL_SUIDGID) and no
  * longer sends the mode change itself; without it, root stands for
  * CAP_FSETID.  The kernel drops the file's capabilities itself, except
- * through an open without its page cache (FOPEN_DIRECT_IO: cache=none or
- * O_DIRECT, xf_set_open_flags), where it never calls file_remove_privs.
+ * through an open without its page cache (xf_open_bypasses_kernel_cache),
+ * where it never calls file_remove_privs.
  */
 static int xf_write_remove_privs(fuse_req_t req, fuse_ino_t nodeid, struct fuse_file_info *fi)
 {
@@ -314,7 +319,7 @@ static int xf_write_remove_privs(fuse_req_t req, fuse_ino_t nodeid, struct fuse_
 		unprivileged = fi->kill_suidgid;
 #endif
 	ret = xf_remove_privs_as(req, nodeid, ip, unprivileged);
-	if (!ret && (xf_fs(req)->cache_none || (fi->flags & O_DIRECT)))
+	if (!ret && xf_open_bypasses_kernel_cache(xf_fs(req), fi))
 		ret = xb_file_kill_caps(ip);
 	return ret;
 }

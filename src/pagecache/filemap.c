@@ -31,10 +31,16 @@ void page_cache_charge(struct page_cache *pc, int64_t bytes)
 	atomic_fetch_add(&pc->charged_bytes, bytes);
 }
 
+/* The folio pool's spare chunks: they stay mapped, so cache_size counts them. */
+static uint64_t pc_spare_bytes(uint64_t limit_bytes)
+{
+	return limit_bytes / 16;
+}
+
 uint64_t page_cache_limit_folios(struct page_cache *pc)
 {
 	int64_t charged = atomic_load(&pc->charged_bytes);
-	uint64_t beside = (charged > 0 ? (uint64_t) charged : 0) + pc->limit_bytes / 16; /* spare */
+	uint64_t beside = (charged > 0 ? (uint64_t) charged : 0) + pc_spare_bytes(pc->limit_bytes);
 
 	if (beside > pc->limit_bytes / 2)
 		beside = pc->limit_bytes / 2;
@@ -53,7 +59,7 @@ int page_cache_init(struct page_cache *pc, size_t folio_size, uint64_t limit_byt
 	pc->limit_bytes = limit_bytes;
 	if (folio_pool_init(&pc->pool, folio_size))
 		return -EINVAL;
-	folio_pool_set_spare(&pc->pool, limit_bytes / 16);
+	folio_pool_set_spare(&pc->pool, pc_spare_bytes(limit_bytes));
 	pthread_mutex_init(&pc->lru_lock, NULL);
 	pc_list_init(&pc->lru);
 	pthread_mutex_init(&pc->wait_lock, NULL);
@@ -279,10 +285,15 @@ static void pc_direct_reclaim(struct page_cache *pc)
 static void pc_check_limit(struct page_cache *pc)
 {
 	void (*hook)(struct page_cache *);
+	uint64_t limit, nr;
 
-	if (!pc->limit_bytes || !pc_over_limit(pc, 1))
+	if (!pc->limit_bytes)
 		return;
-	if (atomic_load(&pc->nr_folios) + 1 > 2 * page_cache_limit_folios(pc))
+	limit = page_cache_limit_folios(pc);
+	nr = atomic_load(&pc->nr_folios) + 1;
+	if (nr <= limit)
+		return;
+	if (nr > 2 * limit)
 		pc_direct_reclaim(pc);
 	hook = __atomic_load_n(&pc->over_limit, __ATOMIC_ACQUIRE);
 	if (hook)

@@ -188,7 +188,8 @@ int xb_file_remove_privs(struct xb_inode *ip, const struct xb_cred *cr);
 bool xb_file_has_privs(struct xb_inode *ip);
 /*
  * security_inode_killpriv for the writes the kernel never passes through
- * file_remove_privs (direct I/O of cache=none): remove the file capability
+ * file_remove_privs (FOPEN_DIRECT_IO opens: cache=none, O_DIRECT): remove
+ * the file capability
  * (security.capability).  0 if there was none, or a negative errno.
  */
 int xb_file_kill_caps(struct xb_inode *ip);

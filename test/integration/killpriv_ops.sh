@@ -20,6 +20,8 @@ list() {
 }
 [ "${2:-}" = list ] && { list; exit 0; }
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+# by_nobody FUNC FILE: this script's FUNC on FILE, as nobody
+by_nobody() { as_nobody bash -c "$(declare -f "$1"); $1 '$2'"; }
 # A valid VFS_CAP_REVISION_2 blob: cap_net_raw, effective.
 CAP=0sAQAAAgAgAAAAAAAAAAAAAAAAAAA=
 
@@ -31,8 +33,8 @@ mk() {
 	[ -n "${4:-}" ] && setfattr -n security.capability -v "$CAP" "$D/$1"
 	return 0
 }
-bwrite() { dd if=/dev/zero of="$2" bs=4096 count=1 seek=3 conv=notrunc status=none $1; }
-dwrite() { dd if=/dev/zero of="$2" bs=4096 count=1 seek=3 conv=notrunc oflag=direct status=none $1; }
+bwrite() { dd if=/dev/zero of="$1" bs=4096 count=1 seek=3 conv=notrunc status=none; }
+dwrite() { dd if=/dev/zero of="$1" bs=4096 count=1 seek=3 conv=notrunc oflag=direct status=none; }
 
 # untouched: the capability is there to be dropped
 mk keep.caps 0755 0 caps
@@ -40,20 +42,20 @@ mk keep.suid 06777
 
 for how in bwrite dwrite; do
 	mk "$how.root.suid" 06777
-	$how "" "$D/$how.root.suid"
+	$how "$D/$how.root.suid"
 	mk "$how.nobody.suid" 06777
-	as_nobody bash -c "$(declare -f $how); $how '' '$D/$how.nobody.suid'"
+	by_nobody $how "$D/$how.nobody.suid"
 	mk "$how.nobody.sgid_gx" 02777
-	as_nobody bash -c "$(declare -f $how); $how '' '$D/$how.nobody.sgid_gx'"
+	by_nobody $how "$D/$how.nobody.sgid_gx"
 	mk "$how.nobody.sgid_notingroup" 02766
-	as_nobody bash -c "$(declare -f $how); $how '' '$D/$how.nobody.sgid_notingroup'"
+	by_nobody $how "$D/$how.nobody.sgid_notingroup"
 	mk "$how.nobody.sgid_ingroup" 02766 65534
-	as_nobody bash -c "$(declare -f $how); $how '' '$D/$how.nobody.sgid_ingroup'"
+	by_nobody $how "$D/$how.nobody.sgid_ingroup"
 	mk "$how.root.caps" 0755 0 caps
-	$how "" "$D/$how.root.caps"
+	$how "$D/$how.root.caps"
 	# many writes after the first: still nothing to drop, nothing dropped
 	mk "$how.nobody.many" 02766 65534
-	as_nobody bash -c "$(declare -f $how); for i in 1 2 3 4 5 6 7 8; do $how '' '$D/$how.nobody.many'; done"
+	for i in 1 2 3 4 5 6 7 8; do by_nobody $how "$D/$how.nobody.many"; done
 done
 
 # truncate(2) and open(O_TRUNC)
