@@ -157,6 +157,7 @@ static void xf_collect_writeback(struct xf_counters *cs, struct xf_engine *e)
 	if (!s)
 		s = &none;
 	xf_add(cs, "ioends", atomic_load(&s->ioends), false);
+	xf_add(cs, "ioends_inline", atomic_load(&s->ioends_inline), false);
 	xf_add(cs, "folios_written", atomic_load(&s->folios_written), false);
 	xf_add(cs, "bytes_written", atomic_load(&s->bytes_written), false);
 	xf_add(cs, "map_revalidated", atomic_load(&s->map_revalidated), false);

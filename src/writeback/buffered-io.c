@@ -16,7 +16,8 @@
  *   - the per-block dirty bits are cleared, the folio unlocked, the ioends
  *     that were closed meanwhile are submitted, and the bias is dropped.
  * Submission writes the data on the calling thread and queues the ioend to
- * the completion worker (wpc->bdi) or completes it inline.
+ * the completion worker (wpc->bdi) when the filesystem must see its
+ * completion, else completes it inline.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -46,10 +47,18 @@ static void iomap_submit_ioend(struct iomap_writepage_ctx *wpc, struct iomap_ioe
 		else
 			atomic_fetch_add(&wpc->stats->bytes_written, ioend->io_disk_len);
 	}
-	if (ioend->io_bdi)
+	/*
+	 * Only completions the filesystem must see go through the worker;
+	 * the others end their folios' writeback here, as the kernel's bio
+	 * completion does for them, without a wake-up per ioend.
+	 */
+	if (ioend->io_bdi && ioend->io_fs_end_io) {
 		bdi_queue_ioend(ioend->io_bdi, ioend);
-	else
-		iomap_finish_ioend(ioend);
+		return;
+	}
+	if (ioend->io_bdi && wpc->stats)
+		atomic_fetch_add(&wpc->stats->ioends_inline, 1);
+	iomap_finish_ioend(ioend);
 }
 
 static void iomap_submit_list(struct iomap_writepage_ctx *wpc, struct wb_submit_list *list)

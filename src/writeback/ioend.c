@@ -56,6 +56,7 @@ struct iomap_ioend *iomap_alloc_ioend(struct iomap_writepage_ctx *wpc, struct vf
 	ioend->io_addr = wpc->iomap.addr + (uint64_t) (pos - wpc->iomap.offset);
 	ioend->io_ops = wpc->ops;
 	ioend->io_bdi = wpc->bdi;
+	ioend->io_fs_end_io = wpc->ops->end_io != NULL;
 	return ioend;
 }
 
@@ -148,20 +149,22 @@ void iomap_finish_folio_write(struct folio *folio)
 
 /*
  * I/O completion (iomap_finish_ioend + xfs_end_ioend): the filesystem's
- * ->end_io first (unwritten -> written, on-disk size), the error on the
- * mapping, and only then PG_writeback off: a waiter that sees the folio
- * clean and not under writeback sees the extent converted.  After the last
+ * ->end_io first when it asked for it (unwritten -> written, on-disk size),
+ * the error on the mapping, and only then PG_writeback off: a waiter that
+ * sees the folio clean and not under writeback sees the extent converted.  After the last
  * folio_end_writeback of the inode the inode may be freed (bdi_forget_inode
  * waits for exactly that), so nothing below it touches the inode.
  */
 void iomap_finish_ioend(struct iomap_ioend *ioend)
 {
 	struct vfs_inode *inode = ioend->io_inode;
-	int error;
+	int error = 0;
 	unsigned int i;
 
-	iomap_inject(INJECT_IOEND_BEFORE_COMPLETE, inode, ioend->io_offset);
-	error = ioend->io_ops->end_io(inode, ioend);
+	if (ioend->io_fs_end_io) {
+		iomap_inject(INJECT_IOEND_BEFORE_COMPLETE, inode, ioend->io_offset);
+		error = ioend->io_ops->end_io(inode, ioend);
+	}
 	xf_trace("ioend_complete", inode->i_ino, ioend->io_offset, ioend->io_size,
 		 "type=%s io_error=%d err=%d", xf_iomap_type_name(ioend->io_type), ioend->io_error,
 		 error);

@@ -53,6 +53,14 @@ struct iomap_ioend {
 	 */
 	const struct iomap_writeback_ops *io_ops; /* whose ->end_io completes it */
 	struct bdi *io_bdi;			  /* completion queue, NULL: complete inline */
+	/*
+	 * The filesystem must see this completion (->end_io, on io_bdi's
+	 * worker): the kernel's bi_end_io = xfs_end_bio.  Set at allocation
+	 * when the ops have an ->end_io; ->prepare_ioend may clear it for an
+	 * ioend that needs no transaction, which then completes where its
+	 * data write did (iomap_writepage_end_bio).
+	 */
+	bool io_fs_end_io;
 	size_t io_disk_len;			  /* bytes written at io_addr (whole blocks) */
 	unsigned int io_nr_vecs, io_max_vecs;
 	struct folio **io_vec_folio; /* [io_max_vecs] */
@@ -71,15 +79,16 @@ struct iomap_writeback_ops {
 	int (*map_blocks)(struct iomap_writepage_ctx *wpc, struct vfs_inode *inode, loff_t offset,
 			  unsigned int len);
 	/*
-	 * I/O completion, on the completion worker: for UNWRITTEN ioends
-	 * convert to written; extend the on-disk size up to
-	 * min(io_offset + io_size, i_size).  @error: the data write's error.
+	 * I/O completion, on the completion worker, of ioends that have
+	 * io_fs_end_io: for UNWRITTEN ioends convert to written; extend the
+	 * on-disk size up to min(io_offset + io_size, i_size).
 	 */
 	int (*end_io)(struct vfs_inode *inode, struct iomap_ioend *ioend);
 	/*
 	 * Optional, before the data write of an ioend (the kernel's
-	 * ->prepare_ioend; XFS: staging blocks of a COW ioend turn written).
-	 * An error fails the ioend without writing it.
+	 * ->prepare_ioend; XFS: staging blocks of a COW ioend turn written,
+	 * and ioends that need no transaction clear io_fs_end_io).  An error
+	 * fails the ioend without writing it.
 	 */
 	int (*prepare_ioend)(struct iomap_ioend *ioend);
 	/*
@@ -106,6 +115,7 @@ struct iomap_writepage_ctx {
 
 struct writeback_stats {
 	_Atomic uint64_t ioends;
+	_Atomic uint64_t ioends_inline; /* ... completed by their submitter, not the worker */
 	_Atomic uint64_t folios_written;
 	_Atomic uint64_t bytes_written;
 	_Atomic uint64_t map_revalidated; /* cached mapping checked again */

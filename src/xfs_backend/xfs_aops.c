@@ -58,13 +58,16 @@ static bool xfs_wpc_covers(const struct iomap_writepage_ctx *wpc, loff_t offset)
  */
 static bool xfs_imap_valid(struct iomap_writepage_ctx *wpc, struct xfs_inode *ip, loff_t offset)
 {
+	struct xfs_ifork *cow;
+
 	if (!xfs_wpc_covers(wpc, offset))
 		return false;
 	if (wpc->iomap.flags & IOMAP_F_SHARED)
 		return true;
-	if (wpc->data_seq != ip->i_df.if_seq)
+	if (wpc->data_seq != __atomic_load_n(&ip->i_df.if_seq, __ATOMIC_ACQUIRE))
 		return false;
-	if (ip->i_cowfp && wpc->cow_seq != ip->i_cowfp->if_seq)
+	cow = __atomic_load_n(&ip->i_cowfp, __ATOMIC_ACQUIRE);
+	if (cow && wpc->cow_seq != __atomic_load_n(&cow->if_seq, __ATOMIC_ACQUIRE))
 		return false;
 	return true;
 }
@@ -240,7 +243,24 @@ static int xfs_map_blocks(struct iomap_writepage_ctx *wpc, struct vfs_inode *ino
 	struct xb_inode *xi = xb_from_vfs(inode);
 	int error;
 
+	struct xfs_inode *ip = __atomic_load_n(&xi->ip, __ATOMIC_ACQUIRE);
+
 	(void) len; /* one block at a time, like the kernel's xfs_map_blocks */
+	/*
+	 * The cached mapping is checked without the lock first, as the
+	 * kernel's xfs_map_blocks does before it takes the ILOCK: a lockless
+	 * read of the fork sequences, the same argument as
+	 * xfs_buffered_write_iomap_valid's (xfs_iomap.c).  A change racing
+	 * with it is one writeback would have raced anyway: the blocks were
+	 * mapped when we looked, and a punch or remap of them waits for this
+	 * folio's writeback.
+	 */
+	if (ip && !xb_is_shutdown(xi->m) && xfs_imap_valid(wpc, ip, offset)) {
+		xfs_wb_count(wpc, true, false);
+		xf_trace("wb_map_cached", xi->ino, offset, 0, "valid=1 seq=%llu locked=0",
+			 (unsigned long long) wpc->data_seq);
+		return 0;
+	}
 	xb_lock();
 	error = xfs_map_blocks_locked(wpc, xi, offset);
 	xb_unlock();
@@ -438,12 +458,36 @@ static void xfs_discard_folio(struct folio *folio, loff_t pos)
 	xb_unlock();
 }
 
-/* xfs_prepare_ioend: COW staging blocks turn written just before the data goes out. */
+/*
+ * xfs_ioend_needs_wq_completion: unwritten extents to convert, staging
+ * blocks to remap, or an on-disk size to move take a transaction on the
+ * completion worker; a plain overwrite inside the on-disk size needs none.
+ * The size is read without the lock, as the kernel's xfs_ioend_is_append
+ * does: it only grows under writeback (a truncate waits for the writeback
+ * of what it cuts), so a stale value can only send an ioend to the worker
+ * that did not need it.  A stale inode (no libxfs copy) goes there too,
+ * for ->end_io to report it.
+ */
+static bool xfs_ioend_needs_wq_completion(struct xb_inode *xi, const struct iomap_ioend *ioend)
+{
+	struct xfs_inode *ip = __atomic_load_n(&xi->ip, __ATOMIC_ACQUIRE);
+
+	if (ioend->io_type == IOMAP_UNWRITTEN || (ioend->io_flags & IOMAP_F_SHARED) || !ip)
+		return true;
+	return (uint64_t) ioend->io_offset + ioend->io_size >
+	       (uint64_t) __atomic_load_n(&ip->i_disk_size, __ATOMIC_RELAXED);
+}
+
+/*
+ * xfs_prepare_ioend: COW staging blocks turn written just before the data
+ * goes out; ioends that need no transaction complete without the worker.
+ */
 static int xfs_prepare_ioend(struct iomap_ioend *ioend)
 {
 	struct xb_inode *xi = xb_from_vfs(ioend->io_inode);
 	int error = 0;
 
+	ioend->io_fs_end_io = xfs_ioend_needs_wq_completion(xi, ioend);
 	if (!(ioend->io_flags & IOMAP_F_SHARED))
 		return 0;
 	xb_lock();

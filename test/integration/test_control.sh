@@ -73,7 +73,7 @@ check "counters readable" quiet get counters
 check "counters: one 'name value' per line" sh -c "getfattr --only-values -n xfsfuse.counters '$MNT' 2>/dev/null | awk 'NF != 2 || \$2 !~ /^[0-9]+\$/ { exit 1 }'"
 for n in stale_iomaps remaps short_writes folios_zeroed folios_read delalloc_punched_bytes read_preadvs \
 	 delalloc_reserved_blocks delalloc_punched_blocks delalloc_converted_blocks \
-	 unwritten_converted_bytes eofblocks_trimmed_blocks ioends folios_written bytes_written \
+	 unwritten_converted_bytes eofblocks_trimmed_blocks ioends ioends_inline folios_written bytes_written \
 	 map_revalidated map_invalidated write_errors folios_reclaimed reclaim_scans \
 	 cache_folios cache_dirty cache_writeback; do
 	check "counter $n present" test -n "$(counter $n)"
@@ -83,6 +83,12 @@ check_eq "write+fsync" ok "$(wfsync "$MNT/c" 0 65536 c)"
 check "ioends moved ($ioends0 -> $(counter ioends))" test "$(counter ioends)" -gt "$ioends0"
 check "bytes_written moved by >= 64 KiB" test "$(counter bytes_written)" -ge $((bytes0 + 65536))
 check "delalloc_reserved_blocks moved" test "$(counter delalloc_reserved_blocks)" -gt "$resv0"
+# An overwrite of written blocks inside the on-disk size needs no
+# transaction: its ioend completes on the flusher, not the worker.
+inline0=$(counter ioends_inline); conv0=$(counter unwritten_converted_bytes)
+check_eq "overwrite+fsync" ok "$(wfsync "$MNT/c" 8192 4096 d)"
+check_eq "overwrite: one ioend completed inline" $((inline0 + 1)) "$(counter ioends_inline)"
+check_eq "overwrite: nothing converted" "$conv0" "$(counter unwritten_converted_bytes)"
 check "counters reset with 0" set_ counters 0
 check_eq "ioends after reset" 0 "$(counter ioends)"
 check "counters: other values refused" sh -c "! setfattr -n xfsfuse.counters -v 5 '$MNT' 2>/dev/null"

@@ -194,6 +194,26 @@ static const struct iomap_writeback_ops fake_ops = {
 	.discard_folio = fake_discard_folio,
 };
 
+/* XFS's rule (xfs_ioend_needs_wq_completion): overwrites inside disk_size need no ->end_io. */
+static int fake_prepare_ioend(struct iomap_ioend *ioend)
+{
+	struct fake_file *ff = FF(ioend->io_inode);
+
+	pthread_mutex_lock(&fake.lock);
+	if (ioend->io_type == IOMAP_MAPPED &&
+	    (uint64_t) ioend->io_offset + ioend->io_size <= ff->disk_size)
+		ioend->io_fs_end_io = false;
+	pthread_mutex_unlock(&fake.lock);
+	return 0;
+}
+
+static const struct iomap_writeback_ops fake_inline_ops = {
+	.map_blocks = fake_map_blocks,
+	.end_io = fake_end_io,
+	.prepare_ioend = fake_prepare_ioend,
+	.discard_folio = fake_discard_folio,
+};
+
 static void fake_reset_recs(void)
 {
 	pthread_mutex_lock(&fake.lock);
@@ -572,6 +592,65 @@ static void test_large_folios_bdi(void)
 	page_cache_destroy(&pc);
 }
 
+/*
+ * Ioends the filesystem clears io_fs_end_io on complete where they were
+ * written, without ->end_io and without the worker; the others still go to
+ * the worker.  Either way fsync returns with the data on disk and no folio
+ * under writeback.
+ */
+static void test_inline_completion(void)
+{
+	struct bdi_config cfg = {.writeback_interval_ms = 60000,
+				 .dirty_expire_ms = 60000,
+				 .dirty_background_pct = 100};
+	struct bdi *bdi;
+	struct vfs_inode *a, *u;
+	uint64_t inline_before;
+	unsigned int i;
+
+	pc_setup(4096, 64 << 20);
+	disk_reset();
+	CHECK_EQ(bdi_start(&bdi, &pc, &cfg, &fake_inline_ops), 0);
+	a = new_file(6, 12);
+	u = new_file(7, 12);
+	FF(u)->unwritten = true;
+
+	/* First pass: appends (past disk_size) go through ->end_io on the worker. */
+	dirty_range(bdi, a, 0, 16 * 4096, 1);
+	fake_reset_recs();
+	CHECK_EQ(filemap_write_and_wait_range(bdi, a, 0, UINT64_MAX), 0);
+	CHECK(fake_nr_recs() > 0);
+	for (i = 0; i < fake_nr_recs(); i++)
+		CHECK(!pthread_equal(fake.recs[i].tid, pthread_self()));
+	CHECK_EQ(FF(a)->disk_size, 16 * 4096);
+
+	/* Overwrites inside disk_size: no ->end_io at all, data on disk. */
+	inline_before = atomic_load(&bdi_stats(bdi)->ioends_inline);
+	for (i = 0; i < 16; i += 3)
+		dirty_range(bdi, a, (uint64_t) i * 4096, 4096, 2);
+	fake_reset_recs();
+	CHECK_EQ(filemap_write_and_wait_range(bdi, a, 0, UINT64_MAX), 0);
+	CHECK_EQ(fake_nr_recs(), 0);
+	CHECK_EQ(atomic_load(&bdi_stats(bdi)->ioends_inline) - inline_before, 6);
+	CHECK_EQ(count_tagged(a, PC_TAG_WRITEBACK), 0);
+	CHECK(disk_matches(a, 0, 16 * 4096, false));
+
+	/* Unwritten extents always need their conversion. */
+	dirty_range(bdi, u, 0, 4 * 4096, 1);
+	CHECK_EQ(filemap_write_and_wait_range(bdi, u, 0, UINT64_MAX), 0);
+	dirty_range(bdi, u, 4096, 4096, 2);
+	fake_reset_recs();
+	CHECK_EQ(filemap_write_and_wait_range(bdi, u, 0, UINT64_MAX), 0);
+	CHECK_EQ(fake_nr_recs(), 1);
+	CHECK_EQ(FF(u)->converted, 5 * 4096);
+	CHECK(disk_matches(u, 0, 4 * 4096, false));
+
+	bdi_stop(bdi);
+	free_file(a);
+	free_file(u);
+	page_cache_destroy(&pc);
+}
+
 /* Expiry and the periodic flusher; then the background threshold. */
 static void test_expire_and_background(void)
 {
@@ -881,6 +960,7 @@ int main(void)
 	test_small_folios();
 	test_revalidation();
 	test_large_folios_bdi();
+	test_inline_completion();
 	test_expire_and_background();
 	test_dirty_throttle();
 	test_errors();
