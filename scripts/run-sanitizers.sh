@@ -71,9 +71,10 @@ if [ "$what" = all ] || [ "$what" = tsan ]; then
 	# own log (testlog-daemon.json) so that the unit run's is kept for the
 	# summary.
 	# crash: checkpoints write and flush without the libxfs lock (doc/log.md).
+	# idle_inodes: reclaim's shrinker releasing inodes while requests reload them.
 	# fuse_basic and control (a minute each under TSan, one request at a
 	# time mostly) run there with XFSFUSE_FULL=1 only.
-	tsan_daemon=(corruption model fstests crash)
+	tsan_daemon=(corruption model fstests crash idle_inodes)
 	[ "${XFSFUSE_FULL:-0}" = 1 ] && tsan_daemon+=(fuse_basic control)
 	# fsmodel without its drop_caches op: this run is beside ASan's suite,
 	# whose shutdown, atime and crash tests count checkpoints.

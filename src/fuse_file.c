@@ -99,10 +99,12 @@ static void xf_reply_create_open(fuse_req_t req, struct xb_inode *ip, struct fus
 	xb_igrab(ip);
 	xf_set_open_flags(xf_fs(req), fi, NULL); /* new: nothing cached */
 	xf_file_open(&xf_fs(req)->engine, ip);
+	xb_ikeep_lookup(ip); /* one reference is the lookup's, the other the open file's */
 	if (fuse_reply_create(req, &e, fi) != 0) {
 		xf_file_release(&xf_fs(req)->engine, ip);
 		xf_fh_free(fi);
-		xb_iput_n(ip, 2);
+		xb_iput_lookup(ip, 1);
+		xb_iput(ip);
 	}
 }
 

@@ -15,7 +15,10 @@
  * a temporary reference with xb_iget(), a table hit since the kernel holds a
  * lookup reference on any node it sends us.  When a reply cannot be
  * delivered (request interrupted: -ENOENT), the kernel never took the
- * reference, so we drop it again.
+ * reference, so we drop it again.  A reference handed to the kernel is
+ * declared as such before the reply (xb_ikeep_lookup): an inode that only
+ * the kernel's lookups hold may give its libxfs copy back while idle
+ * (doc/backend.md "Idle inodes").
  *
  * Errors.  The backend returns negative errnos.  EUCLEAN (metadata failed
  * verification) reaches applications as EIO, as the kernel's XFS reports
@@ -327,8 +330,9 @@ void xf_reply_entry(fuse_req_t req, const char *op, struct xb_inode *ip)
 		xb_iput(ip);
 		return;
 	}
+	xb_ikeep_lookup(ip); /* from here on the kernel's, even before it has it */
 	if (fuse_reply_entry(req, &e) != 0)
-		xb_iput(ip); /* interrupted: the kernel did not take it */
+		xb_iput_lookup(ip, 1); /* interrupted: the kernel did not take it */
 }
 
 void xf_reply_attr(fuse_req_t req, const char *op, struct xb_inode *ip, const struct xb_stat *xs,

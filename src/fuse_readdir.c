@@ -258,9 +258,11 @@ void xf_readdirplus(fuse_req_t req, fuse_ino_t nodeid, size_t size, off_t off,
 		goto out_free;
 	}
 	packed = xf_plus_pack(req, &pb, buf, held, &nheld);
+	for (i = 0; i < nheld; i++)
+		xb_ikeep_lookup(held[i]);
 	if (fuse_reply_buf(req, buf, packed) != 0) {
 		for (i = 0; i < nheld; i++)
-			xb_iput(held[i]); /* interrupted: the kernel took no lookups */
+			xb_iput_lookup(held[i], 1); /* interrupted: the kernel took no lookups */
 	}
 out_free:
 	free(held);

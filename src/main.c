@@ -56,7 +56,8 @@ static int xf_mount_backend(const struct xf_options *o, bool quiet, struct xf_fs
 	char why[512];
 	int error;
 
-	if (xf_log_options(o, &mo.log_interval_ms))
+	if (xf_log_options(o, &mo.log_interval_ms) ||
+	    xf_inode_cache_option(o, &mo.inode_cache_set, &mo.inode_cache))
 		return -1;
 	error = xb_mount(&mo, &fs->m, why, sizeof(why));
 	if (error) {

@@ -43,7 +43,8 @@ static const struct fuse_opt xf_opt_spec[] = {
 	XF_OPT("prealloc=%s", prealloc), XF_OPT("writeback_interval=%s", writeback_interval),
 	XF_OPT("dirty_expire=%s", dirty_expire), XF_OPT("dirty_background=%s", dirty_background),
 	XF_OPT("dirty_ratio=%s", dirty_ratio), XF_OPT("log_interval=%s", log_interval),
-	XF_OPT("attr_timeout=%s", attr_timeout), XF_OPT("entry_timeout=%s", entry_timeout),
+	XF_OPT("inode_cache=%s", inode_cache), XF_OPT("attr_timeout=%s", attr_timeout),
+	XF_OPT("entry_timeout=%s", entry_timeout),
 	XF_OPT("inject_write_delay_ms=%s", inject_write_delay_ms),
 	XF_OPT("inject_folio_delay_ms=%s", inject_folio_delay_ms),
 	XF_OPT("inject_wb_delay_ms=%s", inject_wb_delay_ms),
@@ -320,6 +321,7 @@ void xf_free_options(struct xf_options *o)
 	free(o->dirty_background);
 	free(o->dirty_ratio);
 	free(o->log_interval);
+	free(o->inode_cache);
 	free(o->attr_timeout);
 	free(o->entry_timeout);
 	free(o->inject_write_delay_ms);
@@ -584,6 +586,22 @@ int xf_log_options(const struct xf_options *o, unsigned int *interval_ms)
 	return 0;
 }
 
+int xf_inode_cache_option(const struct xf_options *o, bool *set, uint64_t *n)
+{
+	*set = o->inode_cache != NULL;
+	*n = 0;
+	if (!o->inode_cache)
+		return 0;
+	if (xf_parse_size("inode_cache", o->inode_cache, n))
+		return -1;
+	if (*n > (1ULL << 40)) {
+		fprintf(stderr, "xfsfuse: -o inode_cache=%s: expected a number of inodes\n",
+			o->inode_cache);
+		return -1;
+	}
+	return 0;
+}
+
 /* Whole seconds up to a year: the kernel keeps the validity in jiffies. */
 static int xf_parse_seconds(const char *name, const char *v, double *out)
 {
@@ -642,6 +660,9 @@ void xf_print_options_help(void)
 	       "  the iomap engine (doc/options.md):\n"
 	       "    -o folio_size=4k|16k|64k     page cache folio size (default 4k)\n"
 	       "    -o cache_size=SIZE           page cache and in-core inodes (default 256M)\n"
+	       "    -o inode_cache=N             idle inodes keeping their libxfs copy (default: "
+	       "a quarter\n"
+	       "                                 of cache_size's worth; 0: none)\n"
 	       "    -o writeback_interval=MS     flusher period (default 500)\n"
 	       "    -o dirty_expire=MS           age at which dirty data is written (default "
 	       "3000)\n"

@@ -38,6 +38,7 @@ struct xf_options {
 	char *stale_remedy;
 	char *writeback_interval, *dirty_expire, *dirty_background, *dirty_ratio;
 	char *log_interval;		    /* the XFS log's timer (validated by xf_log_options) */
+	char *inode_cache;		    /* libxfs copies kept loaded (xf_inode_cache_option) */
 	char *attr_timeout, *entry_timeout; /* kernel cache validity (xf_cache_options) */
 	/* run-time control (validated into struct xf_control_opts, src/control) */
 	char *inject_write_delay_ms, *inject_folio_delay_ms, *inject_wb_delay_ms;
@@ -56,6 +57,8 @@ struct xf_control_opts;
 int xf_control_options(const struct xf_options *o, struct xf_control_opts *co);
 /* 0, or -1 after printing: the log timer period in ms (UINT32_MAX: none). */
 int xf_log_options(const struct xf_options *o, unsigned int *interval_ms);
+/* 0, or -1 after printing: -o inode_cache=N to @n, *@set if given. */
+int xf_inode_cache_option(const struct xf_options *o, bool *set, uint64_t *n);
 /*
  * How long the kernel may trust attributes and names (doc/options.md
  * "Kernel caches"): only the daemon changes the image while it is mounted,

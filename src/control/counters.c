@@ -23,7 +23,7 @@
 #include "xfs_direct.h"
 #include "xfs_iomap.h"
 
-#define XF_COUNTERS_MAX 80
+#define XF_COUNTERS_MAX 96
 
 struct xf_counter {
 	const char *name;
@@ -207,6 +207,14 @@ static void xf_collect_cache(struct xf_counters *cs, struct xf_engine *e)
 	xf_add(cs, "cache_charged_bytes", (uint64_t) atomic_load(&pc->charged_bytes), true);
 }
 
+/* Idle inodes (doc/backend.md "Idle inodes"). */
+static void xf_collect_inodes(struct xf_counters *cs, struct xf_engine *e)
+{
+	xf_add(cs, "inodes_loaded", e->m ? xb_inodes_loaded(e->m) : 0, true);
+	xf_add(cs, "inodes_released", atomic_load(&xb_idle_stats.released), false);
+	xf_add(cs, "inodes_reloaded", atomic_load(&xb_idle_stats.reloaded), false);
+}
+
 /* The XFS log (doc/log.md). */
 static void xf_collect_log(struct xf_counters *cs, struct xf_engine *e)
 {
@@ -244,6 +252,7 @@ static void xf_counters_collect(struct xf_engine *e, struct xf_counters *cs)
 	xf_collect_cache(cs, e);
 	xf_collect_log(cs, e);
 	xf_collect_times(cs);
+	xf_collect_inodes(cs, e);
 }
 
 void xf_counters_format(struct xf_engine *e, struct xf_text *t, bool totals)

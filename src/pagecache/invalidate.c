@@ -2,7 +2,10 @@
 /*
  * invalidate_inode_pages2_range (mm/truncate.c): drop the cached folios of
  * a byte range so that the next buffered read goes to the disk -- what a
- * direct write does around its I/O (doc/engine.md "Direct I/O").
+ * direct write does around its I/O (doc/engine.md "Direct I/O").  And
+ * invalidate_mapping_pages: drop what is clean and unused of a whole
+ * mapping, without waiting for anything -- what the kernel's inode LRU does
+ * before it reclaims an inode (inode_lru_isolate).
  */
 #include "pc_internal.h"
 
@@ -26,6 +29,31 @@ static bool invalidate_complete_folio2(struct address_space *m, struct folio *f)
 	atomic_fetch_add(&pc->stats.folios_truncated, 1);
 	filemap_free_removed_folio(pc, f);
 	return true;
+}
+
+/*
+ * Only trylocks (folio_try_evict): callable with any lock held, the
+ * libxfs lock included.  Returns how many folios are still cached.
+ */
+uint64_t invalidate_mapping_pages(struct address_space *m)
+{
+	struct folio *batch[PC_BATCH];
+	uint64_t index = 0, left;
+	unsigned int n, i;
+
+	while ((n = filemap_get_folios(m, index, UINT64_MAX, batch, PC_BATCH)) != 0) {
+		index = batch[n - 1]->index + 1; /* before the puts */
+		for (i = 0; i < n; i++) {
+			folio_try_evict(batch[i]);
+			folio_put(batch[i]);
+		}
+		if (index == 0)
+			break;
+	}
+	pthread_mutex_lock(&m->i_pages_lock);
+	left = m->nrpages;
+	pthread_mutex_unlock(&m->i_pages_lock);
+	return left;
 }
 
 int invalidate_inode_pages2_range(struct address_space *m, uint64_t lstart, uint64_t lend)

@@ -135,6 +135,14 @@ struct page_cache {
 	void (*over_limit)(struct page_cache *pc); /* reclaim's kick, may be NULL */
 	void *over_limit_data;
 	/*
+	 * A shrinker of what is charged beside the folios (the backend's idle
+	 * inodes, doc/backend.md "Idle inodes"): reclaim calls it about once
+	 * a second with no lock held, as the kernel's reclaim calls its
+	 * shrinkers.  Installed by the owner of the charge (atomic builtins).
+	 */
+	void (*shrink_charged)(void *arg);
+	void *shrink_charged_arg;
+	/*
 	 * Memory outside the folios that cache_size covers too, in bytes:
 	 * the in-core inodes, charged by the backend as they come and go
 	 * (page_cache_charge).  The kernel's inodes and page cache share one
@@ -268,6 +276,8 @@ void truncate_inode_pages_range(struct address_space *m, uint64_t lstart, uint64
  * stays: -EBUSY (a direct write then falls back to a buffered one).
  */
 int invalidate_inode_pages2_range(struct address_space *m, uint64_t lstart, uint64_t lend);
+/* Drop every clean, unlocked, unused folio of @m; how many are left (trylocks only). */
+uint64_t invalidate_mapping_pages(struct address_space *m);
 /*
  * Reclaim: evict @f if clean, unlocked, not under writeback, unreferenced
  * (the caller's reference is the only other one).  The caller still puts

@@ -30,6 +30,7 @@
 #define RECLAIM_MAX_ROUNDS    8		   /* scan/kick/wait rounds per wake-up */
 #define RECLAIM_TRIM_FREE     (32UL << 20) /* heap bytes free before a malloc_trim */
 #define RECLAIM_TRIM_MS	      1000	   /* at most one malloc_trim a second */
+#define RECLAIM_SHRINK_MS     1000	   /* the charged memory's shrinker: once a second */
 
 struct reclaimer {
 	struct page_cache *pc;
@@ -41,7 +42,8 @@ struct reclaimer {
 	pthread_cond_t cond;
 	bool stop;
 	bool kicked;
-	uint64_t last_trim_ms; /* reclaim thread only */
+	uint64_t last_trim_ms;	 /* reclaim thread only */
+	uint64_t last_shrink_ms; /* reclaim thread only */
 	struct reclaim_stats stats;
 };
 
@@ -176,6 +178,22 @@ static void reclaim_trim_heap(struct reclaimer *r)
 	atomic_fetch_add(&r->stats.heap_trims, 1);
 }
 
+/*
+ * The charged memory's shrinker (the backend's idle inodes, whose writeback
+ * or lazy timestamps may have kept them loaded when they went idle): about
+ * once a second.
+ */
+static void reclaim_shrink_charged(struct reclaimer *r)
+{
+	void (*shrink)(void *) = __atomic_load_n(&r->pc->shrink_charged, __ATOMIC_ACQUIRE);
+	uint64_t now = pc_now_ms();
+
+	if (!shrink || now - r->last_shrink_ms < RECLAIM_SHRINK_MS)
+		return;
+	r->last_shrink_ms = now;
+	shrink(__atomic_load_n(&r->pc->shrink_charged_arg, __ATOMIC_ACQUIRE));
+}
+
 /* Sleep until kicked, stopped or the interval passes.  False: stop. */
 static bool reclaim_sleep(struct reclaimer *r)
 {
@@ -206,6 +224,7 @@ static void *reclaim_thread(void *arg)
 			shrink_all(r);
 		else
 			shrink_page_cache(r);
+		reclaim_shrink_charged(r);
 		reclaim_trim_heap(r);
 	}
 	return NULL;

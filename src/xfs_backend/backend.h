@@ -41,7 +41,14 @@ struct xb_mount_opts {
 	bool readonly;		      /* never write a byte to the image (until xb_remount_rw) */
 	bool quiet;		      /* no informational messages on stderr */
 	unsigned int log_interval_ms; /* timer checkpoints; 0: default, XB_LOG_NO_TIMER: none */
+	/*
+	 * libxfs copies of inodes kept loaded (doc/backend.md "Idle inodes"),
+	 * when @inode_cache_set; else a quarter of cache_size's worth.
+	 */
+	bool inode_cache_set;
+	uint64_t inode_cache;
 };
+#define XB_INODE_CACHE_DEFAULT UINT64_MAX
 
 #define XB_LOG_NO_TIMER UINT32_MAX
 
@@ -181,6 +188,22 @@ struct xb_time_stats {
 	_Atomic uint64_t atime_logged, atime_lazy, lazy_flushed;
 };
 extern struct xb_time_stats xb_time_stats;
+/*
+ * Idle inodes (doc/backend.md "Idle inodes"): references the kernel holds
+ * as lookup counts are not "active"; an inode with no active reference may
+ * give its libxfs copy back and is read again when a request needs it.
+ * xb_ikeep_lookup: the caller's reference becomes the kernel's lookup
+ * (called before the reply that hands it over); xb_iput_lookup: such
+ * references dropped (a reply that failed); xb_iforget: FORGET.
+ */
+void xb_ikeep_lookup(struct xb_inode *ip);
+void xb_iput_lookup(struct xb_inode *ip, uint64_t n);
+int xb_iforget(struct xb_mount *m, uint64_t ino, uint64_t nlookup);
+uint64_t xb_inodes_loaded(struct xb_mount *m);
+struct xb_idle_stats {
+	_Atomic uint64_t released, reloaded;
+};
+extern struct xb_idle_stats xb_idle_stats;
 /* A write by an unprivileged user: drop setuid/setgid as file_remove_privs.
  * Returns 1 if the mode changed, 0 if not, or a negative errno. */
 int xb_file_remove_privs(struct xb_inode *ip, const struct xb_cred *cr);

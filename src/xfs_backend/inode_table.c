@@ -111,16 +111,15 @@ static void xb_vfs_free(struct vfs_inode *v)
 
 /*
  * An in-core inode's memory, charged to cache_size while it lives
- * (page_cache_charge; doc/performance.md, "Memory"): libxfs's xfs_inode,
- * our xb_inode, the engine's vfs_inode of a regular file, and
- * XB_INODE_SLACK for the data fork's extent list and malloc's headers.
+ * (page_cache_charge; doc/performance.md, "Memory"): our xb_inode, the
+ * engine's vfs_inode of a regular file, and while it is loaded libxfs's
+ * xfs_inode with XB_INODE_SLACK for its forks' extent lists and malloc's
+ * headers (xb_inode_loaded_charge; an idle inode gives that part back).
  */
-#define XB_INODE_SLACK 256
-
 static uint32_t xb_inode_charge(const struct xb_inode *xi)
 {
-	return (uint32_t) (sizeof(struct xfs_inode) + sizeof(*xi) +
-			   (xi->vfs ? sizeof(*xi->vfs) : 0) + XB_INODE_SLACK);
+	return (uint32_t) (sizeof(*xi) + (xi->vfs ? sizeof(*xi->vfs) : 0) +
+			   xb_inode_loaded_charge());
 }
 
 static struct xb_inode *xb_itable_add(struct xb_mount *m, struct xfs_inode *ip)
@@ -136,6 +135,7 @@ static struct xb_inode *xb_itable_add(struct xb_mount *m, struct xfs_inode *ip)
 	xi->ino = ip->i_ino;
 	xi->ip = ip;
 	xi->ref = 1;
+	xi->active = 1;
 	/* What this inode changed before we knew it is not known: assume now. */
 	xi->log_seq = xi->log_seq_data = xb_log_open_seq(m);
 	if (m->pc && S_ISREG(VFS_I(ip)->i_mode)) {
@@ -153,6 +153,8 @@ static struct xb_inode *xb_itable_add(struct xb_mount *m, struct xfs_inode *ip)
 	xi->hnext = m->htab[h];
 	m->htab[h] = xi;
 	m->hcount++;
+	m->inodes_loaded++;
+	xb_inode_shrink_locked(m);
 	return xi;
 }
 
@@ -167,7 +169,12 @@ int xb_iget_locked(struct xb_mount *m, uint64_t ino, struct xb_inode **ipp)
 		xi = xb_itable_lookup(m, ino);
 	}
 	if (xi) {
-		xi->ref++;
+		if (!xi->ip) { /* idle, its libxfs copy given back (inode_idle.c) */
+			error = xb_inode_reload(xi);
+			if (error)
+				return error;
+		}
+		xb_ihold_locked(xi);
 		*ipp = xi;
 		return 0;
 	}
@@ -214,9 +221,15 @@ static void xb_evict_engine(struct xb_mount *m, struct xb_inode *xi)
 
 void xb_iput_locked(struct xb_inode *xi, uint64_t n)
 {
+	xb_idrop_locked(xi, n, n);
+}
+
+void xb_idrop_locked(struct xb_inode *xi, uint64_t n, uint64_t nactive)
+{
 	struct xb_mount *m = xi->m;
 
-	assert(xi->ref >= n);
+	assert(xi->ref >= n && n >= nactive);
+	assert(xi->active >= nactive);
 	/*
 	 * iput of an I_DIRTY_TIME inode: lazytime's timestamps are logged
 	 * before the last reference goes (the incore inode is all that holds
@@ -225,8 +238,13 @@ void xb_iput_locked(struct xb_inode *xi, uint64_t n)
 	if (xi->ref == n && xi->dirty_time && xi->ip && VFS_I(xi->ip)->i_nlink)
 		xb_flush_dirty_time_locked(xi);
 	xi->ref -= n;
-	if (xi->ref)
+	xi->active -= nactive;
+	if (xi->ref) {
+		if (!xi->active)
+			xb_inode_inactive(xi);
 		return;
+	}
+	xb_ilru_del(m, xi);
 	xb_evict_engine(m, xi);
 	if (xi->vfs && xi->ip)
 		xb_iomap_inode_teardown_locked(xi); /* leftover delalloc back to the free count */
@@ -240,6 +258,7 @@ void xb_iput_locked(struct xb_inode *xi, uint64_t n)
 					(unsigned long long) xi->ino, strerror(-error));
 		}
 		libxfs_irele(xi->ip);
+		m->inodes_loaded--;
 	}
 	xb_itable_remove(m, xi);
 	if (xi->charge)
@@ -257,7 +276,7 @@ void xb_itable_destroy(struct xb_mount *m)
 
 	for (i = 0; i < m->hsize; i++) {
 		while (m->htab[i] && !m->htab[i]->dying)
-			xb_iput_locked(m->htab[i], m->htab[i]->ref);
+			xb_idrop_locked(m->htab[i], m->htab[i]->ref, m->htab[i]->active);
 	}
 	free(m->htab);
 	m->htab = NULL;
@@ -313,7 +332,7 @@ int xb_iget_handle(struct xb_mount *m, uint64_t ino, struct xb_inode **ipp)
 void xb_igrab(struct xb_inode *xi)
 {
 	xb_lock();
-	xi->ref++;
+	xb_ihold_locked(xi);
 	xb_unlock();
 }
 
@@ -345,6 +364,7 @@ void xb_engine_attach(struct xb_mount *m, struct page_cache *pc, xb_evict_fn evi
 	m->pc = pc;
 	m->evict = evict;
 	m->evict_arg = arg;
+	xb_inode_shrinker_install(m);
 	/* Like the engine's threads, the log's timer is born after fuse_daemonize. */
 	if (m->log && xb_log_start_timer(m->log))
 		fprintf(stderr,

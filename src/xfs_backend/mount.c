@@ -245,6 +245,7 @@ int xb_mount(const struct xb_mount_opts *opts, struct xb_mount **mpp, char *why,
 	m->lock_fd = -1;
 	m->rw_fd = -1;
 	m->log_interval_ms = opts->log_interval_ms;
+	m->inode_cache = opts->inode_cache_set ? opts->inode_cache : XB_INODE_CACHE_DEFAULT;
 	why[0] = '\0';
 
 	error = xb_claim_image(m->image, m->readonly, &m->lock_fd, why, whylen);

@@ -24,7 +24,9 @@
  * call, so the table in inode_table.c is the only place that calls it).
  *
  * Fields are protected by the libxfs lock (xb_lock), except @ref which is
- * also only touched under it.  @ip is NULL once the inode has been freed.
+ * also only touched under it.  @ip is NULL while the inode is idle and has
+ * given its libxfs copy back (inode_idle.c); xb_iget_locked loads it again,
+ * so a request holding a reference always finds it.
  */
 struct xb_inode {
 	struct xb_mount *m;
@@ -50,6 +52,15 @@ struct xb_inode {
 	bool dirty_time;
 	/* What xb_itable_add charged to the page cache for us (bytes, 0: none). */
 	uint32_t charge;
+	/*
+	 * Idle inodes (inode_idle.c): of @ref, those held by requests and open
+	 * files rather than by the kernel's lookup count; the LRU of inodes
+	 * with none; the data fork's sequence when the libxfs copy went.
+	 */
+	uint64_t active;
+	struct xb_inode *lru_prev, *lru_next;
+	bool on_lru;
+	uint32_t df_seq;
 };
 
 struct xb_mount {
@@ -88,6 +99,11 @@ struct xb_mount {
 	size_t hsize;
 	size_t hcount;
 	pthread_cond_t itable_cond; /* with the libxfs mutex: a dying inode is gone */
+	/* idle inodes (inode_idle.c), under xb_lock */
+	struct xb_inode *lru_head, *lru_tail; /* no active reference, oldest first */
+	uint64_t lru_count;
+	uint64_t inodes_loaded; /* with their libxfs copy */
+	uint64_t inode_cache;	/* -o inode_cache (XB_INODE_CACHE_DEFAULT) */
 
 	/* the iomap engine (xb_engine_attach), NULL until attached */
 	struct page_cache *pc;
@@ -155,6 +171,25 @@ int xb_itable_init(struct xb_mount *m);
 void xb_itable_destroy(struct xb_mount *m);
 int xb_iget_locked(struct xb_mount *m, uint64_t ino, struct xb_inode **ipp);
 void xb_iput_locked(struct xb_inode *xi, uint64_t n);
+/* Drop @n references, @nactive of them active ones (inode_table.c). */
+void xb_idrop_locked(struct xb_inode *xi, uint64_t n, uint64_t nactive);
+
+/*
+ * Idle inodes (inode_idle.c).  XB_INODE_SLACK: the forks' extent lists and
+ * malloc's headers, charged with each loaded libxfs copy.
+ */
+#define XB_INODE_SLACK	      256
+#define XB_INODE_LOADED_MIN   1024 /* libxfs copies kept whatever cache_size */
+#define XB_INODE_SHRINK_BATCH 8	   /* LRU entries a request looks at, at most */
+size_t xb_inode_loaded_charge(void);
+void xb_ihold_locked(struct xb_inode *xi);
+void xb_ilru_del(struct xb_mount *m, struct xb_inode *xi);
+void xb_inode_inactive(struct xb_inode *xi);
+void xb_inode_shrink_locked(struct xb_mount *m);
+int xb_inode_reload(struct xb_inode *xi);
+void xb_inode_shrinker_install(struct xb_mount *m);
+/* Post-EOF blocks a close or blockgc would trim (xfs_delalloc.c). */
+bool xfs_inode_has_eofblocks(struct xb_inode *xi);
 /* Insert a freshly allocated inode (from libxfs_dir_ialloc) with one reference. */
 struct xb_inode *xb_itable_insert_new(struct xb_mount *m, struct xfs_inode *ip);
 

@@ -154,6 +154,11 @@ static bool xfs_can_free_eofblocks(struct xb_inode *xi)
 	return ip->i_delayed_blks || xfs_iext_lookup_extent(ip, &ip->i_df, end_fsb, &icur, &imap);
 }
 
+bool xfs_inode_has_eofblocks(struct xb_inode *xi)
+{
+	return xfs_can_free_eofblocks(xi);
+}
+
 static int xfs_free_eofblocks_locked(struct xb_inode *xi, uint64_t *trimmed)
 {
 	struct xb_mount *m = xi->m;
@@ -221,7 +226,7 @@ int xfs_blockgc_candidates(struct xb_mount *m, struct xb_inode ***listp, size_t 
 					break;
 				list = l;
 			}
-			xi->ref++;
+			xb_ihold_locked(xi);
 			list[n++] = xi;
 		}
 	}

@@ -3,6 +3,8 @@
 # fsx matrix and fsstress in cache=kernel, fsx (read/write only: shared mmap
 # is refused with FOPEN_DIRECT_IO on libfuse 3.14) and fsstress in
 # cache=none, each on a fresh image that must pass xfs_repair -n afterwards.
+# The cache=kernel session also gives every idle inode's libxfs copy back at
+# once (inode_cache=0): each request on it reads it again.
 # The tools come from ../shared/fstests (build.sh compiles them; it installs
 # xfslibs-dev and libaio-dev from Debian if missing).  Needs root, /dev/fuse.
 #   usage: test_fstests.sh XFSFUSE [FSTESTS_DIR]
@@ -43,7 +45,7 @@ end_session() { # LABEL
 	check "$1: xfs_repair -n" repair_clean "$WORK/img"
 }
 
-session "cache=kernel,writeback_interval=50,reclaim=aggressive,cache_size=32M" 4096
+session "cache=kernel,writeback_interval=50,reclaim=aggressive,cache_size=32M,inode_cache=0" 4096
 check "fsx matrix ($VARIANTS${MATRIX_OPS:+, at most $MATRIX_OPS ops each}) cache=kernel" \
 	env FSX_ONLY="$VARIANTS" FSX="$HERE/fsx-capped.sh" FSX_REAL="$FSX" FSX_MAX_OPS="$MATRIX_OPS" \
 	"$FST/fsx-matrix.sh" "$MNT"

@@ -155,7 +155,7 @@ check_out "writeback_cache with cache=none says why" "^xfsfuse: -o writeback_cac
 # Values that make no sense: each refused with its one-line reason.
 for o in cache_size=-1 cache_size=99999999999999999g max_write=0 max_write=4 \
 	writeback_interval=0 dirty_ratio=0 dirty_background=30,dirty_ratio=20 log_interval=-5 \
-	attr_timeout=-1 attr_timeout=99999999 entry_timeout=soon; do
+	attr_timeout=-1 attr_timeout=99999999 entry_timeout=soon inode_cache=many inode_cache=-3; do
 	check_fails "-o $o refused" "$XFSFUSE" "$IMG" "$MNT" -o "$o"
 	check_out "-o $o: reason line" "^xfsfuse: -o "
 done
