@@ -105,9 +105,8 @@ size_t xb_itable_inos(struct xb_mount *m, uint64_t **inosp);
  * or if the inode is free.
  */
 int xb_iget_handle(struct xb_mount *m, uint64_t ino, struct xb_inode **ipp);
-void xb_igrab(struct xb_inode *ip);		 /* +1 reference */
-void xb_iput(struct xb_inode *ip);		 /* -1 reference */
-void xb_iput_n(struct xb_inode *ip, uint64_t n); /* -n references */
+void xb_igrab(struct xb_inode *ip); /* +1 reference */
+void xb_iput(struct xb_inode *ip);  /* -1 reference */
 /*
  * Wait while an unlinked inode is being freed (its FORGET came), and a
  * little for the FORGET of closed unlinked files to come: what the ENOSPC

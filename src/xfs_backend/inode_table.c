@@ -336,16 +336,11 @@ void xb_igrab(struct xb_inode *xi)
 	xb_unlock();
 }
 
-void xb_iput_n(struct xb_inode *xi, uint64_t n)
-{
-	xb_lock();
-	xb_iput_locked(xi, n);
-	xb_unlock();
-}
-
 void xb_iput(struct xb_inode *xi)
 {
-	xb_iput_n(xi, 1);
+	xb_lock();
+	xb_iput_locked(xi, 1);
+	xb_unlock();
 }
 
 uint64_t xb_ino(const struct xb_inode *xi)
