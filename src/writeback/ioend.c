@@ -151,9 +151,10 @@ void iomap_finish_folio_write(struct folio *folio)
  * I/O completion (iomap_finish_ioend + xfs_end_ioend): the filesystem's
  * ->end_io first when it asked for it (unwritten -> written, on-disk size),
  * the error on the mapping, and only then PG_writeback off: a waiter that
- * sees the folio clean and not under writeback sees the extent converted.  After the last
- * folio_end_writeback of the inode the inode may be freed (bdi_forget_inode
- * waits for exactly that), so nothing below it touches the inode.
+ * sees the folio clean and not under writeback sees the extent converted.
+ * After the last folio_end_writeback of the inode the inode may be freed
+ * (bdi_forget_inode waits for exactly that), so nothing below it touches
+ * the inode.
  */
 void iomap_finish_ioend(struct iomap_ioend *ioend)
 {

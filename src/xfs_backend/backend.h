@@ -211,8 +211,8 @@ bool xb_file_has_privs(struct xb_inode *ip);
 /*
  * security_inode_killpriv for the writes the kernel never passes through
  * file_remove_privs (FOPEN_DIRECT_IO opens: cache=none, O_DIRECT): remove
- * the file capability
- * (security.capability).  0 if there was none, or a negative errno.
+ * the file capability (security.capability).  0 if there was none, or a
+ * negative errno.
  */
 int xb_file_kill_caps(struct xb_inode *ip);
 

@@ -131,25 +131,35 @@ static bool xb_inode_releasable(struct xb_inode *xi)
 		return false;
 	if (v && (atomic_load(&v->i_dio_count) || vfs_i_size_read(v) != (uint64_t) ip->i_disk_size))
 		return false;
-	if (xfs_inode_has_eofblocks(xi))
+	if (xfs_can_free_eofblocks(xi))
 		return false;
 	return !v || invalidate_mapping_pages(&v->i_mapping) == 0;
 }
 
-static void xb_inode_release(struct xb_inode *xi)
+/* @ip becomes xi->ip (NULL: given back): the loaded count and its charge follow. */
+static void xb_inode_set_loaded(struct xb_inode *xi, struct xfs_inode *ip)
 {
 	struct xb_mount *m = xi->m;
+	int64_t delta = (int64_t) xb_inode_loaded_charge();
+
+	__atomic_store_n(&xi->ip, ip, __ATOMIC_RELEASE);
+	if (!ip)
+		delta = -delta;
+	m->inodes_loaded += ip ? 1 : -1;
+	if (xi->charge) {
+		xi->charge = (uint32_t) ((int64_t) xi->charge + delta);
+		page_cache_charge(m->pc, delta);
+	}
+}
+
+static void xb_inode_release(struct xb_inode *xi)
+{
 	struct xfs_inode *ip = xi->ip;
 
-	xb_ilru_del(m, xi);
+	xb_ilru_del(xi->m, xi);
 	xi->df_seq = ip->i_df.if_seq;
-	__atomic_store_n(&xi->ip, NULL, __ATOMIC_RELEASE);
+	xb_inode_set_loaded(xi, NULL);
 	libxfs_irele(ip);
-	m->inodes_loaded--;
-	if (xi->charge) {
-		xi->charge -= (uint32_t) xb_inode_loaded_charge();
-		page_cache_charge(m->pc, -(int64_t) xb_inode_loaded_charge());
-	}
 	atomic_fetch_add(&xb_idle_stats.released, 1);
 }
 
@@ -206,25 +216,17 @@ void xb_inode_shrinker_install(struct xb_mount *m)
  */
 int xb_inode_reload(struct xb_inode *xi)
 {
-	struct xb_mount *m = xi->m;
 	struct xfs_inode *ip;
-	int error;
+	int error = xb_iread(xi->m, xi->ino, &ip);
 
-	error = xb_err(libxfs_iget(m->mp, NULL, xi->ino, 0, &ip));
+	if (error == -ESTALE) /* freed on disk behind our back: not by us */
+		return xb_err(-EFSCORRUPTED);
 	if (error)
 		return error;
-	if (VFS_I(ip)->i_mode == 0) { /* freed on disk behind our back: not by us */
-		libxfs_irele(ip);
-		return xb_err(-EFSCORRUPTED);
-	}
-	ip->i_size = xi->vfs ? (xfs_fsize_t) vfs_i_size_read(xi->vfs) : ip->i_disk_size;
+	if (xi->vfs)
+		ip->i_size = (xfs_fsize_t) vfs_i_size_read(xi->vfs);
 	ip->i_df.if_seq = xi->df_seq + 1;
-	__atomic_store_n(&xi->ip, ip, __ATOMIC_RELEASE);
-	m->inodes_loaded++;
-	if (xi->charge) {
-		xi->charge += (uint32_t) xb_inode_loaded_charge();
-		page_cache_charge(m->pc, (int64_t) xb_inode_loaded_charge());
-	}
+	xb_inode_set_loaded(xi, ip);
 	atomic_fetch_add(&xb_idle_stats.reloaded, 1);
 	return 0;
 }

@@ -153,9 +153,30 @@ static struct xb_inode *xb_itable_add(struct xb_mount *m, struct xfs_inode *ip)
 	xi->hnext = m->htab[h];
 	m->htab[h] = xi;
 	m->hcount++;
-	m->inodes_loaded++;
+	m->inodes_loaded++; /* charged above with the rest */
 	xb_inode_shrink_locked(m);
 	return xi;
+}
+
+/*
+ * Read inode @ino from the image (its cluster buffer, through the buffer
+ * cache): -ESTALE for a free inode slot.  libxfs_iget leaves the incore
+ * size 0: it starts as the on-disk size.
+ */
+int xb_iread(struct xb_mount *m, uint64_t ino, struct xfs_inode **ipp)
+{
+	struct xfs_inode *ip;
+	int error = xb_err(libxfs_iget(m->mp, NULL, ino, 0, &ip));
+
+	if (error)
+		return error;
+	if (VFS_I(ip)->i_mode == 0) {
+		libxfs_irele(ip);
+		return -ESTALE;
+	}
+	ip->i_size = ip->i_disk_size;
+	*ipp = ip;
+	return 0;
 }
 
 int xb_iget_locked(struct xb_mount *m, uint64_t ino, struct xb_inode **ipp)
@@ -180,15 +201,10 @@ int xb_iget_locked(struct xb_mount *m, uint64_t ino, struct xb_inode **ipp)
 	}
 	if (!libxfs_verify_ino(m->mp, ino))
 		return -ESTALE;
-	error = xb_err(libxfs_iget(m->mp, NULL, ino, 0, &ip));
+	/* ESTALE: a free inode slot (stale file handle, or a dir entry to nothing). */
+	error = xb_iread(m, ino, &ip);
 	if (error)
 		return error;
-	/* A free inode slot (stale file handle, or a dir entry to nothing). */
-	if (VFS_I(ip)->i_mode == 0) {
-		libxfs_irele(ip);
-		return -ESTALE;
-	}
-	ip->i_size = ip->i_disk_size; /* libxfs_iget leaves the incore size 0 */
 	xi = xb_itable_add(m, ip);
 	if (!xi) {
 		libxfs_irele(ip);
@@ -219,9 +235,9 @@ static void xb_evict_engine(struct xb_mount *m, struct xb_inode *xi)
 	xb_lock();
 }
 
-void xb_iput_locked(struct xb_inode *xi, uint64_t n)
+void xb_iput_locked(struct xb_inode *xi)
 {
-	xb_idrop_locked(xi, n, n);
+	xb_idrop_locked(xi, 1, 1);
 }
 
 void xb_idrop_locked(struct xb_inode *xi, uint64_t n, uint64_t nactive)
@@ -339,7 +355,7 @@ void xb_igrab(struct xb_inode *xi)
 void xb_iput(struct xb_inode *xi)
 {
 	xb_lock();
-	xb_iput_locked(xi, 1);
+	xb_iput_locked(xi);
 	xb_unlock();
 }
 

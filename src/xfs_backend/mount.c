@@ -117,7 +117,7 @@ static int xb_read_root(struct xb_mount *m, char *why, size_t whylen)
 	if (!error && !S_ISDIR(VFS_I(root->ip)->i_mode))
 		error = -EUCLEAN;
 	if (root)
-		xb_iput_locked(root, 1);
+		xb_iput_locked(root);
 	if (error)
 		snprintf(why, whylen, "%s: cannot read the root directory (%s)", m->image,
 			 strerror(-error));

@@ -289,7 +289,7 @@ static void xb_new_undo(struct xb_new *n, struct xb_inode *xi)
 	if (!n->tmpfile && xb_remove_trans(n->dir, &n->xname, xi->ip, S_ISDIR(n->mode)))
 		fprintf(stderr, "xfsfuse: inode %llu: could not remove it after a failed create\n",
 			(unsigned long long) xi->ino);
-	xb_iput_locked(xi, 1);
+	xb_iput_locked(xi);
 }
 
 /* posix_acl_create, the create, then the inherited ACLs (xfs_generic_create). */

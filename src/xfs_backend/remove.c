@@ -173,7 +173,7 @@ static int xb_remove(struct xb_inode *dir, const char *name, bool is_dir)
 		error = xb_remove_trans(dir, &xname, child->ip, is_dir);
 	/* The last reference of an unlinked inode frees it (xb_inactive). */
 	if (child)
-		xb_iput_locked(child, 1);
+		xb_iput_locked(child);
 	xb_unlock();
 	return error;
 }

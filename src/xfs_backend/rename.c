@@ -347,12 +347,12 @@ int xb_rename2(struct xb_inode *odir, const char *oname, struct xb_inode *ndir, 
 out_put:
 	/* A whiteout never linked (the rename failed) is freed with this. */
 	if (r.wip)
-		xb_iput_locked(r.wip, 1);
+		xb_iput_locked(r.wip);
 	/* A replaced target may have lost its last name: freed here if unused. */
 	if (r.tgt)
-		xb_iput_locked(r.tgt, 1);
+		xb_iput_locked(r.tgt);
 	if (r.src)
-		xb_iput_locked(r.src, 1);
+		xb_iput_locked(r.src);
 	xb_unlock();
 	return error;
 }

@@ -242,10 +242,10 @@ static int xb_iunlink_recover_bucket(struct xb_mount *m, struct xfs_perag *pag, 
 		if (error)
 			return error;
 		if (VFS_I(xi->ip)->i_nlink != 0) {
-			xb_iput_locked(xi, 1);
+			xb_iput_locked(xi);
 			return -EUCLEAN;
 		}
-		xb_iput_locked(xi, 1); /* the last reference: xb_inactive frees it */
+		xb_iput_locked(xi); /* the last reference: xb_inactive frees it */
 		prev = head;
 		(*freed)++;
 	}

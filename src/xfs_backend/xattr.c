@@ -293,7 +293,8 @@ int xb_removexattr(struct xb_inode *xi, const char *name)
  * cap_inode_killpriv: a write drops the file's capabilities.  The FUSE
  * kernel does it itself (GETXATTR, then REMOVEXATTR) wherever it calls
  * file_remove_privs; its FOPEN_DIRECT_IO write path (cache=none, O_DIRECT)
- * never does, so that path asks us.  Files without an attribute fork pay one test.
+ * never does, so that path asks us.  Files without an attribute fork pay
+ * one test.
  */
 int xb_file_kill_caps(struct xb_inode *xi)
 {

@@ -170,7 +170,9 @@ void xb_reserve_rw(struct xb_mount *m);
 int xb_itable_init(struct xb_mount *m);
 void xb_itable_destroy(struct xb_mount *m);
 int xb_iget_locked(struct xb_mount *m, uint64_t ino, struct xb_inode **ipp);
-void xb_iput_locked(struct xb_inode *xi, uint64_t n);
+/* libxfs_iget for the table: -ESTALE for a free slot, i_size the on-disk size. */
+int xb_iread(struct xb_mount *m, uint64_t ino, struct xfs_inode **ipp);
+void xb_iput_locked(struct xb_inode *xi); /* -1 active reference */
 /* Drop @n references, @nactive of them active ones (inode_table.c). */
 void xb_idrop_locked(struct xb_inode *xi, uint64_t n, uint64_t nactive);
 
@@ -189,7 +191,7 @@ void xb_inode_shrink_locked(struct xb_mount *m);
 int xb_inode_reload(struct xb_inode *xi);
 void xb_inode_shrinker_install(struct xb_mount *m);
 /* Post-EOF blocks a close or blockgc would trim (xfs_delalloc.c). */
-bool xfs_inode_has_eofblocks(struct xb_inode *xi);
+bool xfs_can_free_eofblocks(struct xb_inode *xi);
 /* Insert a freshly allocated inode (from libxfs_dir_ialloc) with one reference. */
 struct xb_inode *xb_itable_insert_new(struct xb_mount *m, struct xfs_inode *ip);
 

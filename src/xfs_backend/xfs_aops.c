@@ -241,9 +241,8 @@ static int xfs_map_blocks(struct iomap_writepage_ctx *wpc, struct vfs_inode *ino
 			  unsigned int len)
 {
 	struct xb_inode *xi = xb_from_vfs(inode);
-	int error;
-
 	struct xfs_inode *ip = __atomic_load_n(&xi->ip, __ATOMIC_ACQUIRE);
+	int error;
 
 	(void) len; /* one block at a time, like the kernel's xfs_map_blocks */
 	/*

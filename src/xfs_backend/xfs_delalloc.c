@@ -129,7 +129,7 @@ void xb_iomap_inode_teardown_locked(struct xb_inode *xi)
  * files with their extents in memory, and not for files preallocated on
  * purpose unless they carry delalloc.
  */
-static bool xfs_can_free_eofblocks(struct xb_inode *xi)
+bool xfs_can_free_eofblocks(struct xb_inode *xi)
 {
 	struct xfs_mount *mp = xi->m->mp;
 	struct xfs_inode *ip = xi->ip;
@@ -152,11 +152,6 @@ static bool xfs_can_free_eofblocks(struct xb_inode *xi)
 	if (last_fsb <= end_fsb)
 		return false;
 	return ip->i_delayed_blks || xfs_iext_lookup_extent(ip, &ip->i_df, end_fsb, &icur, &imap);
-}
-
-bool xfs_inode_has_eofblocks(struct xb_inode *xi)
-{
-	return xfs_can_free_eofblocks(xi);
 }
 
 static int xfs_free_eofblocks_locked(struct xb_inode *xi, uint64_t *trimmed)
