@@ -482,8 +482,8 @@ static void bdi_apply_config(struct bdi *bdi, const struct bdi_config *cfg)
 		cfg && cfg->writeback_interval_ms ? cfg->writeback_interval_ms : 500;
 	bdi->cfg.dirty_expire_ms = cfg && cfg->dirty_expire_ms ? cfg->dirty_expire_ms : 3000;
 	bdi->cfg.dirty_background_pct =
-		cfg && cfg->dirty_background_pct ? cfg->dirty_background_pct : 10;
-	bdi->cfg.dirty_pct = cfg && cfg->dirty_pct ? cfg->dirty_pct : 20;
+		cfg && cfg->dirty_background_pct ? cfg->dirty_background_pct : 40;
+	bdi->cfg.dirty_pct = cfg && cfg->dirty_pct ? cfg->dirty_pct : 60;
 	/* As the kernel's domain_dirty_limits: background stays below the limit. */
 	if (bdi->cfg.dirty_background_pct > bdi->cfg.dirty_pct)
 		bdi->cfg.dirty_background_pct = bdi->cfg.dirty_pct;

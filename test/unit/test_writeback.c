@@ -701,6 +701,34 @@ static void test_expire_and_background(void)
 }
 
 /*
+ * The default thresholds (doc/engine.md "Dirty thresholds"): background
+ * writeback starts at 40 % of the cache, not the kernel's 10 %, so a
+ * rewritten file set of a quarter of the cache stays dirty until it expires.
+ */
+static void test_default_thresholds(void)
+{
+	struct bdi_config cfg = {.writeback_interval_ms = 60000, .dirty_expire_ms = 60000};
+	struct bdi *bdi;
+	struct vfs_inode *a;
+
+	pc_setup(4096, 2 << 20); /* background at 819 KiB, the kernel's 10 % at 204 KiB */
+	disk_reset();
+	CHECK_EQ(bdi_start(&bdi, &pc, &cfg, &fake_ops), 0);
+	a = new_file(21, 12);
+	dirty_range(bdi, a, 0, 576 * 1024, 3); /* 28 %: under the threshold */
+	bdi_balance_dirty_pages(bdi);
+	usleep(200 * 1000);
+	CHECK_EQ(count_tagged(a, PC_TAG_DIRTY), 144);
+	CHECK_EQ(atomic_load(&bdi_stats(bdi)->dirty_throttled), 0);
+	dirty_range(bdi, a, 576 * 1024, 384 * 1024, 3); /* 47 %: over it, kicked */
+	CHECK(wait_clean(a, 20000));
+	CHECK(disk_matches(a, 0, 960 * 1024, false));
+	bdi_stop(bdi);
+	free_file(a);
+	page_cache_destroy(&pc);
+}
+
+/*
  * balance_dirty_pages: a writer that dirties far more than dirty_pct of the
  * cache, with slow I/O completion, is held near the limit -- dirty plus
  * writeback never runs away -- and a writer under the limit never waits.
@@ -962,6 +990,7 @@ int main(void)
 	test_large_folios_bdi();
 	test_inline_completion();
 	test_expire_and_background();
+	test_default_thresholds();
 	test_dirty_throttle();
 	test_errors();
 	test_hole_and_enomem();
