@@ -14,7 +14,7 @@
 #   --only      workloads to run (default: all; --list shows them)
 #   --systems   systems to compare (default: xfsfuse,xfsfuse-none,xfsfuse-uring,
 #               xfsfuse-wbc,kernel,fuse2fs,passthrough_hp,passthrough_ll;
-#               also xfsfuse-64k)
+#               also xfsfuse-64k, xfsfuse-kdirty)
 #   --reps N    runs of every workload per system, medians reported
 #               (default 3; 1 with --quick)
 #   --out DIR   where YYYY-MM-DD-HHMM.{md,json,png} go (default bench/results)
@@ -42,7 +42,7 @@ PYTHON="${BENCH_PYTHON:-/usr/bin/python3}"
 for f in "$BENCH"/lib/sys-*.sh "$BENCH"/workloads/*.sh; do . "$f"; done
 
 ALL_WORKLOADS="seqwrite seqread randwrite randread fsync meta readdir untar scale extents"
-ALL_SYSTEMS="xfsfuse xfsfuse-none xfsfuse-uring xfsfuse-wbc xfsfuse-64k kernel fuse2fs passthrough_hp passthrough_ll"
+ALL_SYSTEMS="xfsfuse xfsfuse-none xfsfuse-uring xfsfuse-wbc xfsfuse-64k xfsfuse-kdirty kernel fuse2fs passthrough_hp passthrough_ll"
 DEFAULT_SYSTEMS="xfsfuse,xfsfuse-none,xfsfuse-uring,xfsfuse-wbc,kernel,fuse2fs,passthrough_hp,passthrough_ll"
 
 QUICK=0 ONLY="" SYSTEMS="$DEFAULT_SYSTEMS" REPS="" OUT="$BENCH/results" KEEP=0

@@ -4,6 +4,7 @@
 #   xfsfuse-64k    -o folio_size=64k
 #   xfsfuse-uring  -o io_uring: FUSE-over-io_uring (libfuse 3.18, Linux 6.14+), else /dev/fuse
 #   xfsfuse-wbc    -o writeback_cache: the kernel's writeback cache (writes lose their exact ranges)
+#   xfsfuse-kdirty the kernel's dirty ratios (10/20 % of cache_size) instead of xfsfuse's 40/60 %
 # The daemon runs in the foreground (-f) as a child of run-bench.sh: its PID
 # is the one measured.  Sourced by bench/run-bench.sh.
 
@@ -15,6 +16,7 @@ xfsfuse_desc() {
 	xfsfuse-64k) echo "xfsfuse -o folio_size=64k" ;;
 	xfsfuse-uring) echo "xfsfuse -o io_uring" ;;
 	xfsfuse-wbc) echo "xfsfuse -o writeback_cache" ;;
+	xfsfuse-kdirty) echo "xfsfuse -o dirty_background=10,dirty_ratio=20" ;;
 	esac
 }
 xfsfuse_opts() {
@@ -24,6 +26,7 @@ xfsfuse_opts() {
 	xfsfuse-64k) echo "folio_size=64k" ;;
 	xfsfuse-uring) echo "io_uring" ;;
 	xfsfuse-wbc) echo "writeback_cache" ;;
+	xfsfuse-kdirty) echo "dirty_background=10,dirty_ratio=20" ;;
 	*) return 1 ;;
 	esac
 }
