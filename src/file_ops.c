@@ -25,7 +25,7 @@ void xf_engine_default_opts(struct xf_engine_opts *o)
 	o->cache_size = 256ull << 20;
 	o->bdi.writeback_interval_ms = 500;
 	o->bdi.dirty_expire_ms = 3000;
-	/* Not the kernel's 10/20 % of memory: doc/engine.md "Dirty thresholds". */
+	/* Not the kernel's 10/20 % of memory: doc/engine.md, "Decisions that differ". */
 	o->bdi.dirty_background_pct = 40;
 	o->bdi.dirty_pct = 60;
 	o->reclaim.interval_ms = 100;

@@ -701,7 +701,7 @@ static void test_expire_and_background(void)
 }
 
 /*
- * The default thresholds (doc/engine.md "Dirty thresholds"): background
+ * The default thresholds (doc/engine.md, "Decisions that differ"): background
  * writeback starts at 40 % of the cache, not the kernel's 10 %, so a
  * rewritten file set of a quarter of the cache stays dirty until it expires.
  */
