@@ -67,6 +67,25 @@ static void xf_evict(struct vfs_inode *v, bool unlinked, void *arg)
 	inode_unlock(v);
 }
 
+/*
+ * An idle inode's vfs_inode may go (the backend asks with its page cache
+ * empty and no request holding the inode): nobody has it open, the flusher
+ * does not list it, and no writeback error waits for an fsync to report it.
+ */
+static bool xf_inode_idle(struct vfs_inode *v, void *arg)
+{
+	struct xf_engine *e = arg;
+
+	if (atomic_load(&v->i_opens) || atomic_load(&v->i_mapping.wb_err))
+		return false;
+	return !e->bdi || bdi_inode_unlisted(e->bdi, v);
+}
+
+static const struct xb_engine_ops xf_engine_ops = {
+	.evict = xf_evict,
+	.idle = xf_inode_idle,
+};
+
 int xf_engine_start(struct xf_engine *e, struct xb_mount *m)
 {
 	int error;
@@ -88,7 +107,7 @@ int xf_engine_start(struct xf_engine *e, struct xb_mount *m)
 		goto out_bdi;
 	xf_reclaimer = e->reclaim;
 	e->pc.over_limit = xf_over_limit;
-	xb_engine_attach(m, &e->pc, xf_evict, e);
+	xb_engine_attach(m, &e->pc, &xf_engine_ops, e);
 	e->running = true;
 	return 0;
 

@@ -213,6 +213,7 @@ static void xf_collect_inodes(struct xf_counters *cs, struct xf_engine *e)
 	xf_add(cs, "inodes_loaded", e->m ? xb_inodes_loaded(e->m) : 0, true);
 	xf_add(cs, "inodes_released", atomic_load(&xb_idle_stats.released), false);
 	xf_add(cs, "inodes_reloaded", atomic_load(&xb_idle_stats.reloaded), false);
+	xf_add(cs, "inodes_vfs_released", atomic_load(&xb_idle_stats.vfs_released), false);
 }
 
 /* The XFS log (doc/log.md). */

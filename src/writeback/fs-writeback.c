@@ -19,15 +19,19 @@
  * sets WB_I_FREEING and waits for WB_I_SYNC to clear in one critical
  * section, then writes back and waits itself, and unlinks.  So the flusher
  * never starts on an inode that is going away and forget never returns
- * while the flusher uses it.  fsync callers hold their own reference.  The
+ * while the flusher uses it.  An idle inode's engine state is freed without
+ * forget only when bdi_inode_unlisted finds no bit set, no folio is cached
+ * and no request holds the inode, so nothing can list it again meanwhile
+ * (doc/backend.md "Idle inodes").  fsync callers hold their own reference.  The
  * completion worker touches an inode only before the last
  * folio_end_writeback of its ioends, and forget waits for all of those.
  *
  * Locks:
  *   bdi->list_lock   the two lists, every inode's wb_* fields, kicked,
  *                    stopping, the sync counters.  Taken under folio locks
- *                    (bdi_mark_inode_dirty from the write path); nothing is
- *                    taken under it -- no folio lock, no page-cache lock.
+ *                    (bdi_mark_inode_dirty from the write path) and under
+ *                    the libxfs lock (bdi_inode_unlisted); nothing is taken
+ *                    under it -- no folio lock, no page-cache lock.
  *   bdi->cq_lock     the completion queue.  Leaf.
  */
 #include <errno.h>
@@ -665,6 +669,16 @@ int bdi_forget_inode(struct bdi *bdi, struct vfs_inode *inode, bool discard)
 	inode->wb_next = NULL;
 	pthread_mutex_unlock(&bdi->list_lock);
 	return error;
+}
+
+bool bdi_inode_unlisted(struct bdi *bdi, struct vfs_inode *inode)
+{
+	bool unlisted;
+
+	pthread_mutex_lock(&bdi->list_lock);
+	unlisted = inode->wb_listed == 0;
+	pthread_mutex_unlock(&bdi->list_lock);
+	return unlisted;
 }
 
 const struct writeback_stats *bdi_stats(struct bdi *bdi)

@@ -61,7 +61,7 @@ struct iomap_ioend {
 	 * data write did (iomap_writepage_end_bio).
 	 */
 	bool io_fs_end_io;
-	size_t io_disk_len;			  /* bytes written at io_addr (whole blocks) */
+	size_t io_disk_len; /* bytes written at io_addr (whole blocks) */
 	unsigned int io_nr_vecs, io_max_vecs;
 	struct folio **io_vec_folio; /* [io_max_vecs] */
 	struct iovec *io_iov;	     /* [io_max_vecs]: the data in the folios */
@@ -171,6 +171,12 @@ int file_write_and_wait_range(struct bdi *bdi, struct vfs_inode *inode, uint64_t
 /* The inode is going away: write it back (unless @discard: unlinked), wait,
  * take it off the lists. */
 int bdi_forget_inode(struct bdi *bdi, struct vfs_inode *inode, bool discard);
+/*
+ * The bdi neither lists @inode nor writes it back (no writeback bit set):
+ * with no folio cached and nobody to dirty one, it may be freed without
+ * bdi_forget_inode (an idle inode, doc/backend.md "Idle inodes").
+ */
+bool bdi_inode_unlisted(struct bdi *bdi, struct vfs_inode *inode);
 /* Wake the flusher now (dirty threshold passed, reclaim blocked). */
 void bdi_kick(struct bdi *bdi);
 /*

@@ -201,6 +201,7 @@ int xb_iforget(struct xb_mount *m, uint64_t ino, uint64_t nlookup);
 uint64_t xb_inodes_loaded(struct xb_mount *m);
 struct xb_idle_stats {
 	_Atomic uint64_t released, reloaded;
+	_Atomic uint64_t vfs_released; /* regular files: their vfs_inode too */
 };
 extern struct xb_idle_stats xb_idle_stats;
 /* A write by an unprivileged user: drop setuid/setgid as file_remove_privs.

@@ -10,9 +10,11 @@
  * reclaims clean inodes nobody uses, an inode only the kernel's lookup
  * count holds goes on an LRU list, and once more libxfs copies are loaded
  * than a quarter of cache_size pays for, the oldest clean ones are
- * released (libxfs_irele) and xi->ip becomes NULL.  xb_iget_locked reads
- * the inode again from its cluster buffer -- the buffer cache holds every
- * committed change, dirty buffers included -- before any request uses it.
+ * released (libxfs_irele) and xi->ip becomes NULL, and so does a regular
+ * file's xi->vfs, the engine's vfs_inode with its empty page-cache index.
+ * xb_iget_locked reads the inode again from its cluster buffer -- the
+ * buffer cache holds every committed change, dirty buffers included -- and
+ * gives it a new vfs_inode before any request uses it.
  *
  * Who may touch xi->ip.  Every request takes a reference with xb_iget or
  * xb_igrab, and those count as "active"; the references a reply hands to the
@@ -20,9 +22,11 @@
  * drops them without making the inode active (xb_iforget).  Only an inode
  * with no active reference is on the LRU, and only one that also has no
  * page-cache folio, no direct I/O, no delalloc, no COW fork extents, no
- * lazy timestamps, no kept ranges, no post-EOF blocks to trim, links, and
- * no libxfs log item is released: the engine's threads (writeback,
- * completion, reclaim) reach xi->ip only through folios or open files.
+ * lazy timestamps, no kept ranges, no post-EOF blocks to trim, links, no
+ * libxfs log item, and that the engine calls idle (not open, not on the
+ * flusher's lists, no writeback error unreported) is released: the
+ * engine's threads (writeback, completion, reclaim) reach xi->ip and
+ * xi->vfs only through folios, open files and the flusher's lists.
  * A reference wrongly counted as active only keeps an inode loaded.
  *
  * Everything here runs under xb_lock.
@@ -133,7 +137,12 @@ static bool xb_inode_releasable(struct xb_inode *xi)
 		return false;
 	if (xfs_can_free_eofblocks(xi))
 		return false;
-	return !v || invalidate_mapping_pages(&v->i_mapping) == 0;
+	if (!v)
+		return true;
+	if (invalidate_mapping_pages(&v->i_mapping) != 0)
+		return false;
+	return xi->m->engine_ops && xi->m->engine_ops->idle &&
+	       xi->m->engine_ops->idle(v, xi->m->engine_arg);
 }
 
 /* @ip becomes xi->ip (NULL: given back): the loaded count and its charge follow. */
@@ -160,6 +169,7 @@ static void xb_inode_release(struct xb_inode *xi)
 	xi->df_seq = ip->i_df.if_seq;
 	xb_inode_set_loaded(xi, NULL);
 	libxfs_irele(ip);
+	xb_vfs_detach(xi);
 	atomic_fetch_add(&xb_idle_stats.released, 1);
 }
 
@@ -212,23 +222,27 @@ void xb_inode_shrinker_install(struct xb_mount *m)
 /*
  * Read a released inode again.  Its data fork's sequence continues from
  * where it was (an iomap cached before the release can never look valid),
- * and i_size is the engine's, as at the first load.
+ * and i_size is the on-disk size, which the engine's was at the release;
+ * a regular file gets a new vfs_inode from it, as at the first load.
  */
 int xb_inode_reload(struct xb_inode *xi)
 {
 	struct xfs_inode *ip;
-	int error = xb_iread(xi->m, xi->ino, &ip);
+	int error;
 
+	if (xi->ip) /* the vfs_inode alone failed to come back last time */
+		return xb_vfs_attach(xi);
+	error = xb_iread(xi->m, xi->ino, &ip);
 	if (error == -ESTALE) /* freed on disk behind our back: not by us */
 		return xb_err(-EFSCORRUPTED);
 	if (error)
 		return error;
-	if (xi->vfs)
+	if (xi->vfs) /* only when released before the vfs_inode went too */
 		ip->i_size = (xfs_fsize_t) vfs_i_size_read(xi->vfs);
 	ip->i_df.if_seq = xi->df_seq + 1;
 	xb_inode_set_loaded(xi, ip);
 	atomic_fetch_add(&xb_idle_stats.reloaded, 1);
-	return 0;
+	return xb_vfs_attach(xi);
 }
 
 /* ---- the lookup references the kernel holds ---- */

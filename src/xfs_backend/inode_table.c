@@ -109,17 +109,43 @@ static void xb_vfs_free(struct vfs_inode *v)
 	free(v);
 }
 
+/* A loaded regular file gets its vfs_inode, charged with the inode (no-op if it has one). */
+int xb_vfs_attach(struct xb_inode *xi)
+{
+	struct xb_mount *m = xi->m;
+
+	if (xi->vfs || !m->pc || !S_ISREG(VFS_I(xi->ip)->i_mode))
+		return 0;
+	xi->vfs = xb_vfs_alloc(m, xi);
+	if (!xi->vfs)
+		return -ENOMEM;
+	xi->charge += sizeof(*xi->vfs);
+	page_cache_charge(m->pc, sizeof(*xi->vfs));
+	return 0;
+}
+
+/* An idle inode gives its vfs_inode back (inode_idle.c says when it may). */
+void xb_vfs_detach(struct xb_inode *xi)
+{
+	if (!xi->vfs)
+		return;
+	xb_vfs_free(xi->vfs);
+	xi->vfs = NULL;
+	xi->charge -= sizeof(struct vfs_inode);
+	page_cache_charge(xi->m->pc, -(int64_t) sizeof(struct vfs_inode));
+	atomic_fetch_add(&xb_idle_stats.vfs_released, 1);
+}
+
 /*
  * An in-core inode's memory, charged to cache_size while it lives
- * (page_cache_charge; doc/performance.md, "Memory"): our xb_inode, the
- * engine's vfs_inode of a regular file, and while it is loaded libxfs's
- * xfs_inode with XB_INODE_SLACK for its forks' extent lists and malloc's
- * headers (xb_inode_loaded_charge; an idle inode gives that part back).
+ * (page_cache_charge; doc/performance.md, "Memory"): our xb_inode, and
+ * while it is loaded libxfs's xfs_inode with XB_INODE_SLACK for its forks'
+ * extent lists and malloc's headers (xb_inode_loaded_charge) and a regular
+ * file's vfs_inode (xb_vfs_attach): an idle inode gives both back.
  */
-static uint32_t xb_inode_charge(const struct xb_inode *xi)
+static uint32_t xb_inode_charge(void)
 {
-	return (uint32_t) (sizeof(*xi) + (xi->vfs ? sizeof(*xi->vfs) : 0) +
-			   xb_inode_loaded_charge());
+	return (uint32_t) (sizeof(struct xb_inode) + xb_inode_loaded_charge());
 }
 
 static struct xb_inode *xb_itable_add(struct xb_mount *m, struct xfs_inode *ip)
@@ -138,16 +164,14 @@ static struct xb_inode *xb_itable_add(struct xb_mount *m, struct xfs_inode *ip)
 	xi->active = 1;
 	/* What this inode changed before we knew it is not known: assume now. */
 	xi->log_seq = xi->log_seq_data = xb_log_open_seq(m);
-	if (m->pc && S_ISREG(VFS_I(ip)->i_mode)) {
-		xi->vfs = xb_vfs_alloc(m, xi);
-		if (!xi->vfs) {
+	if (m->pc) {
+		xi->charge = xb_inode_charge();
+		page_cache_charge(m->pc, xi->charge);
+		if (xb_vfs_attach(xi)) {
+			page_cache_charge(m->pc, -(int64_t) xi->charge);
 			free(xi);
 			return NULL;
 		}
-	}
-	if (m->pc) {
-		xi->charge = xb_inode_charge(xi);
-		page_cache_charge(m->pc, xi->charge);
 	}
 	h = xb_hash(m, xi->ino);
 	xi->hnext = m->htab[h];
@@ -190,7 +214,7 @@ int xb_iget_locked(struct xb_mount *m, uint64_t ino, struct xb_inode **ipp)
 		xi = xb_itable_lookup(m, ino);
 	}
 	if (xi) {
-		if (!xi->ip) { /* idle, its libxfs copy given back (inode_idle.c) */
+		if (!xi->ip || (!xi->vfs && m->pc)) { /* idle, given back (inode_idle.c) */
 			error = xb_inode_reload(xi);
 			if (error)
 				return error;
@@ -227,11 +251,11 @@ static void xb_evict_engine(struct xb_mount *m, struct xb_inode *xi)
 {
 	bool unlinked = xi->ip && VFS_I(xi->ip)->i_nlink == 0;
 
-	if (!xi->vfs || !m->evict)
+	if (!xi->vfs || !m->engine_ops || !m->engine_ops->evict)
 		return;
 	xi->dying = true;
 	xb_unlock();
-	m->evict(xi->vfs, unlinked, m->evict_arg);
+	m->engine_ops->evict(xi->vfs, unlinked, m->engine_arg);
 	xb_lock();
 }
 
@@ -369,12 +393,13 @@ struct xb_mount *xb_inode_mount(const struct xb_inode *xi)
 	return xi->m;
 }
 
-void xb_engine_attach(struct xb_mount *m, struct page_cache *pc, xb_evict_fn evict, void *arg)
+void xb_engine_attach(struct xb_mount *m, struct page_cache *pc, const struct xb_engine_ops *ops,
+		      void *arg)
 {
 	xb_lock();
 	m->pc = pc;
-	m->evict = evict;
-	m->evict_arg = arg;
+	m->engine_ops = ops;
+	m->engine_arg = arg;
 	xb_inode_shrinker_install(m);
 	/* Like the engine's threads, the log's timer is born after fuse_daemonize. */
 	if (m->log && xb_log_start_timer(m->log))

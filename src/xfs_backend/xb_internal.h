@@ -107,8 +107,8 @@ struct xb_mount {
 
 	/* the iomap engine (xb_engine_attach), NULL until attached */
 	struct page_cache *pc;
-	xb_evict_fn evict;
-	void *evict_arg;
+	const struct xb_engine_ops *engine_ops;
+	void *engine_arg;
 };
 
 /*
@@ -188,7 +188,11 @@ void xb_ihold_locked(struct xb_inode *xi);
 void xb_ilru_del(struct xb_mount *m, struct xb_inode *xi);
 void xb_inode_inactive(struct xb_inode *xi);
 void xb_inode_shrink_locked(struct xb_mount *m);
+/* A released inode, or one whose vfs_inode alone is missing: load what is gone. */
 int xb_inode_reload(struct xb_inode *xi);
+/* A loaded regular file's vfs_inode: made (charged) if missing; given back (inode_table.c). */
+int xb_vfs_attach(struct xb_inode *xi);
+void xb_vfs_detach(struct xb_inode *xi);
 void xb_inode_shrinker_install(struct xb_mount *m);
 /* Post-EOF blocks a close or blockgc would trim (xfs_delalloc.c). */
 bool xfs_can_free_eofblocks(struct xb_inode *xi);

@@ -27,14 +27,28 @@ extern const struct iomap_writeback_ops xfs_writeback_ops;
 struct xb_inode *xb_from_vfs(struct vfs_inode *inode);
 
 /*
- * Give the backend the page cache (regular files get a vfs_inode whose
- * mapping lives in it) and the eviction callback: called WITHOUT the libxfs
- * lock before an inode's memory is freed, to write back (if still linked)
- * and drop its page cache (the kernel's evict -> truncate_inode_pages_final).
- * While it runs, xb_iget of that inode number waits (I_FREEING).
+ * What the backend asks of the engine about a regular file's vfs_inode.
+ *
+ * evict: called WITHOUT the libxfs lock before an inode's memory is freed,
+ * to write back (if still linked) and drop its page cache (the kernel's
+ * evict -> truncate_inode_pages_final).  While it runs, xb_iget of that
+ * inode number waits (I_FREEING).
+ *
+ * idle: called under the libxfs lock for an inode no request or open file
+ * holds and whose page cache is empty: true when nothing of the engine
+ * refers to it any more (the flusher does not list it, no writeback error
+ * waits for an fsync), so that its vfs_inode may be freed while the kernel
+ * keeps the inode (inode_idle.c).  Must not sleep.  NULL: never.
  */
-typedef void (*xb_evict_fn)(struct vfs_inode *inode, bool unlinked, void *arg);
-void xb_engine_attach(struct xb_mount *m, struct page_cache *pc, xb_evict_fn evict, void *arg);
+struct xb_engine_ops {
+	void (*evict)(struct vfs_inode *inode, bool unlinked, void *arg);
+	bool (*idle)(struct vfs_inode *inode, void *arg);
+};
+
+/* Give the backend the page cache (regular files get a vfs_inode whose
+ * mapping lives in it) and the engine's callbacks (@ops outlives the mount). */
+void xb_engine_attach(struct xb_mount *m, struct page_cache *pc, const struct xb_engine_ops *ops,
+		      void *arg);
 
 /*
  * Truncate (the kernel's xfs_setattr_size): caller holds i_rwsem and

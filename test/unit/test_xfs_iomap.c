@@ -74,6 +74,8 @@ static void test_evict(struct vfs_inode *v, bool unlinked, void *arg)
 	inode_unlock(v);
 }
 
+static const struct xb_engine_ops test_engine_ops = {.evict = test_evict};
+
 static struct xb_inode *create_file(struct xb_mount *m, const char *name)
 {
 	struct xb_cred cr = {.uid = 0, .gid = 0};
@@ -582,7 +584,7 @@ static void run(unsigned int bs)
 	m = th_mount(img, false);
 	if (!m)
 		return;
-	xb_engine_attach(m, &pc, test_evict, NULL);
+	xb_engine_attach(m, &pc, &test_engine_ops, NULL);
 
 	test_reserve_punch(m, bs);
 	test_map_blocks(m, bs);
