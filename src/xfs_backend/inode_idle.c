@@ -222,26 +222,37 @@ void xb_inode_shrinker_install(struct xb_mount *m)
 /*
  * Read a released inode again.  Its data fork's sequence continues from
  * where it was (an iomap cached before the release can never look valid),
- * and i_size is the on-disk size, which the engine's was at the release;
- * a regular file gets a new vfs_inode from it, as at the first load.
+ * and i_size is the on-disk size, which the engine's was at the release
+ * (xb_inode_releasable).
  */
-int xb_inode_reload(struct xb_inode *xi)
+static int xb_inode_reread(struct xb_inode *xi)
 {
 	struct xfs_inode *ip;
-	int error;
+	int error = xb_iread(xi->m, xi->ino, &ip);
 
-	if (xi->ip) /* the vfs_inode alone failed to come back last time */
-		return xb_vfs_attach(xi);
-	error = xb_iread(xi->m, xi->ino, &ip);
 	if (error == -ESTALE) /* freed on disk behind our back: not by us */
 		return xb_err(-EFSCORRUPTED);
 	if (error)
 		return error;
-	if (xi->vfs) /* only when released before the vfs_inode went too */
-		ip->i_size = (xfs_fsize_t) vfs_i_size_read(xi->vfs);
 	ip->i_df.if_seq = xi->df_seq + 1;
 	xb_inode_set_loaded(xi, ip);
 	atomic_fetch_add(&xb_idle_stats.reloaded, 1);
+	return 0;
+}
+
+/*
+ * Before a request uses @xi: load what it gave back while idle, its libxfs
+ * copy and then, for a regular file, a new vfs_inode sized from it (the
+ * second alone when making it failed last time).  Nothing if it is whole.
+ */
+int xb_inode_reload(struct xb_inode *xi)
+{
+	if (!xi->ip) {
+		int error = xb_inode_reread(xi);
+
+		if (error)
+			return error;
+	}
 	return xb_vfs_attach(xi);
 }
 

@@ -214,11 +214,9 @@ int xb_iget_locked(struct xb_mount *m, uint64_t ino, struct xb_inode **ipp)
 		xi = xb_itable_lookup(m, ino);
 	}
 	if (xi) {
-		if (!xi->ip || (!xi->vfs && m->pc)) { /* idle, given back (inode_idle.c) */
-			error = xb_inode_reload(xi);
-			if (error)
-				return error;
-		}
+		error = xb_inode_reload(xi); /* what it gave back while idle */
+		if (error)
+			return error;
 		xb_ihold_locked(xi);
 		*ipp = xi;
 		return 0;

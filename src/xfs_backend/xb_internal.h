@@ -188,7 +188,7 @@ void xb_ihold_locked(struct xb_inode *xi);
 void xb_ilru_del(struct xb_mount *m, struct xb_inode *xi);
 void xb_inode_inactive(struct xb_inode *xi);
 void xb_inode_shrink_locked(struct xb_mount *m);
-/* A released inode, or one whose vfs_inode alone is missing: load what is gone. */
+/* Load what an idle inode gave back, before a request uses it (no-op if whole). */
 int xb_inode_reload(struct xb_inode *xi);
 /* A loaded regular file's vfs_inode: made (charged) if missing; given back (inode_table.c). */
 int xb_vfs_attach(struct xb_inode *xi);
